@@ -1,0 +1,1 @@
+"""Adapters: the only modules that touch aiohttp, msgspec.json and other I/O libraries."""
