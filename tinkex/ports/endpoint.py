@@ -77,5 +77,9 @@ class Invoker(Protocol):
         query: Mapping[str, QueryValue] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        """Encode `body`, send it, and decode the response into `response_type`."""
+        """Encode `body`, send it, and decode the response into `response_type`.
+
+        When `response_type` is `HttpResponse` the successful response is returned raw
+        (undecoded), for callers that choose the codec from the response's content type.
+        """
         ...
