@@ -1,0 +1,239 @@
+"""Typed settings of the manifest's reusable feature blocks, one Struct per block `type`.
+
+The `type` key of a block selects its Struct (a msgspec tagged union), so each block's
+settings are validated against its own schema and unknown settings are rejected.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from tinkex.ports.transport import PoolKind
+
+__all__ = [
+    "Backoff",
+    "BillingPause",
+    "CircuitBreakerFeature",
+    "Feature",
+    "FuturesFeature",
+    "HeartbeatFeature",
+    "OuterRetryFeature",
+    "PoolLimits",
+    "PoolsFeature",
+    "RateLimiterFeature",
+    "RedirectFeature",
+    "RetryHandlerFeature",
+    "RetryPolicyFeature",
+    "SamplingBackpressureFeature",
+    "ServerConfigFeature",
+    "SseFeature",
+    "TelemetryFeature",
+]
+
+
+class _Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of every settings Struct: frozen, keyword-only, unknown keys rejected."""
+
+
+class _Block(_Settings, frozen=True, kw_only=True, tag_field="type"):
+    """Base of every feature block; `doc` and `enabled` are common to all."""
+
+    doc: str = ""
+    enabled: bool = True
+
+
+class Backoff(_Settings, frozen=True, kw_only=True):
+    """Exponential backoff: ``min(base_s * 2**n, max_s)`` scaled by jitter.
+
+    Attributes:
+        base_s: First delay in seconds.
+        max_s: Largest delay in seconds.
+        jitter: Fraction of the delay that is randomised (0.25 = delay in (75 %, 100 %]).
+    """
+
+    base_s: float
+    max_s: float
+    jitter: float = 0.0
+
+
+class RetryPolicyFeature(_Block, frozen=True, kw_only=True, tag="retry_policy"):
+    """HTTP-level retries of one request (spec §2.3). Per-endpoint counts live on endpoints."""
+
+    retry_status: list[int]
+    retry_server_errors: bool = True
+    retry_connection_errors: bool = True
+    backoff: Backoff
+    retry_after_max_s: float = 60.0
+    honor_should_retry: bool = True
+    idempotency_header: str = "X-Idempotency-Key"
+    idempotency_prefix: str = "stainless-python-retry-"
+    retry_count_header: str = "x-stainless-retry-count"
+
+
+class BillingPause(_Settings, frozen=True, kw_only=True):
+    """How 402s are waited out silently (spec §6.2)."""
+
+    sleep_s: float = 5.0
+    max_pause_s: float = 3600.0
+    incident_reset_s: float = 300.0
+    warn_every_s: float = 60.0
+
+
+class OuterRetryFeature(_Block, frozen=True, kw_only=True, tag="outer_retry"):
+    """The holder-level retry loop around a whole logical call (spec §6.1)."""
+
+    retry_status: list[int]
+    retry_server_errors: bool = True
+    backoff: Backoff
+    budget_s: float = 300.0
+    billing_pause: BillingPause = msgspec.field(default_factory=BillingPause)
+
+
+class RetryHandlerFeature(_Block, frozen=True, kw_only=True, tag="retry_handler"):
+    """The sampling retry handler (spec §6.3)."""
+
+    max_connections: int | None = 2000
+    progress_timeout_s: float = 7200.0
+    backoff: Backoff
+    enable_stuck_detection: bool = True
+
+
+class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
+    """Polling of server-side futures through retrieve_future (spec §5.2)."""
+
+    retrieve_endpoint: str
+    cancel_endpoint: str | None = None
+    timeout_s: float = 45.0
+    try_again_field: str = "type"
+    try_again_value: str = "try_again"
+    metadata_field: str = "status"
+    metadata_value: str = "complete_metadata"
+    metadata_size_field: str = "response_payload_size"
+    error_field: str = "error"
+    category_field: str = "category"
+    queue_state_field: str = "queue_state"
+    queue_state_reason_field: str = "queue_state_reason"
+    max_bad_request_retries: int = 3
+    backoff: Backoff
+    billing_sleep_s: float = 5.0
+    iteration_header: str = "X-Tinker-Request-Iteration"
+    request_type_header: str = "X-Tinker-Request-Type"
+    roundtrip_header: str = "X-Tinker-Create-Promise-Roundtrip-Time"
+    protobuf_results: list[str] = msgspec.field(default_factory=list)
+
+
+class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampling_backpressure"):
+    """Sampling dispatch limits and 429 backoff (spec §6.4, §6.5)."""
+
+    retry_status: int = 429
+    header: str = "X-Tinker-Sampling-Backpressure"
+    header_value: str = "1"
+    backoff_small_s: float = 1.0
+    backoff_large_s: float = 5.0
+    large_threshold_bytes: int = 131072
+    recent_window_s: float = 10.0
+    wait_poll_s: float = 1.0
+    count_limit: int = 400
+    throttled_count_limit: int = 10
+    dispatch_bytes: int = 10485760
+    backoff_bytes_weight: int = 20
+    text_token_bytes: int = 10
+
+
+class TelemetryFeature(_Block, frozen=True, kw_only=True, tag="telemetry"):
+    """Telemetry batching (spec §13)."""
+
+    endpoint: str
+    enabled_env: str = "TINKER_TELEMETRY"
+    batch_size: int = 100
+    flush_interval_s: float = 10.0
+    max_queue_size: int = 10000
+    timeout_s: float = 5.0
+    close_drain_s: float = 30.0
+
+
+class PoolLimits(_Settings, frozen=True, kw_only=True):
+    """Limits of one traffic class's pool (spec §2.4)."""
+
+    max_requests_per_client: int
+
+
+class PoolsFeature(_Block, frozen=True, kw_only=True, tag="pools"):
+    """Connection pools per traffic class (spec §2.4, §6.6)."""
+
+    max_connections: int = 1000
+    max_keepalive: int = 20
+    kinds: dict[PoolKind, PoolLimits]
+
+
+class HeartbeatFeature(_Block, frozen=True, kw_only=True, tag="heartbeat"):
+    """The session heartbeat loop (spec §7)."""
+
+    endpoint: str
+    interval_s: float = 10.0
+    warn_after_s: float = 120.0
+    timeout_s: float = 10.0
+    stop_on_status: list[int] = msgspec.field(default_factory=lambda: [410])
+
+
+class ServerConfigFeature(_Block, frozen=True, kw_only=True, tag="server_config"):
+    """Server-driven configuration fetched before anything else (spec §3)."""
+
+    endpoint: str
+    dynamic_endpoint: str
+    defaults: dict[str, bool | int | float | str]
+    dynamic_defaults: dict[str, bool | int | float | str]
+    min_refresh_interval_s: float = 10.0
+    dynamic_refresh_timeout_s: float = 10.0
+
+
+class CircuitBreakerFeature(_Block, frozen=True, kw_only=True, tag="circuit_breaker"):
+    """Opt-in circuit breaker: stop calling after repeated failures (Tinkex addition)."""
+
+    failure_threshold: int = 5
+    reset_timeout_s: float = 30.0
+    half_open_max_calls: int = 1
+
+
+class RateLimiterFeature(_Block, frozen=True, kw_only=True, tag="rate_limiter"):
+    """Opt-in client-side token bucket (Tinkex addition)."""
+
+    requests_per_second: float
+    burst: int = 1
+
+
+class RedirectFeature(_Block, frozen=True, kw_only=True, tag="redirect"):
+    """Answer with the redirect target instead of following it (legacy archive URL)."""
+
+    location_header: str = "location"
+    expires_header: str = "expires"
+    default_expiry_s: float = 900.0
+    retry_status: int = 503
+    retry_sleep_s: float = 30.0
+    max_attempts: int = 6
+
+
+class SseFeature(_Block, frozen=True, kw_only=True, tag="sse"):
+    """Server-sent-event streaming responses (Tinkex addition)."""
+
+    accept: str = "text/event-stream"
+    event_types: list[str] = msgspec.field(default_factory=list)
+    done_event: str = "done"
+    error_event: str = "error"
+
+
+Feature = (
+    RetryPolicyFeature
+    | OuterRetryFeature
+    | RetryHandlerFeature
+    | FuturesFeature
+    | SamplingBackpressureFeature
+    | TelemetryFeature
+    | PoolsFeature
+    | HeartbeatFeature
+    | ServerConfigFeature
+    | CircuitBreakerFeature
+    | RateLimiterFeature
+    | RedirectFeature
+    | SseFeature
+)

@@ -1,0 +1,96 @@
+"""Generate the checked-in code from the manifest, and detect drift from it.
+
+Outputs (paths relative to the output root, normally the repository root)::
+
+    <package>/domain/types/_base.py, <group>.py..., __init__.py
+    <package>/api/<resource>.py..., registry.py, __init__.py
+
+Generation is deterministic: the same manifest always yields the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tinkex.manifest.gen_api import render_api_init, render_registry, render_resource, resources
+from tinkex.manifest.gen_types import BASE_MODULE, render_group, render_types_init
+
+if TYPE_CHECKING:
+    from tinkex.manifest.schema import Manifest
+
+__all__ = ["check", "default_output_root", "generate", "write"]
+
+
+def default_output_root() -> Path:
+    """The directory that contains the `tinkex` package (the repository root)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
+    """Render every generated file.
+
+    Args:
+        manifest: The validated manifest.
+        package: Top-level package the code is generated into (``tinkex``; tests use
+            another name to generate into a scratch directory).
+
+    Returns:
+        File contents keyed by POSIX path relative to the output root, sorted by path.
+    """
+    root = package.replace(".", "/")
+    files: dict[str, str] = {
+        f"{root}/domain/types/_base.py": BASE_MODULE,
+        f"{root}/domain/types/__init__.py": render_types_init(manifest, package=package),
+        f"{root}/api/__init__.py": render_api_init(manifest, package=package),
+        f"{root}/api/registry.py": render_registry(manifest, package=package),
+    }
+    for group in sorted({t.group for t in manifest.types.values()}):
+        files[f"{root}/domain/types/{group}.py"] = render_group(manifest, group, package=package)
+    for resource, names in resources(manifest).items():
+        files[f"{root}/api/{resource}.py"] = render_resource(
+            manifest, resource, names, package=package
+        )
+    return dict(sorted(files.items()))
+
+
+def write(files: dict[str, str], out: Path) -> list[Path]:
+    """Write generated files under `out`, touching only files whose bytes change.
+
+    Returns:
+        The paths that were (re)written.
+    """
+    written = []
+    for relative, content in files.items():
+        path = out / relative
+        if path.exists() and path.read_text(encoding="utf-8") == content:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def check(files: dict[str, str], out: Path, *, package: str = "tinkex") -> list[str]:
+    """List generated files that are missing, different, or stale (no longer generated).
+
+    Args:
+        files: What the manifest generates (from `generate`).
+        out: The output root to compare against.
+        package: The generated package name, to find stale files.
+
+    Returns:
+        Relative paths that drifted, sorted; empty when the tree is up to date.
+    """
+    drifted = {
+        relative
+        for relative, content in files.items()
+        if not (out / relative).exists() or (out / relative).read_text(encoding="utf-8") != content
+    }
+    root = package.replace(".", "/")
+    for folder in (f"{root}/api", f"{root}/domain/types"):
+        for path in (out / folder).glob("*.py"):
+            relative = path.relative_to(out).as_posix()
+            if relative not in files:
+                drifted.add(relative)
+    return sorted(drifted)

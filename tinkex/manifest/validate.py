@@ -1,0 +1,220 @@
+"""Cross-reference checks on a parsed manifest (types, features, endpoints, flows, errors)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from tinkex import errors as error_module
+from tinkex.manifest.features import (
+    FuturesFeature,
+    HeartbeatFeature,
+    ServerConfigFeature,
+    TelemetryFeature,
+)
+from tinkex.manifest.schema import FieldSpec
+from tinkex.manifest.typeexpr import BUILTINS, TypeExprError, parse_type
+
+if TYPE_CHECKING:
+    from tinkex.manifest.schema import EndpointDef, FlowStep, Manifest, TypeDef
+    from tinkex.manifest.yaml_source import KeyPath, SourceMap
+
+__all__ = ["validate_manifest"]
+
+_ENDPOINT_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_MIXIN = re.compile(r"[a-z_][a-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*")
+
+
+def validate_manifest(manifest: Manifest, smap: SourceMap) -> None:
+    """Check every reference in the manifest.
+
+    Args:
+        manifest: The parsed manifest.
+        smap: Where each key path lives, for error messages.
+
+    Raises:
+        ManifestError: The first bad reference, naming its key path and line.
+    """
+    _check_types(manifest, smap)
+    for name, endpoint in manifest.endpoints.items():
+        _check_endpoint(manifest, name, endpoint, ("endpoints", name), smap)
+    _check_features(manifest, smap)
+    _check_clients(manifest, smap)
+    _check_flows(manifest, smap)
+    _check_errors(manifest, smap)
+
+
+def _check_type_expr(manifest: Manifest, text: str, path: KeyPath, smap: SourceMap) -> None:
+    try:
+        expr = parse_type(text)
+    except TypeExprError as exc:
+        raise smap.error(path, str(exc)) from None
+    for name in sorted(expr.names()):
+        if name not in manifest.types:
+            raise smap.error(path, f"unknown type {name!r}")
+
+
+def _check_types(manifest: Manifest, smap: SourceMap) -> None:
+    for name, typedef in manifest.types.items():
+        path: KeyPath = ("types", name)
+        if not _IDENT.fullmatch(name) or name in BUILTINS:
+            raise smap.error(path, f"bad type name {name!r}")
+        if typedef.tag is not None and typedef.tag_field is None:
+            raise smap.error((*path, "tag"), "tag needs a tag_field")
+        if typedef.mixin is not None and not _MIXIN.fullmatch(typedef.mixin):
+            raise smap.error((*path, "mixin"), "mixin must look like 'package.module:Class'")
+        for field_name, spec in typedef.fields.items():
+            text = spec.type if isinstance(spec, FieldSpec) else spec
+            field_path = (*path, "fields", field_name)
+            if not _IDENT.fullmatch(field_name):
+                raise smap.error(field_path, f"bad field name {field_name!r}")
+            _check_type_expr(manifest, text, field_path, smap)
+        _check_type_kind(manifest, name, typedef, path, smap)
+
+
+def _check_type_kind(
+    manifest: Manifest, name: str, typedef: TypeDef, path: KeyPath, smap: SourceMap
+) -> None:
+    if typedef.kind == "enum" and not typedef.values:
+        raise smap.error((*path, "values"), "an enum needs values")
+    if typedef.kind != "union":
+        return
+    if not typedef.variants:
+        raise smap.error((*path, "variants"), "a union needs variants")
+    tag_fields = set()
+    for index, variant in enumerate(typedef.variants):
+        target = manifest.types.get(variant)
+        if target is None or target.kind != "struct" or target.tag is None:
+            raise smap.error((*path, "variants", index), f"{variant!r} is not a tagged struct type")
+        tag_fields.add(target.tag_field)
+    if len(tag_fields) != 1:
+        raise smap.error((*path, "variants"), f"variants of {name} use different tag fields")
+
+
+def _check_endpoint(
+    manifest: Manifest, name: str, endpoint: EndpointDef, path: KeyPath, smap: SourceMap
+) -> None:
+    if not _ENDPOINT_NAME.fullmatch(name):
+        raise smap.error(path, "endpoint names look like '<resource>.<operation>'")
+    if not endpoint.path.startswith("/"):
+        raise smap.error((*path, "path"), "path must start with '/'")
+    placeholders = _PLACEHOLDER.findall(endpoint.path)
+    for index, param in enumerate(endpoint.path_params):
+        if param not in placeholders:
+            raise smap.error((*path, "path_params", index), f"{param!r} is not in the path")
+    for param in placeholders:
+        if param not in endpoint.path_params:
+            raise smap.error((*path, "path"), f"path parameter {{{param}}} is not declared")
+    for key in ("request", "response"):
+        type_name = getattr(endpoint, key)
+        if type_name is not None and type_name != "raw" and type_name not in manifest.types:
+            raise smap.error((*path, key), f"unknown type {type_name!r}")
+    if (endpoint.request is None) != (endpoint.body == "none"):
+        raise smap.error((*path, "body"), "body must be 'none' exactly when there is no request")
+    if endpoint.future is not None and endpoint.future.result not in manifest.types:
+        raise smap.error((*path, "future", "result"), f"unknown type {endpoint.future.result!r}")
+    for index, feature in enumerate(endpoint.features):
+        if feature not in manifest.features:
+            raise smap.error((*path, "features", index), f"unknown feature {feature!r}")
+    for param, spec in endpoint.query.items():
+        _check_type_expr(manifest, spec.type, (*path, "query", param, "type"), smap)
+
+
+def _check_endpoint_ref(
+    manifest: Manifest, ref: str | None, path: KeyPath, smap: SourceMap
+) -> None:
+    if ref is not None and ref not in manifest.endpoints:
+        raise smap.error(path, f"unknown endpoint {ref!r}")
+
+
+def _check_features(manifest: Manifest, smap: SourceMap) -> None:
+    for name, feature in manifest.features.items():
+        path: KeyPath = ("features", name)
+        if isinstance(feature, FuturesFeature):
+            _check_endpoint_ref(
+                manifest, feature.retrieve_endpoint, (*path, "retrieve_endpoint"), smap
+            )
+            _check_endpoint_ref(manifest, feature.cancel_endpoint, (*path, "cancel_endpoint"), smap)
+            for index, type_name in enumerate(feature.protobuf_results):
+                if type_name not in manifest.types:
+                    raise smap.error((*path, "protobuf_results", index), "unknown type")
+        elif isinstance(feature, TelemetryFeature | HeartbeatFeature):
+            _check_endpoint_ref(manifest, feature.endpoint, (*path, "endpoint"), smap)
+        elif isinstance(feature, ServerConfigFeature):
+            _check_endpoint_ref(manifest, feature.endpoint, (*path, "endpoint"), smap)
+            _check_endpoint_ref(
+                manifest, feature.dynamic_endpoint, (*path, "dynamic_endpoint"), smap
+            )
+
+
+def _check_clients(manifest: Manifest, smap: SourceMap) -> None:
+    for name, client in manifest.clients.items():
+        for field_name, state in client.state.items():
+            _check_type_expr(
+                manifest, state.type, ("clients", name, "state", field_name, "type"), smap
+            )
+        for method_name, method in client.methods.items():
+            path: KeyPath = ("clients", name, "methods", method_name)
+            if (method.endpoint is None) == (method.flow is None):
+                raise smap.error(path, "a method names exactly one of endpoint or flow")
+            _check_endpoint_ref(manifest, method.endpoint, (*path, "endpoint"), smap)
+            if method.flow is not None and method.flow not in manifest.flows:
+                raise smap.error((*path, "flow"), f"unknown flow {method.flow!r}")
+
+
+def _check_flows(manifest: Manifest, smap: SourceMap) -> None:
+    for name, flow in manifest.flows.items():
+        path: KeyPath = ("flows", name)
+        if flow.client not in manifest.clients:
+            raise smap.error((*path, "client"), f"unknown client {flow.client!r}")
+        if flow.returns not in manifest.clients and flow.returns not in manifest.types:
+            raise smap.error((*path, "returns"), f"unknown client or type {flow.returns!r}")
+        for index, step in enumerate(flow.steps):
+            step_path: KeyPath = (*path, "steps", index)
+            actions = {
+                key: value
+                for key, value in msgspec.structs.asdict(step).items()
+                if key in ("call", "await_future", "build_client", "hook") and value is not None
+            }
+            if len(actions) != 1:
+                raise smap.error(step_path, "a step has exactly one action: " + _ACTIONS)
+            _check_step(manifest, step, step_path, smap)
+
+
+_ACTIONS = "call, await_future, build_client or hook"
+
+
+def _check_step(manifest: Manifest, step: FlowStep, path: KeyPath, smap: SourceMap) -> None:
+    call = step.call
+    if call is not None and call not in manifest.endpoints and call not in manifest.flows:
+        raise smap.error((*path, "call"), f"unknown endpoint {call!r}")
+    if step.await_future is not None and step.await_future not in manifest.types:
+        raise smap.error((*path, "await_future"), f"unknown type {step.await_future!r}")
+    if step.build_client is not None and step.build_client not in manifest.clients:
+        raise smap.error((*path, "build_client"), f"unknown client {step.build_client!r}")
+    if step.hook is not None and not _IDENT.fullmatch(step.hook):
+        raise smap.error((*path, "hook"), "a hook is a Python identifier")
+
+
+def _check_errors(manifest: Manifest, smap: SourceMap) -> None:
+    spec = manifest.errors
+    names: dict[tuple[str | int, ...], str] = {
+        ("status", str(status)): cls for status, cls in spec.status.items()
+    }
+    names[("server_error",)] = spec.server_error
+    names[("default",)] = spec.default
+    for sub, class_name in names.items():
+        target = getattr(error_module, class_name, None)
+        if not (isinstance(target, type) and issubclass(target, error_module.APIStatusError)):
+            raise smap.error(("errors", *sub), f"{class_name!r} is not a status error class")
+    failed = getattr(error_module, spec.request_failed, None)
+    if failed is not error_module.RequestFailedError:
+        raise smap.error(("errors", "request_failed"), "must be RequestFailedError")
+    known = {c.value for c in error_module.RequestErrorCategory}
+    for index, category in enumerate(spec.categories):
+        if category not in known:
+            raise smap.error(("errors", "categories", index), f"unknown category {category!r}")
