@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from tinkex.errors import ClosedError
+import msgspec
+
+from tinkex.errors import APITimeoutError, ClosedError
 from tinkex.ports.transport import HttpRequest, HttpResponse, PoolKind
 
 __all__ = ["Handler", "InMemoryPool", "InMemoryTransport", "json_response"]
@@ -29,6 +32,9 @@ class InMemoryTransport:
     Routes match on method and path (a regular expression, anchored, without the query).
     A route's handler may return a response or raise a tinkex `APIConnectionError` to
     simulate a network fault. An unmatched request gets a 404 JSON response.
+
+    Like a real transport, response header names come back lower-cased, and an async handler
+    that outlives the request's `timeout_s` (in loop time) ends in `APITimeoutError`.
     """
 
     def __init__(self) -> None:
@@ -53,14 +59,40 @@ class InMemoryTransport:
         for method, pattern, handler in self._routes:
             if method == request.method and pattern.match(path):
                 result = handler(request)
-                if isinstance(result, HttpResponse):
-                    return result
-                return await result
+                if not isinstance(result, HttpResponse):
+                    result = await _within_timeout(result, request)
+                return _lower_header_names(result)
         return json_response(b'{"detail":"Not Found"}', status=404)
 
     async def aclose(self) -> None:
         """Mark the transport closed."""
         self.closed = True
+
+
+async def _within_timeout(pending: Awaitable[HttpResponse], request: HttpRequest) -> HttpResponse:
+    if request.timeout_s is None:
+        return await pending
+    deadline = asyncio.timeout(request.timeout_s)
+    try:
+        async with deadline:
+            return await pending
+    except TimeoutError as exc:
+        if not deadline.expired():
+            raise  # the handler raised a timeout of its own (e.g. APITimeoutError)
+        path = urlsplit(request.url).path
+        raise APITimeoutError(
+            f"{request.method} {path}: request timed out after {request.timeout_s:g}s",
+            method=request.method,
+            url_path=path,
+        ) from exc
+
+
+def _lower_header_names(response: HttpResponse) -> HttpResponse:
+    headers = response.headers
+    if all(name.islower() for name in headers):
+        return response
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return msgspec.structs.replace(response, headers=lowered)
 
 
 class InMemoryPool:

@@ -1,0 +1,307 @@
+"""Client configuration: `TinkexConfig`, built by `load_config` from arguments and environment.
+
+Precedence: explicit arguments, then environment variables, then defaults.
+
+| Variable | Field | Rule |
+|---|---|---|
+| ``TINKER_API_KEY`` | ``api_key`` | must start ``tml-`` or be a JWT (``eyJ...``) |
+| ``TINKER_BASE_URL`` | ``base_url`` | empty = unset; trailing ``/`` dropped; http(s) or ``local`` |
+| ``TINKER_PROJECT_ID`` | ``project_id`` | empty = unset |
+| ``TINKER_TAGS`` | ``tags`` | split on ``,``, stripped, empties dropped, de-duplicated in order |
+| ``TINKER_TELEMETRY`` | ``telemetry`` | on only for ``1``/``true``/``yes``/``on`` (default ``1``) |
+| ``TINKER_LOG`` | ``log_level`` | ``debug`` or ``info``; anything else = unset |
+| ``CLOUDFLARE_ACCESS_CLIENT_ID`` / ``..._SECRET`` | ``cf_access_client_*`` | sent as headers |
+
+``base_url == "local"`` selects the embedded in-process backend (`tinkex.local`); it accepts any
+key, so the API key may then be missing. Credentials are held in `Secret`, whose text, repr and
+JSON form (through the tinkex codec) are redacted; ``TinkexConfig`` reprs redact them too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from tinkex.errors import ConfigError
+
+__all__ = ["DEFAULT_BASE_URL", "LOCAL_BASE_URL", "Secret", "TinkexConfig", "load_config"]
+
+DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod"
+LOCAL_BASE_URL = "local"
+
+_TRUTHY = frozenset({"1", "true", "yes", "on"})
+_LOG_LEVELS = frozenset({"debug", "info", "warning", "error", "critical"})
+_ENV_LOG_LEVELS = frozenset({"debug", "info"})
+# Headers whose values are credentials; given as default headers they are kept as Secrets.
+_SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "cf-access-client-secret",
+        "cookie",
+        "proxy-authorization",
+        "x-api-key",
+        "x-tinker-weights-access-token",
+    }
+)
+_TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+_MISSING_KEY = (
+    "The api_key client option must be set by passing api_key to the client, or by setting "
+    "the TINKER_API_KEY environment variable (or use base_url='local' for the embedded backend)"
+)
+
+
+class Secret:
+    """A credential whose text form never shows the value.
+
+    ``str()`` gives ``tml-***`` (only the public prefix of an API key survives) or ``***``;
+    ``repr()`` gives ``Secret('tml-***')``. Use `reveal` where the value must be sent.
+    Equality is constant-time. Pickling keeps the value (needed to rebuild clients in worker
+    processes); never log a pickle.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret wraps a str")
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the raw value, for the one place that sends it."""
+        return self._value
+
+    def __str__(self) -> str:
+        return "tml-***" if self._value.startswith("tml-") else "***"
+
+    def __repr__(self) -> str:
+        return f"Secret({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Secret, (self._value,))
+
+
+class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Resolved client configuration; build it with `load_config`.
+
+    Attributes:
+        api_key: The API key or JWT, or None (allowed only with ``base_url == "local"``).
+        base_url: Service root without a trailing slash, or ``"local"`` for the embedded
+            backend.
+        project_id: Default project for new sessions.
+        tags: Session tags, de-duplicated, in order.
+        telemetry: Whether SDK telemetry is sent.
+        log_level: ``debug``/``info``/``warning``/``error``/``critical``, or None (quiet).
+        default_headers: Extra non-secret headers sent on every request.
+        secret_headers: Extra credential headers (e.g. ``Authorization``) sent on every request.
+        cf_access_client_id: Cloudflare Access client id header value.
+        cf_access_client_secret: Cloudflare Access client secret header value.
+    """
+
+    api_key: Secret | None = None
+    base_url: str = DEFAULT_BASE_URL
+    project_id: str | None = None
+    tags: tuple[str, ...] = ()
+    telemetry: bool = True
+    log_level: str | None = None
+    default_headers: tuple[tuple[str, str], ...] = ()
+    secret_headers: tuple[tuple[str, Secret], ...] = ()
+    cf_access_client_id: str | None = None
+    cf_access_client_secret: Secret | None = None
+
+    @property
+    def is_local(self) -> bool:
+        """True when the embedded in-process backend is selected."""
+        return self.base_url == LOCAL_BASE_URL
+
+    def auth_headers(self) -> list[tuple[str, str]]:
+        """The credential headers for every request: X-API-Key, Cloudflare Access, secrets."""
+        headers: list[tuple[str, str]] = []
+        if self.api_key is not None:
+            headers.append(("X-API-Key", self.api_key.reveal()))
+        if self.cf_access_client_id is not None:
+            headers.append(("CF-Access-Client-Id", self.cf_access_client_id))
+        if self.cf_access_client_secret is not None:
+            headers.append(("CF-Access-Client-Secret", self.cf_access_client_secret.reveal()))
+        headers.extend((name, value.reveal()) for name, value in self.secret_headers)
+        return headers
+
+    def redacted(self) -> dict[str, Any]:
+        """A plain dict of the configuration with every credential redacted, for logs."""
+        return {
+            "api_key": None if self.api_key is None else str(self.api_key),
+            "base_url": self.base_url,
+            "project_id": self.project_id,
+            "tags": list(self.tags),
+            "telemetry": self.telemetry,
+            "log_level": self.log_level,
+            "default_headers": [[name, value] for name, value in self.default_headers],
+            "secret_headers": [[name, str(value)] for name, value in self.secret_headers],
+            "cf_access_client_id": self.cf_access_client_id,
+            "cf_access_client_secret": (
+                None if self.cf_access_client_secret is None else str(self.cf_access_client_secret)
+            ),
+        }
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in self.redacted().items())
+        return f"TinkexConfig({fields})"
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        # msgspec's default rich repr would list raw field values; keep rich output redacted.
+        return list(self.redacted().items())
+
+
+def load_config(
+    *,
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    project_id: str | None = None,
+    tags: Iterable[str] | None = None,
+    telemetry: bool | None = None,
+    log_level: str | None = None,
+    default_headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> TinkexConfig:
+    """Resolve the configuration: arguments win over environment variables over defaults.
+
+    Args:
+        api_key: API key (``tml-...``) or JWT; default ``TINKER_API_KEY``.
+        base_url: Service URL or ``"local"``; default ``TINKER_BASE_URL``, then production.
+        project_id: Default project; default ``TINKER_PROJECT_ID``.
+        tags: Session tags; default ``TINKER_TAGS``.
+        telemetry: Send telemetry; default ``TINKER_TELEMETRY`` (on).
+        log_level: Log level name; default ``TINKER_LOG``.
+        default_headers: Extra headers for every request; credential-bearing names
+            (``Authorization``...) are stored as secrets.
+        env: The environment to read (default ``os.environ``).
+
+    Returns:
+        The frozen configuration.
+
+    Raises:
+        ConfigError: A value is malformed or the key is missing; messages never include
+            a credential.
+    """
+    env = os.environ if env is None else env
+    url = _resolve_base_url(base_url, env)
+    key = _resolve_api_key(api_key, env, local=url == LOCAL_BASE_URL)
+    plain, secret = _split_headers(default_headers or ())
+    cf_secret = _env(env, "CLOUDFLARE_ACCESS_CLIENT_SECRET")
+    return TinkexConfig(
+        api_key=key,
+        base_url=url,
+        project_id=project_id if project_id is not None else _env(env, "TINKER_PROJECT_ID"),
+        tags=_dedupe(tags) if tags is not None else _env_tags(env),
+        telemetry=telemetry if telemetry is not None else _env_telemetry(env),
+        log_level=_resolve_log_level(log_level, env),
+        default_headers=plain,
+        secret_headers=secret,
+        cf_access_client_id=_env(env, "CLOUDFLARE_ACCESS_CLIENT_ID"),
+        cf_access_client_secret=None if cf_secret is None else Secret(cf_secret),
+    )
+
+
+def _env(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    return value if value else None
+
+
+def _resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:
+    source = "base_url"
+    if base_url is None:
+        base_url, source = _env(env, "TINKER_BASE_URL"), "TINKER_BASE_URL"
+    if base_url is None:
+        return DEFAULT_BASE_URL
+    url = base_url.strip().rstrip("/")
+    if url == LOCAL_BASE_URL:
+        return url
+    # A URL with user-info carries a credential: never echo it.
+    shown = "" if "@" in url else f", got {url!r}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{source} must be an http(s) URL or 'local'{shown}")
+    if "@" in parts.netloc:
+        raise ConfigError(f"{source} must not embed credentials (user:password@)")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{source} must not have a query or fragment{shown}")
+    return url
+
+
+def _resolve_api_key(
+    api_key: str | Secret | None, env: Mapping[str, str], *, local: bool
+) -> Secret | None:
+    source = "api_key"
+    raw = api_key.reveal() if isinstance(api_key, Secret) else api_key
+    if raw is None:
+        raw, source = _env(env, "TINKER_API_KEY"), "TINKER_API_KEY"
+    if raw is None:
+        if local:
+            return None
+        raise ConfigError(_MISSING_KEY)
+    raw = raw.strip()
+    if not raw.startswith(("tml-", "eyJ")):
+        raise ConfigError(
+            f"The {source} must start with the 'tml-' prefix (or be a JWT starting with 'eyJ')"
+        )
+    if not raw.isprintable() or any(ch.isspace() for ch in raw):
+        raise ConfigError(f"The {source} contains whitespace or control characters")
+    return Secret(raw)
+
+
+def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def _env_tags(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("TINKER_TAGS", "")
+    return _dedupe(tag for tag in (part.strip() for part in raw.split(",")) if tag)
+
+
+def _env_telemetry(env: Mapping[str, str]) -> bool:
+    return env.get("TINKER_TELEMETRY", "1").strip().lower() in _TRUTHY
+
+
+def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | None:
+    if log_level is not None:
+        level = log_level.strip().lower()
+        if level not in _LOG_LEVELS:
+            raise ConfigError(f"log_level must be one of {sorted(_LOG_LEVELS)}, got {log_level!r}")
+        return level
+    level = env.get("TINKER_LOG", "").strip().lower()
+    return level if level in _ENV_LOG_LEVELS else None
+
+
+def _split_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Secret], ...]]:
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    plain: list[tuple[str, str]] = []
+    secret: list[tuple[str, Secret]] = []
+    for name, value in pairs:
+        if not _TOKEN_RE.match(name):
+            raise ConfigError(f"default_headers: invalid header name {name!r}")
+        sensitive = name.lower() in _SENSITIVE_HEADERS
+        if any(ch in value for ch in "\r\n\0"):
+            shown = "" if sensitive else f" {value!r}"
+            raise ConfigError(
+                f"default_headers: header {name} has a line break in its value{shown}"
+            )
+        if sensitive:
+            secret.append((name, Secret(value)))
+        else:
+            plain.append((name, value))
+    return tuple(plain), tuple(secret)
