@@ -1,0 +1,53 @@
+"""Request URLs: base URL + endpoint path with `{param}`s filled in + query string."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
+
+from tinkex.errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tinkex.ports.endpoint import QueryValue
+
+__all__ = ["build_url"]
+
+# RFC 3986 path characters besides the unreserved ones `quote` always keeps. "/" stays so that
+# identifiers like `weights/ckpt-1` land in the path verbatim.
+_PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def build_url(
+    base_url: str,
+    path: str,
+    path_params: Mapping[str, str] | None,
+    query: Mapping[str, QueryValue] | None,
+) -> str:
+    """Join the base URL and an endpoint path, filling `{param}`s and adding the query.
+
+    Args:
+        base_url: Service root, with or without a trailing slash (may have a path prefix).
+        path: Endpoint path with ``{param}`` placeholders.
+        path_params: Values for the placeholders (percent-encoded, slashes kept).
+        query: Query parameters; None values are skipped, booleans become true/false.
+
+    Raises:
+        ValidationError: A placeholder has no value.
+    """
+    params = path_params or {}
+    pieces = path.lstrip("/").split("{")
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        name, _, rest = piece.partition("}")
+        if name not in params:
+            raise ValidationError(f"missing path parameter {name!r}", field=name)
+        out.append(quote(str(params[name]), safe=_PATH_SAFE) + rest)
+    url = base_url.rstrip("/") + "/" + "".join(out)
+    pairs = [
+        (key, ("true" if value else "false") if isinstance(value, bool) else str(value))
+        for key, value in (query or {}).items()
+        if value is not None
+    ]
+    return f"{url}?{urlencode(pairs)}" if pairs else url

@@ -1,0 +1,282 @@
+"""`PipelineInvoker`: the Invoker every generated endpoint function calls.
+
+One logical call: build the URL and headers, encode the body, then (inside a
+``tinker <endpoint>`` span) run the HTTP retry loop, wrapped in the outer retry and billing
+pause for endpoints whose manifest entry lists the ``retry_outer`` feature; finally decode the
+2xx body with the codec its content type names. A final failure is logged, reported to
+telemetry (status and endpoint only) and raised as the tinkex error it is.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from tinkex.domain.headers import base_headers, detect_platform, request_headers
+from tinkex.domain.urls import build_url
+from tinkex.errors import APIStatusError, ConfigError, DecodeError, TinkexError
+from tinkex.flows.billing import BillingPause
+from tinkex.flows.logging import configure_logging
+from tinkex.flows.outer_retry import run_outer
+from tinkex.flows.retrying import HttpRetrier, PreparedRequest
+from tinkex.flows.tracing import PipelineTracer
+from tinkex.ports.telemetry import Severity, TelemetryEvent
+from tinkex.ports.transport import HttpResponse, PoolKind
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+    from opentelemetry.trace import Tracer
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.flows.circuit_breaker import CircuitBreaker
+    from tinkex.flows.features import BillingPauseConfig, OuterRetryConfig, RetryConfig
+    from tinkex.flows.rate_limiter import RateLimiter
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.codec import Codec
+    from tinkex.ports.endpoint import EndpointSpec, QueryValue
+    from tinkex.ports.pool import ConnectionPool
+    from tinkex.ports.telemetry import TelemetrySink
+
+__all__ = ["OUTER_RETRY_FEATURE", "PipelineInvoker"]
+
+T = TypeVar("T")
+
+OUTER_RETRY_FEATURE = "retry_outer"
+"""Manifest feature name that puts an endpoint under the outer retry layer."""
+
+# Failures of these traffic classes are reported by their own flows (the future poller treats
+# 408/410 as protocol, not failure) or would feed back into themselves (telemetry upload), so
+# the invoker logs them at debug level and sends no telemetry event.
+_SELF_REPORTING_POOLS = frozenset({PoolKind.RETRIEVE, PoolKind.TELEMETRY})
+
+
+class PipelineInvoker:
+    """Run endpoint calls through headers, codecs, retries, limits, logging and tracing.
+
+    Args:
+        pool: One transport per traffic class.
+        codecs: Codecs by manifest name (``json``, ``protobuf``).
+        base_url: Service root URL.
+        auth_headers: Credential headers, sent on every request; values are secrets.
+        clock: Time and sleeping.
+        retry: HTTP-level backoff settings.
+        outer_retry: Outer retry layer, or None to disable it.
+        billing: Billing pause settings, or None to raise 402 immediately.
+        sdk_version: Reported in `User-Agent` and `x-sdk-version`.
+        telemetry: Receives one event per final failure, or None.
+        tracer: OpenTelemetry tracer; None uses the global provider's.
+        logger: Structlog logger; None builds one honouring `TINKER_LOG`.
+        circuit_breakers: Breakers by endpoint name (only endpoints that have one).
+        rate_limiters: Token buckets by endpoint name (only endpoints that have one).
+        rng: Source of backoff jitter (seed it in tests).
+        default_headers: Extra headers for every request (e.g. Cloudflare Access).
+        auth_provider: Called before every attempt for credential headers that change over
+            time (a refreshed JWT); they replace same-named `auth_headers`.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool: ConnectionPool,
+        codecs: Mapping[str, Codec],
+        base_url: str,
+        auth_headers: Sequence[tuple[str, str]],
+        clock: Clock,
+        retry: RetryConfig,
+        outer_retry: OuterRetryConfig | None,
+        billing: BillingPauseConfig | None,
+        sdk_version: str,
+        telemetry: TelemetrySink | None = None,
+        tracer: Tracer | None = None,
+        logger: FilteringBoundLogger | None = None,
+        circuit_breakers: Mapping[str, CircuitBreaker] | None = None,
+        rate_limiters: Mapping[str, RateLimiter] | None = None,
+        rng: random.Random | None = None,
+        default_headers: Sequence[tuple[str, str]] = (),
+        auth_provider: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
+    ) -> None:
+        self._codecs = dict(codecs)
+        self._base_url = base_url
+        self._clock = clock
+        self._outer = outer_retry
+        self._telemetry = telemetry
+        self._logger = logger if logger is not None else configure_logging()
+        self._tracer = PipelineTracer(tracer)
+        self._billing = BillingPause(billing, clock=clock, logger=self._logger) if billing else None
+        identification = base_headers(sdk_version, platform_info=detect_platform())
+        self._common = (*identification, *default_headers, *auth_headers)
+        self._retrier = HttpRetrier(
+            pool=pool,
+            clock=clock,
+            settings=retry,
+            rng=rng if rng is not None else random.Random(),
+            tracer=self._tracer,
+            logger=self._logger,
+            breakers=dict(circuit_breakers or {}),
+            limiters=dict(rate_limiters or {}),
+            json_codec=self._codecs.get("json"),
+            auth=auth_provider,
+        )
+
+    def __repr__(self) -> str:
+        # Never show the credential headers.
+        return f"PipelineInvoker(base_url={self._base_url!r})"
+
+    async def invoke(
+        self,
+        endpoint: EndpointSpec,
+        body: object | None,
+        /,
+        *,
+        response_type: type[T],
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Send one logical call of `endpoint` and decode its response.
+
+        Args:
+            endpoint: The endpoint description.
+            body: The request object (bytes are sent as they are), or None for no body.
+            response_type: What to decode into; `HttpResponse` returns the raw response,
+                `bytes` the raw body, `None` ignores the body.
+            path_params: Values of the path placeholders.
+            query: Query parameters.
+            headers: Extra headers for this call (they win over every other source).
+
+        Returns:
+            The decoded response.
+
+        Raises:
+            APIStatusError: The service answered with an error status (after retries).
+            APIConnectionError: No response arrived (after retries).
+            CircuitOpenError: The endpoint's circuit breaker is open.
+            DecodeError: The response does not match `response_type` (or no codec reads it).
+            ConfigError: No codec is configured for the endpoint's request codec.
+            ValidationError: A path parameter is missing.
+        """
+        prepared = self._prepare(endpoint, body, path_params, query, headers)
+        with self._tracer.logical(endpoint):
+            try:
+                response = await self._send(prepared)
+                return self._decode(response, response_type)
+            except (TinkexError, TimeoutError) as exc:
+                self._report_failure(endpoint, exc)
+                raise
+
+    def _prepare(
+        self,
+        endpoint: EndpointSpec,
+        body: object | None,
+        path_params: Mapping[str, str] | None,
+        query: Mapping[str, QueryValue] | None,
+        headers: Mapping[str, str] | None,
+    ) -> PreparedRequest:
+        url = build_url(self._base_url, endpoint.path, path_params, query)
+        payload: bytes | None = None
+        content_type: str | None = None
+        if (
+            body is not None
+            and endpoint.request_codec not in ("none", "")
+            and (endpoint.method != "GET")
+        ):
+            codec = self._codecs.get(endpoint.request_codec)
+            if codec is None:
+                raise ConfigError(f"no {endpoint.request_codec!r} codec for {endpoint.name}")
+            payload = body if isinstance(body, bytes) else codec.encode(body)
+            content_type = codec.media_type
+        shared = request_headers(
+            self._common,
+            accept=endpoint.accept,
+            content_type=content_type,
+            timeout_s=endpoint.timeout_s,
+            endpoint_headers=endpoint.headers,
+            caller_headers=(headers or {}).items(),
+        )
+        return PreparedRequest(
+            endpoint=endpoint,
+            url=url,
+            body=payload,
+            headers=tuple(shared),
+            path=urlsplit(url).path,
+            caller_names=frozenset(name.lower() for name in headers or {}),
+        )
+
+    async def _send(self, prepared: PreparedRequest) -> HttpResponse:
+        endpoint = prepared.endpoint
+        if OUTER_RETRY_FEATURE not in endpoint.features or (
+            self._outer is None and self._billing is None
+        ):
+            return await self._retrier.send(prepared)
+        return await run_outer(
+            lambda: self._retrier.send(prepared),
+            endpoint=endpoint.name,
+            clock=self._clock,
+            outer=self._outer,
+            billing=self._billing,
+            logger=self._logger,
+        )
+
+    def _decode(self, response: HttpResponse, response_type: type[T]) -> T:
+        raw: object
+        if response_type is HttpResponse:
+            raw = response
+        elif response_type is bytes:
+            raw = response.body
+        elif response_type is type(None):
+            raw = None
+        else:
+            name = "protobuf" if response.content_type == "application/x-protobuf" else "json"
+            codec = self._codecs.get(name)
+            if codec is None:
+                raise DecodeError(f"no {name} codec for a {response.content_type!r} response")
+            return codec.decode(response.body, response_type)
+        return cast("T", raw)
+
+    def _report_failure(self, endpoint: EndpointSpec, error: BaseException) -> None:
+        status = error.status if isinstance(error, APIStatusError) else None
+        # All status errors share one event name; the status field tells them apart.
+        kind = "api_status_error" if status is not None else _snake(type(error).__name__)
+        fields: dict[str, Any] = {
+            "endpoint": endpoint.name,
+            "method": endpoint.method,
+            "path": endpoint.path,
+            "error_type": type(error).__name__,
+            "status": status,
+        }
+        if isinstance(error, APIStatusError) and error.request_id is not None:
+            fields["request_id"] = error.request_id
+        if endpoint.pool in _SELF_REPORTING_POOLS:
+            self._logger.debug("http.error", **fields)
+            return
+        self._logger.warning("http.error", **fields)
+        if self._telemetry is None:
+            return
+        user_error = status is not None and 400 <= status < 500
+        self._telemetry.emit(
+            TelemetryEvent(
+                event="GENERIC_EVENT",
+                severity=Severity.WARNING if user_error else Severity.ERROR,
+                event_name=f"PipelineInvoker.invoke.{kind}",
+                event_data=fields,
+            )
+        )
+
+
+def _snake(name: str) -> str:
+    """`APIStatusError` -> `api_status_error`, `CircuitOpenError` -> `circuit_open_error`."""
+    out: list[str] = []
+    for index, char in enumerate(name):
+        if (
+            char.isupper()
+            and index > 0
+            and (
+                not name[index - 1].isupper()
+                or (index + 1 < len(name) and name[index + 1].islower())
+            )
+        ):
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)

@@ -1,0 +1,135 @@
+"""Structured logging for the pipeline: a redaction processor and a lazily built logger.
+
+Nothing happens at import time and structlog's global configuration is never touched, so an
+application's own structlog setup stays intact and two clients can log differently.
+`configure_logging` builds a logger whose processors mask credentials; code that logs header
+lists also calls `redact_headers` itself, so secrets stay out even when an application routes
+events through processors of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+import structlog
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, MutableMapping
+
+    from structlog.typing import FilteringBoundLogger
+
+__all__ = [
+    "MASK",
+    "SECRET_HEADER_NAMES",
+    "configure_logging",
+    "redact_headers",
+    "redact_secrets",
+    "redact_value",
+    "resolve_level",
+]
+
+MASK = "***"
+"""What a redacted value is replaced with."""
+
+SECRET_HEADER_NAMES = frozenset(
+    {
+        "x-api-key",
+        "authorization",
+        "proxy-authorization",
+        "cf-access-client-secret",
+        "x-tinker-weights-access-token",
+    }
+)
+"""Lower-cased header (and event key) names whose values are always masked."""
+
+# Tinker API keys start with `tml-`; JWTs are three base64url parts, the first `eyJ` ("{").
+_SECRET_TEXT = re.compile(r"tml-[A-Za-z0-9_\-]+|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+(?:\.[\w\-]*)?")
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
+def redact_value(value: object) -> object:
+    """Mask API keys and JWTs inside any string, list, tuple or mapping (recursively)."""
+    if isinstance(value, str):
+        return _SECRET_TEXT.sub(MASK, value)
+    if isinstance(value, dict):
+        return {key: _redact_item(key, item) for key, item in value.items()}
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        # A (name, value) header pair.
+        return (value[0], _redact_item(value[0], value[1]))
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(item) for item in value)
+    return value
+
+
+def _redact_item(key: object, item: object) -> object:
+    if isinstance(key, str) and key.lower() in SECRET_HEADER_NAMES:
+        return MASK
+    return redact_value(item)
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return header pairs with every secret value masked."""
+    return [
+        (name, MASK if name.lower() in SECRET_HEADER_NAMES else _SECRET_TEXT.sub(MASK, value))
+        for name, value in headers
+    ]
+
+
+def redact_secrets(
+    logger: object, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Structlog processor: mask secret keys and secret-looking values in an event.
+
+    Args:
+        logger: The wrapped logger (unused).
+        method_name: The log method name (unused).
+        event_dict: The event being processed.
+
+    Returns:
+        The same event with secrets masked in place.
+    """
+    for key in list(event_dict):
+        event_dict[key] = _redact_item(key, event_dict[key])
+    return event_dict
+
+
+def resolve_level(level: str | None) -> int:
+    """Turn a level name (or `TINKER_LOG` when None) into a stdlib level.
+
+    `debug` and `info` enable those levels, as `TINKER_LOG` does in the official SDK; anything
+    else (or nothing) means warnings and errors only.
+    """
+    name = level if level is not None else os.environ.get("TINKER_LOG", "")
+    return _LEVELS.get(name.strip().lower(), logging.WARNING)
+
+
+def configure_logging(
+    level: str | None = None, *, stream: TextIO | None = None
+) -> FilteringBoundLogger:
+    """Build the tinkex logger: level filtering, timestamps, redaction, console rendering.
+
+    Args:
+        level: ``debug``, ``info`` or ``warning``; None reads `TINKER_LOG`.
+        stream: Where rendered lines go (default standard error).
+
+    Returns:
+        A bound logger; structlog's global configuration is left untouched.
+    """
+    logger: FilteringBoundLogger = structlog.wrap_logger(
+        structlog.PrintLogger(stream if stream is not None else sys.stderr),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact_secrets,
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(resolve_level(level)),
+        context_class=dict,
+        cache_logger_on_first_use=False,
+    )
+    return logger.bind(logger="tinkex")

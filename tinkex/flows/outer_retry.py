@@ -1,0 +1,90 @@
+"""The outer retry layer: repeat a whole logical call (wire spec 6.1), waiting out 402s (6.2).
+
+It wraps the HTTP layer for endpoints whose manifest entry lists ``retry_outer``. Each
+repetition runs the logical call from scratch, so it carries a new idempotency key (unless the
+caller supplied one). Backoff is `min(2**attempt, 30)` seconds within a 300 s budget; billing
+pauses sleep without counting an attempt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from tinkex.domain.retry import classify_outer
+from tinkex.errors import APIStatusError, TinkexError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.flows.billing import BillingPause
+    from tinkex.flows.features import OuterRetryConfig
+    from tinkex.ports.clock import Clock
+
+__all__ = ["run_outer"]
+
+T = TypeVar("T")
+
+
+async def run_outer(
+    call: Callable[[], Awaitable[T]],
+    *,
+    endpoint: str,
+    clock: Clock,
+    outer: OuterRetryConfig | None,
+    billing: BillingPause | None,
+    logger: FilteringBoundLogger,
+) -> T:
+    """Run a logical call, repeating it per the outer policy and the billing pause.
+
+    Each repetition calls `call` again, so it gets a new idempotency key. Time spent in
+    billing pauses does not count against the retry budget (the server asked for the wait).
+
+    Args:
+        call: Makes one logical call.
+        endpoint: The endpoint name, for logs.
+        clock: Time and sleeping.
+        outer: The outer backoff, or None (or disabled) for no backoff retries.
+        billing: The shared billing-pause tracker, or None to raise 402 at once.
+        logger: Receives `http.outer_retry` events.
+
+    Returns:
+        What `call` returned.
+    """
+    started = clock.monotonic()
+    paused = 0.0
+    attempt = 0
+    while True:
+        try:
+            return await call()
+        except (TinkexError, TimeoutError) as exc:
+            if (
+                billing is not None
+                and isinstance(exc, APIStatusError)
+                and billing.should_pause(exc.status, endpoint=endpoint)
+            ):
+                before = clock.monotonic()
+                await clock.sleep(billing.config.sleep_s)
+                paused += clock.monotonic() - before
+                continue
+            if outer is None or not outer.enabled:
+                raise
+            decision = classify_outer(
+                exc,
+                attempt=attempt,
+                elapsed_s=clock.monotonic() - started - paused,
+                budget_s=outer.budget_s,
+                max_delay_s=outer.max_delay_s,
+            )
+            if not decision.retry:
+                raise
+            logger.info(
+                "http.outer_retry",
+                endpoint=endpoint,
+                attempt=attempt,
+                delay_s=round(decision.delay_s, 3),
+                reason=decision.reason,
+            )
+            await clock.sleep(decision.delay_s)
+            attempt += 1

@@ -1,0 +1,292 @@
+"""The HTTP retry layer of the pipeline, driven by the pure policy in `tinkex.domain.retry`.
+
+`HttpRetrier` sends one logical request: per attempt it waits on the endpoint's rate limiter,
+asks its circuit breaker, adds the per-attempt headers (idempotency key, retry count, trace
+context) and opens an attempt span; failed attempts are classified and slept on the Clock.
+The outer layer around whole logical calls is `tinkex.flows.outer_retry`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from tinkex.domain.headers import merge_headers
+from tinkex.domain.retry import classify, is_cloudflare_reset
+from tinkex.errors import APIConnectionError, APIStatusError, TinkexError, status_error_for
+from tinkex.flows.logging import redact_headers
+from tinkex.flows.tracing import fail, record_response, safe_url
+from tinkex.ports.endpoint import EndpointSpec
+from tinkex.ports.transport import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    import random
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.flows.circuit_breaker import CircuitBreaker
+    from tinkex.flows.features import RetryConfig
+    from tinkex.flows.rate_limiter import RateLimiter
+    from tinkex.flows.tracing import PipelineTracer
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.codec import Codec
+    from tinkex.ports.pool import ConnectionPool
+    from tinkex.ports.transport import Transport
+
+__all__ = [
+    "CLOUDFLARE_RESET_BUDGET",
+    "IDEMPOTENCY_HEADER",
+    "RETRY_COUNT_HEADER",
+    "HttpRetrier",
+    "PreparedRequest",
+    "new_idempotency_key",
+    "status_error",
+]
+
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+RETRY_COUNT_HEADER = "x-stainless-retry-count"
+CLOUDFLARE_RESET_BUDGET = 16
+"""Edge-proxy resets turned into connection errors before they surface as 400 (spec 2.4)."""
+_MAX_ERROR_BODY = 2048
+
+
+class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything shared by the attempts of one logical request.
+
+    Attributes:
+        endpoint: The endpoint description.
+        url: Absolute URL with path parameters and query string.
+        body: The encoded body, or None.
+        headers: Headers sent on every attempt (per-attempt ones are added later).
+        path: The request path (no query), for errors.
+        caller_names: Lower-cased names of the headers the caller passed explicitly.
+    """
+
+    endpoint: EndpointSpec
+    url: str
+    body: bytes | None
+    headers: tuple[tuple[str, str], ...]
+    path: str
+    caller_names: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        # The headers hold credentials; show only what identifies the request.
+        return f"PreparedRequest({self.endpoint.name!r}, {safe_url(self.url)!r})"
+
+    @property
+    def caller_key(self) -> str | None:
+        """The idempotency key the caller supplied, if any."""
+        lowered = IDEMPOTENCY_HEADER.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key for one logical request."""
+    return f"tinkex-retry-{uuid.uuid4().hex}"
+
+
+def status_error(
+    response: HttpResponse, *, method: str, path: str, json_codec: Codec | None
+) -> APIStatusError:
+    """Build the typed error for a failed response (never copying any header but the id).
+
+    The message is ``Error code: <status> - <body text, at most 2 KB>``; `body` holds the
+    decoded JSON body when there is one, else the text.
+    """
+    text = response.body[:_MAX_ERROR_BODY].decode("utf-8", errors="replace")
+    body: object = text or None
+    if json_codec is not None and response.body and "json" in response.content_type:
+        try:
+            body = json_codec.decode(response.body, object)
+        except TinkexError:
+            body = text
+    return status_error_for(response.status)(
+        f"Error code: {response.status} - {text}",
+        status=response.status,
+        body=body,
+        request_id=response.headers.get("x-request-id"),
+        method=method,
+        url_path=path,
+    )
+
+
+class HttpRetrier:
+    """Send one logical request with HTTP-level retries (the Stainless layer).
+
+    Args:
+        pool: Gives the transport of the endpoint's traffic class.
+        clock: Time and sleeping.
+        settings: Backoff knobs.
+        rng: Jitter source.
+        tracer: Opens the attempt spans.
+        logger: Receives `http.attempt` and `http.retry` events.
+        breakers: Circuit breakers by endpoint name.
+        limiters: Rate limiters by endpoint name.
+        json_codec: Decodes error bodies (None keeps them as text).
+        auth: Called before every attempt for fresh credential headers (e.g. a refreshed
+            JWT); headers the caller passed explicitly are kept. None sends no extra ones.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool: ConnectionPool,
+        clock: Clock,
+        settings: RetryConfig,
+        rng: random.Random,
+        tracer: PipelineTracer,
+        logger: FilteringBoundLogger,
+        breakers: Mapping[str, CircuitBreaker],
+        limiters: Mapping[str, RateLimiter],
+        json_codec: Codec | None,
+        auth: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._settings = settings
+        self._rng = rng
+        self._tracer = tracer
+        self._logger = logger
+        self._breakers = breakers
+        self._limiters = limiters
+        self._json_codec = json_codec
+        self._auth = auth
+        self._cloudflare_budget = CLOUDFLARE_RESET_BUDGET
+
+    async def send(self, prepared: PreparedRequest) -> HttpResponse:
+        """Send until a 2xx arrives or the policy gives up.
+
+        Raises:
+            APIStatusError: The subclass for the last status once retries are exhausted.
+            APIConnectionError: No response arrived on the last attempt.
+            CircuitOpenError: The endpoint's circuit breaker rejected an attempt.
+        """
+        endpoint = prepared.endpoint
+        transport = self._pool.transport_for(endpoint.pool)
+        key = prepared.caller_key
+        if key is None and endpoint.method != "GET":
+            key = new_idempotency_key()
+        # The client-wide setting caps the endpoint's own (which is 0 for poll-like calls).
+        max_retries = min(endpoint.max_retries, self._settings.max_retries)
+        attempt = 0
+        while True:
+            outcome = self._cloudflare_check(
+                await self._attempt(transport, prepared, key, attempt), prepared
+            )
+            if isinstance(outcome, HttpResponse) and 200 <= outcome.status < 300:
+                return outcome
+            decision = classify(
+                outcome,
+                attempt=attempt,
+                max_retries=max_retries,
+                settings=self._settings,
+                rng=self._rng,
+                now=self._clock.time(),
+            )
+            if not decision.retry:
+                if isinstance(outcome, HttpResponse):
+                    raise status_error(
+                        outcome,
+                        method=endpoint.method,
+                        path=prepared.path,
+                        json_codec=self._json_codec,
+                    )
+                raise outcome
+            self._logger.info(
+                "http.retry",
+                endpoint=endpoint.name,
+                attempt=attempt,
+                delay_s=round(decision.delay_s, 3),
+                reason=decision.reason,
+            )
+            await self._clock.sleep(decision.delay_s)
+            attempt += 1
+            if not endpoint.idempotent and prepared.caller_key is None:
+                # The endpoint asks for a fresh key when an attempt is replayed.
+                key = new_idempotency_key()
+
+    def _cloudflare_check(
+        self, outcome: HttpResponse | APIConnectionError, prepared: PreparedRequest
+    ) -> HttpResponse | APIConnectionError:
+        if not isinstance(outcome, HttpResponse):
+            return outcome
+        if 200 <= outcome.status < 300:
+            self._cloudflare_budget = min(self._cloudflare_budget + 1, CLOUDFLARE_RESET_BUDGET)
+        elif is_cloudflare_reset(outcome) and self._cloudflare_budget > 0:
+            self._cloudflare_budget -= 1
+            return APIConnectionError(
+                "Connection reset by the edge proxy (400 with an empty body).",
+                method=prepared.endpoint.method,
+                url_path=prepared.path,
+            )
+        return outcome
+
+    async def _headers(
+        self, prepared: PreparedRequest, key: str | None, attempt: int
+    ) -> list[tuple[str, str]]:
+        headers = list(prepared.headers)
+        if self._auth is not None:
+            fresh = [
+                (k, v) for k, v in await self._auth() if k.lower() not in prepared.caller_names
+            ]
+            headers = merge_headers(headers, fresh)
+        if key is not None and prepared.caller_key is None:
+            headers.append((IDEMPOTENCY_HEADER, key))
+        if RETRY_COUNT_HEADER not in prepared.caller_names:
+            headers.append((RETRY_COUNT_HEADER, str(attempt)))
+        headers.extend(self._tracer.trace_headers())
+        return headers
+
+    def _note_deprecation(self, response: HttpResponse, endpoint: str) -> None:
+        note = response.headers.get("x-deprecation-note")
+        if not note:
+            return
+        level = response.headers.get("x-deprecation-level", "").strip().lower()
+        log = self._logger.error if level == "error" else self._logger.warning
+        log("http.deprecation", endpoint=endpoint, note=note)
+
+    async def _attempt(
+        self, transport: Transport, prepared: PreparedRequest, key: str | None, attempt: int
+    ) -> HttpResponse | APIConnectionError:
+        endpoint = prepared.endpoint
+        limiter = self._limiters.get(endpoint.name)
+        if limiter is not None:
+            await limiter.acquire()
+        breaker = self._breakers.get(endpoint.name)
+        trial = breaker.acquire() if breaker is not None else False
+        success: bool | None = None
+        try:
+            with self._tracer.attempt(endpoint.method, prepared.url, attempt) as span:
+                headers = await self._headers(prepared, key, attempt)
+                self._logger.debug(
+                    "http.attempt",
+                    endpoint=endpoint.name,
+                    method=endpoint.method,
+                    url=safe_url(prepared.url),
+                    attempt=attempt,
+                    headers=redact_headers(headers),
+                )
+                request = HttpRequest(
+                    method=endpoint.method,
+                    url=prepared.url,
+                    headers=tuple(headers),
+                    body=prepared.body,
+                    timeout_s=endpoint.timeout_s,
+                    pool=endpoint.pool,
+                )
+                try:
+                    response = await transport.send(request)
+                except APIConnectionError as exc:
+                    fail(span, exc)
+                    success = False
+                    return exc
+                record_response(span, response.status)
+                self._note_deprecation(response, endpoint.name)
+                success = response.status < 500
+                return response
+        finally:
+            if breaker is not None:
+                breaker.release(success, trial=trial)
