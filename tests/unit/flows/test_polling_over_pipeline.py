@@ -1,0 +1,81 @@
+"""PollingFutureResolver over the real PipelineInvoker and an InMemoryTransport."""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+
+from tinkex.adapters.clock import FakeClock
+from tinkex.adapters.memory import InMemoryPool, InMemoryTransport, json_response
+from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+from tinkex.flows.features import OuterRetryConfig, RetryConfig
+from tinkex.flows.invoker import PipelineInvoker
+from tinkex.flows.polling import PollingFutureResolver
+from tinkex.flows.queue_state import QueueStateRecorder
+from tinkex.ports.endpoint import EndpointSpec
+from tinkex.ports.futures import QueueState
+from tinkex.ports.transport import HttpRequest, HttpResponse, PoolKind
+
+RETRIEVE = EndpointSpec(
+    name="futures.retrieve",
+    method="POST",
+    path="/api/v1/retrieve_future",
+    pool=PoolKind.RETRIEVE,
+    features=("retry_outer",),
+)
+
+
+class OptimStepResult(msgspec.Struct, frozen=True):
+    metrics: dict[str, float]
+
+
+async def test_pipeline_polling_rides_out_408_429_and_try_again() -> None:
+    """408 (with queue state), 429 and try_again are absorbed; the JSON result decodes."""
+    clock = FakeClock()
+    transport = InMemoryTransport()
+    replies = [
+        json_response('{"type":"try_again","queue_state":"paused_capacity"}', status=408),
+        json_response('{"detail":"slow down"}', status=429),
+        json_response('{"type":"try_again","queue_state":"active"}'),
+        json_response('{"metrics":{"loss:sum":1.25}}'),
+    ]
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        return replies.pop(0)
+
+    transport.route("POST", "/api/v1/retrieve_future", handler)
+    codec = MsgspecJsonCodec()
+    invoker = PipelineInvoker(
+        pool=InMemoryPool(transport),
+        codecs={"json": codec},
+        base_url="https://tinker.example.test/",
+        auth_headers=(("X-API-Key", "tml-test"),),
+        clock=clock,
+        retry=RetryConfig(),
+        outer_retry=OuterRetryConfig(),
+        billing=None,
+        sdk_version="0.1.0",
+        rng=random.Random(1),
+    )
+    resolver = PollingFutureResolver(
+        invoker,
+        RETRIEVE,
+        decode_json=lambda data: codec.decode(data, dict),
+        decode_result=lambda data, _ct, type_: codec.decode(data, type_),
+        clock=clock,
+    )
+    recorder = QueueStateRecorder(clock)
+    result = await resolver.resolve(
+        "req-7", result_type=OptimStepResult, request_type="OptimStep", observer=recorder
+    )
+    sent = transport.sent
+    assert result == OptimStepResult(metrics={"loss:sum": 1.25})
+    assert len(sent) == 4  # no HTTP-level or outer retries on top of the poll loop
+    assert clock.sleeps == [1]  # only the 429 backoff
+    assert recorder.states == [QueueState.PAUSED_CAPACITY, QueueState.ACTIVE, QueueState.ACTIVE]
+    assert [r.header("X-Tinker-Request-Iteration") for r in sent] == ["0", "1", "2", "3"]
+    assert msgspec.json.decode(sent[0].body or b"") == {
+        "request_id": "req-7",
+        "allow_metadata_only": True,
+    }

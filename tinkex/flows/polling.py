@@ -1,0 +1,365 @@
+"""`PollingFutureResolver`: the retrieve_future state machine of spec §5.2.
+
+One `resolve` call long-polls ``POST /api/v1/retrieve_future`` until the server hands over a
+result. The loop never sleeps between ``try_again`` answers (the server holds each poll open),
+re-polls at once after 408, 5xx and a poll that merely timed out, and backs off ``min(2^n, 30)``
+only after 429s and failed connections. A poll timeout is *not* a connection failure: the
+official SDK conflates the two and turns a 24 s step into 155 s (user-pain-points §1b).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from tinkex.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    FutureTimeoutError,
+    RequestErrorCategory,
+    RequestFailedError,
+)
+from tinkex.flows.billing import BillingPause
+from tinkex.flows.logging import configure_logging
+from tinkex.flows.polling_state import (
+    PROTOBUF_MEDIA_TYPE,
+    FutureRegistry,
+    FuturesConfig,
+    PendingEntry,
+    PendingInfo,
+    PollReporter,
+    PromiseExpiredError,
+    poll_headers,
+)
+from tinkex.ports.futures import QueueState
+from tinkex.ports.telemetry import Severity
+from tinkex.ports.transport import HttpResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.flows.bytes_semaphore import BytesSemaphore
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.endpoint import EndpointSpec, Invoker
+    from tinkex.ports.futures import QueueStateObserver
+    from tinkex.ports.telemetry import TelemetrySink
+
+__all__ = ["PROTOBUF_MEDIA_TYPE", "PollingFutureResolver", "PromiseExpiredError"]
+
+T = TypeVar("T")
+
+
+class _LoopState:
+    """What one poll loop carries between iterations."""
+
+    def __init__(self) -> None:
+        self.allow_metadata_only = True
+        self.backoff_exponent = 0
+        self.bad_requests = 0
+        self.reserved_bytes = 0
+        self.abandoned_poll = False  # a poll went unanswered (timeout or dropped connection)
+
+
+class PollingFutureResolver:
+    """Resolve server futures by polling retrieve_future (implements `FutureResolver`).
+
+    The retrieve endpoint is always called with this resolver's `poll_timeout_s`, zero
+    HTTP-level retries and no outer retry: the poll loop is the retry policy. `pending()`
+    lists the futures being polled right now, for the "what is pending" debug dump.
+    """
+
+    def __init__(
+        self,
+        invoker: Invoker,
+        retrieve_spec: EndpointSpec,
+        *,
+        decode_json: Callable[[bytes], object],
+        decode_result: Callable[[bytes, str, type[Any]], Any],
+        clock: Clock,
+        config: FuturesConfig | None = None,
+        telemetry: TelemetrySink | None = None,
+        logger: FilteringBoundLogger | None = None,
+        inflight_bytes: BytesSemaphore | None = None,
+        billing: BillingPause | None = None,
+        protobuf_result_types: Collection[type[Any]] = (),
+    ) -> None:
+        """Create a resolver.
+
+        Args:
+            invoker: Runs the retrieve endpoint; non-2xx answers raise tinkex status errors.
+            retrieve_spec: The ``futures.retrieve`` endpoint description.
+            decode_json: Parses a JSON body (the codec's job); results are usually mappings.
+            decode_result: Decodes a finished result: ``(body, content_type, result_type)``.
+            clock: Time source for backoffs, deadlines and the pending dump.
+            config: Poll-loop tunables.
+            telemetry: Receives ``APIFuture.result_async.*`` events.
+            logger: Where warnings go.
+            inflight_bytes: Budget reserved for results announced by ``complete_metadata``.
+            billing: Shared 402 pause state (one per holder); a private one by default.
+            protobuf_result_types: Result types fetched with ``Accept: application/x-protobuf``.
+        """
+        self._config = config or FuturesConfig()
+        self._invoker = invoker
+        # The loop below is the whole retry policy for polls: no HTTP-level retries, and no
+        # outer retry layer (the pipeline's ``retry_outer`` feature) either.
+        self._spec = msgspec.structs.replace(
+            retrieve_spec,
+            timeout_s=self._config.poll_timeout_s,
+            max_retries=0,
+            features=tuple(f for f in retrieve_spec.features if f != "retry_outer"),
+        )
+        self._decode_json = decode_json
+        self._decode_result = decode_result
+        self._clock = clock
+        self._telemetry = telemetry
+        self._log: FilteringBoundLogger = logger or configure_logging()
+        self._inflight = inflight_bytes
+        self._billing = billing or BillingPause(self._config.billing, clock=clock, logger=self._log)
+        self._protobuf_types = frozenset(protobuf_result_types)
+        self._registry = FutureRegistry(clock)
+        self._report = PollReporter(telemetry, self._log)
+
+    def pending(self) -> list[PendingInfo]:
+        """Every future being polled right now, oldest first."""
+        return self._registry.snapshot()
+
+    async def resolve(
+        self,
+        request_id: str,
+        /,
+        *,
+        result_type: type[T],
+        request_type: str,
+        timeout_s: float | None = None,
+        observer: QueueStateObserver | None = None,
+        created_roundtrip_s: float | None = None,
+        accept_protobuf: bool | None = None,
+    ) -> T:
+        """Poll until the future finishes and return its decoded result.
+
+        Args:
+            request_id: The future's id from the submission response.
+            result_type: What the result decodes into.
+            request_type: ``X-Tinker-Request-Type`` (``ForwardBackward``, ``Sample``...).
+            timeout_s: Deadline for the whole wait (defaults to the config's).
+            observer: Told about queue states (and ``active`` when the future finishes).
+            created_roundtrip_s: Seconds from submission start to future creation, sent on the
+                first poll.
+            accept_protobuf: Ask for protobuf; by default when `result_type` is one of the
+                resolver's protobuf result types.
+
+        Returns:
+            The decoded result.
+
+        Raises:
+            RequestFailedError: The server finished the request as failed.
+            PromiseExpiredError: 410 (or 404 after an unanswered poll); re-submit the request.
+            FutureTimeoutError: The deadline passed.
+            APIStatusError: A status the loop cannot ride out (or a 400/402 budget ran out).
+        """
+        deadline = timeout_s if timeout_s is not None else self._config.default_deadline_s
+        protobuf = (
+            accept_protobuf if accept_protobuf is not None else result_type in self._protobuf_types
+        )
+        key, entry = self._registry.open(request_id, request_type)
+        try:
+            poll = self._poll(entry, result_type, observer, created_roundtrip_s, protobuf)
+            if deadline is None:
+                return await poll
+            return await self._race_deadline(poll, deadline, entry)
+        finally:
+            self._registry.close(key)
+
+    async def _race_deadline(
+        self, poll: Coroutine[Any, Any, T], deadline: float, entry: PendingEntry
+    ) -> T:
+        task = asyncio.ensure_future(poll)
+        timer = asyncio.ensure_future(self._clock.sleep(deadline))
+        try:
+            await asyncio.wait((task, timer), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            if not task.done():
+                task.cancel()
+                # Let the poll loop release reserved bytes before we return or re-raise.
+                await asyncio.wait((task,))
+        if not task.cancelled():
+            return task.result()
+        self._report.emit("timeout", Severity.ERROR, entry, timeout=deadline)
+        now = self._clock.monotonic()
+        raise FutureTimeoutError(
+            request_id=entry.request_id,
+            request_type=entry.request_type,
+            timeout_s=deadline,
+            last_queue_state=entry.last_queue_state.value if entry.last_queue_state else None,
+            seconds_since_last_response=entry.since_last_response(now),
+        )
+
+    async def _poll(
+        self,
+        entry: PendingEntry,
+        result_type: type[T],
+        observer: QueueStateObserver | None,
+        created_roundtrip_s: float | None,
+        protobuf: bool,
+    ) -> T:
+        state = _LoopState()
+        try:
+            while True:
+                headers = poll_headers(entry, created_roundtrip_s, protobuf=protobuf)
+                body = {
+                    "request_id": entry.request_id,
+                    "allow_metadata_only": state.allow_metadata_only,
+                }
+                entry.iterations += 1
+                try:
+                    response = await self._invoker.invoke(
+                        self._spec, body, response_type=HttpResponse, headers=headers
+                    )
+                except APIStatusError as exc:
+                    entry.answered(exc.status, self._clock.monotonic())
+                    await self._on_status_error(exc, entry, state, observer)
+                    continue
+                except APITimeoutError:
+                    # The long-poll simply ran out: the server is alive, re-poll at once.
+                    entry.answered(None, self._clock.monotonic())
+                    state.backoff_exponent = 0
+                    state.abandoned_poll = True
+                    self._report.emit("poll_timeout", Severity.DEBUG, entry)
+                    continue
+                except APIConnectionError as exc:
+                    entry.answered(None, self._clock.monotonic())
+                    state.abandoned_poll = True
+                    self._report.emit("connection_error", Severity.WARNING, entry, error=str(exc))
+                    await self._back_off(state)
+                    continue
+                entry.answered(response.status, self._clock.monotonic())
+                state.backoff_exponent = 0
+                if await self._is_result(response, entry, state, observer):
+                    return self._finish(response, entry, observer, result_type)
+        finally:
+            if state.reserved_bytes and self._inflight is not None:
+                self._inflight.release(state.reserved_bytes)
+
+    async def _is_result(
+        self,
+        response: HttpResponse,
+        entry: PendingEntry,
+        state: _LoopState,
+        observer: QueueStateObserver | None,
+    ) -> bool:
+        """Classify a 2xx answer: True when it carries the result, False to poll again."""
+        if PROTOBUF_MEDIA_TYPE in response.headers.get("content-type", ""):
+            return True
+        payload = self._decode_json(response.body)
+        if not isinstance(payload, Mapping):
+            return True
+        if payload.get("type") == "try_again":
+            self._report.queue_state(payload, entry, observer)
+            return False
+        if payload.get("status") == "complete_metadata":
+            await self._reserve(payload, state)
+            return False
+        if "error" in payload:
+            self._report.notify(observer, entry, QueueState.ACTIVE, None)
+            category = RequestErrorCategory.parse(payload.get("category"))
+            self._report.emit(
+                "application_error",
+                Severity.WARNING if category == RequestErrorCategory.USER else Severity.ERROR,
+                entry,
+                error=str(payload["error"]),
+                category=category.value,
+            )
+            raise RequestFailedError(
+                f"{entry.request_type} {entry.request_id} failed: {payload['error']}",
+                request_id=entry.request_id,
+                category=category,
+                request_type=entry.request_type,
+            )
+        return True
+
+    def _finish(
+        self,
+        response: HttpResponse,
+        entry: PendingEntry,
+        observer: QueueStateObserver | None,
+        result_type: type[T],
+    ) -> T:
+        self._report.notify(observer, entry, QueueState.ACTIVE, None)
+        try:
+            result: T = self._decode_result(response.body, response.content_type, result_type)
+        except Exception as exc:
+            self._report.emit("validation_error", Severity.ERROR, entry, error=str(exc))
+            raise
+        return result
+
+    async def _reserve(self, payload: Mapping[str, Any], state: _LoopState) -> None:
+        # The server announced a large result; fetch it for real next time, and hold room for
+        # it so many such results do not land in memory at once.
+        state.allow_metadata_only = False
+        size = payload.get("response_payload_size") or 0
+        if self._inflight is not None and state.reserved_bytes == 0 and isinstance(size, int):
+            await self._inflight.acquire(size)
+            state.reserved_bytes = size
+
+    async def _on_status_error(
+        self,
+        exc: APIStatusError,
+        entry: PendingEntry,
+        state: _LoopState,
+        observer: QueueStateObserver | None,
+    ) -> None:
+        status = exc.status
+        if self._billing.should_pause(status, endpoint=self._spec.name):
+            state.backoff_exponent = 0
+            await self._clock.sleep(self._billing.config.sleep_s)
+            return
+        if status == 429:
+            self._report.emit(
+                "api_status_error",
+                Severity.WARNING,
+                entry,
+                status=status,
+                kind="retry_with_backoff",
+            )
+            await self._back_off(state)
+            return
+        state.backoff_exponent = 0
+        if status == 408:
+            state.bad_requests = 0
+            if isinstance(exc.body, Mapping):
+                self._report.queue_state(exc.body, entry, observer)
+            return
+        if status >= 500:
+            self._report.emit(
+                "api_status_error", Severity.WARNING, entry, status=status, kind="retry"
+            )
+            return
+        if status == 400 and state.bad_requests < self._config.max_bad_request_retries:
+            state.bad_requests += 1
+            self._report.emit(
+                "api_status_error", Severity.ERROR, entry, status=status, kind="retry_if_budget"
+            )
+            return
+        self._report.emit("api_status_error", Severity.ERROR, entry, status=status, kind="fatal")
+        if status == 410 or (status == 404 and state.abandoned_poll):
+            # 404 after an unanswered poll: the server sent the result to the dropped
+            # connection and evicted it, so the result is lost rather than never existing.
+            raise PromiseExpiredError(
+                request_id=entry.request_id,
+                request_type=entry.request_type,
+                body=exc.body,
+                status=status,
+            ) from exc
+        raise exc
+
+    async def _back_off(self, state: _LoopState) -> None:
+        delay = min(2.0**state.backoff_exponent, self._config.backoff_cap_s)
+        state.backoff_exponent += 1
+        await self._clock.sleep(delay)

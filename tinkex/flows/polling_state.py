@@ -1,0 +1,240 @@
+"""Configuration, errors and bookkeeping for future polling (spec §5.2, §6.2).
+
+The poll loop itself lives in `tinkex.flows.polling`; this module holds what it keeps between
+iterations and across futures: the tunables (`FuturesConfig`), the error raised when a promise
+is gone (`PromiseExpiredError`) and the registry behind the "what is pending" dump
+(`FutureRegistry`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from tinkex.errors import GoneError
+from tinkex.flows.features import BillingPauseConfig
+from tinkex.ports.futures import QueueState
+from tinkex.ports.telemetry import TelemetryEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.futures import QueueStateObserver
+    from tinkex.ports.telemetry import Severity, TelemetrySink
+
+__all__ = [
+    "PROTOBUF_MEDIA_TYPE",
+    "FutureRegistry",
+    "FuturesConfig",
+    "PendingEntry",
+    "PendingInfo",
+    "PollReporter",
+    "PromiseExpiredError",
+    "poll_headers",
+]
+
+
+PROTOBUF_MEDIA_TYPE = "application/x-protobuf"
+_EVENT_PREFIX = "APIFuture.result_async."
+
+
+class FuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Tunables of the retrieve_future poll loop.
+
+    Attributes:
+        poll_timeout_s: Timeout of one long-poll request (the server holds it open).
+        max_bad_request_retries: How many 400s in a row are re-polled before giving up.
+        backoff_cap_s: Ceiling of the `2^n` backoff after 429s and connection failures.
+        default_deadline_s: Deadline applied when `resolve` gets no `timeout_s` (None: wait
+            as long as the server keeps answering).
+        billing: How long 402s are waited out (used when no shared `BillingPause` is given).
+    """
+
+    poll_timeout_s: float = 45.0
+    max_bad_request_retries: int = 3
+    backoff_cap_s: float = 30.0
+    default_deadline_s: float | None = None
+    billing: BillingPauseConfig = msgspec.field(default_factory=BillingPauseConfig)
+
+
+class PromiseExpiredError(GoneError):
+    """The server no longer holds the result of this request.
+
+    Raised for a 410 while polling, and for a 404 that follows a poll abandoned without an
+    answer (the server delivered the result to the dropped connection and evicted it). The
+    result is lost, not failed: re-submitting the original request is safe and is what the
+    sampling retry handler does. Carries the request id and type; `status` is the HTTP status
+    that revealed the loss.
+    """
+
+    def __init__(
+        self,
+        *,
+        request_id: str,
+        request_type: str | None,
+        body: object = None,
+        status: int = 410,
+    ) -> None:
+        what = "promise expired" if status == 410 else "result lost after an abandoned poll"
+        super().__init__(
+            f"{what} for {request_type or 'request'} {request_id}; re-submit it",
+            status=status,
+            body=body,
+            request_id=request_id,
+        )
+        self.request_type = request_type
+
+
+class PendingInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One in-flight future, as shown by the "what is pending" dump.
+
+    Attributes:
+        request_id: The future's request id.
+        request_type: The kind of request (``ForwardBackward``, ``Sample``...).
+        age_s: Seconds since polling started.
+        iterations: Poll requests sent so far.
+        last_status: HTTP status of the last poll answer (None: none arrived yet, or the last
+            attempt got no response).
+        last_queue_state: The last queue state the server reported, if any.
+        seconds_since_last_response: Seconds since the server last answered, if ever.
+    """
+
+    request_id: str
+    request_type: str
+    age_s: float
+    iterations: int
+    last_status: int | None
+    last_queue_state: QueueState | None
+    seconds_since_last_response: float | None
+
+
+class PendingEntry:
+    """Mutable polling state of one future; the poll loop updates it in place."""
+
+    def __init__(self, request_id: str, request_type: str, started_at: float) -> None:
+        self.request_id = request_id
+        self.request_type = request_type
+        self.started_at = started_at
+        self.iterations = 0
+        self.last_status: int | None = None
+        self.last_queue_state: QueueState | None = None
+        self.last_response_at: float | None = None
+
+    def answered(self, status: int | None, now: float) -> None:
+        """Note a poll outcome: an HTTP status, or None when no response arrived."""
+        self.last_status = status
+        if status is not None:
+            self.last_response_at = now
+
+    def since_last_response(self, now: float) -> float | None:
+        """Seconds since the server last answered, or None if it never did."""
+        return None if self.last_response_at is None else now - self.last_response_at
+
+
+class FutureRegistry:
+    """The futures currently being polled, for debugging hangs."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._entries: dict[int, PendingEntry] = {}
+        self._next_key = 0
+
+    def open(self, request_id: str, request_type: str) -> tuple[int, PendingEntry]:
+        """Register a future; returns a key for `close` and the entry to update."""
+        key = self._next_key
+        self._next_key += 1
+        entry = PendingEntry(request_id, request_type, self._clock.monotonic())
+        self._entries[key] = entry
+        return key, entry
+
+    def close(self, key: int) -> None:
+        """Forget a future (finished, failed or cancelled)."""
+        self._entries.pop(key, None)
+
+    def snapshot(self) -> list[PendingInfo]:
+        """Return every in-flight future, oldest first."""
+        now = self._clock.monotonic()
+        entries = sorted(self._entries.values(), key=lambda e: e.started_at)
+        return [
+            PendingInfo(
+                request_id=e.request_id,
+                request_type=e.request_type,
+                age_s=now - e.started_at,
+                iterations=e.iterations,
+                last_status=e.last_status,
+                last_queue_state=e.last_queue_state,
+                seconds_since_last_response=e.since_last_response(now),
+            )
+            for e in entries
+        ]
+
+
+def poll_headers(
+    entry: PendingEntry, roundtrip_s: float | None, *, protobuf: bool
+) -> dict[str, str]:
+    """Headers of the next poll of `entry` (spec §2.2); call before counting the iteration."""
+    headers = {
+        "X-Tinker-Request-Iteration": str(entry.iterations),
+        "X-Tinker-Request-Type": entry.request_type,
+    }
+    if entry.iterations == 0 and roundtrip_s is not None:
+        headers["X-Tinker-Create-Promise-Roundtrip-Time"] = str(roundtrip_s)
+    if protobuf:
+        headers["Accept"] = PROTOBUF_MEDIA_TYPE
+    return headers
+
+
+class PollReporter:
+    """Tells observers about queue states and telemetry about poll outcomes."""
+
+    def __init__(self, telemetry: TelemetrySink | None, logger: FilteringBoundLogger) -> None:
+        self._telemetry = telemetry
+        self._log = logger
+
+    def queue_state(
+        self, payload: Mapping[str, Any], entry: PendingEntry, observer: QueueStateObserver | None
+    ) -> None:
+        """Report the queue state a try_again (or 408) body carries, if it carries one."""
+        raw_state, reason = payload.get("queue_state"), payload.get("queue_state_reason")
+        if not raw_state and reason is None:
+            return  # nothing worth telling the observer
+        state = QueueState.parse(raw_state)
+        self.notify(observer, entry, state, reason if isinstance(reason, str) else None)
+
+    def notify(
+        self,
+        observer: QueueStateObserver | None,
+        entry: PendingEntry,
+        state: QueueState,
+        reason: str | None,
+    ) -> None:
+        """Record `state` on the entry and tell the observer (whose errors are logged)."""
+        entry.last_queue_state = state
+        if observer is None:
+            return
+        try:
+            observer.on_queue_state_change(state, reason)
+        except Exception:  # noqa: BLE001 - a broken observer must not break polling
+            self._log.exception("futures.observer_failed", request_id=entry.request_id)
+
+    def emit(self, name: str, severity: Severity, entry: PendingEntry, **data: Any) -> None:
+        """Send an ``APIFuture.result_async.<name>`` event naming the request."""
+        if self._telemetry is None:
+            return
+        data.update(
+            request_id=entry.request_id,
+            request_type=entry.request_type,
+            iteration=entry.iterations - 1,
+        )
+        self._telemetry.emit(
+            TelemetryEvent(
+                event="GENERIC_EVENT",
+                severity=severity,
+                event_name=_EVENT_PREFIX + name,
+                event_data=data,
+            )
+        )

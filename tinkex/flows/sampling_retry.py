@@ -1,0 +1,244 @@
+"""The sampling retry handler (spec §6.3): unlimited jittered retries plus stuck detection.
+
+One handler is shared by every client of a sampling session (`SamplingRetryHandlers`), so its
+semaphore bounds the session's concurrent sample operations. Each `execute` retries retryable
+failures forever with ``min(0.5·2^(n-1), 10) ± 25 %`` between attempts; a watchdog fails the
+operation with `APIConnectionError("No progress made in …")` when no operation of the handler
+finished for `progress_timeout_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
+
+from tinkex.errors import APIConnectionError, APIStatusError, FutureTimeoutError
+from tinkex.flows.logging import configure_logging
+from tinkex.flows.polling_state import PromiseExpiredError
+from tinkex.ports.telemetry import Severity, TelemetryEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.telemetry import TelemetrySink
+
+__all__ = [
+    "SamplingRetryConfig",
+    "SamplingRetryHandler",
+    "SamplingRetryHandlers",
+    "is_retryable_sampling_error",
+    "sampling_retry_delay",
+]
+
+T = TypeVar("T")
+
+_RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+
+class SamplingRetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Settings of the sampling retry handler.
+
+    Attributes:
+        max_connections: Concurrent sample operations per sampling session (server flag
+            ``sample_max_concurrent_requests``); None disables the limit.
+        progress_timeout_s: Fail when no operation finished for this long.
+        retry_delay_base_s: First retry delay.
+        retry_delay_max_s: Ceiling of the retry delay (also after jitter).
+        jitter_factor: Relative jitter applied to each delay (± this fraction).
+        enable_retry_logic: False runs each operation once.
+        enable_stuck_detection: False disables the progress watchdog.
+    """
+
+    max_connections: int | None = 2000
+    progress_timeout_s: float = 7200.0
+    retry_delay_base_s: float = 0.5
+    retry_delay_max_s: float = 10.0
+    jitter_factor: float = 0.25
+    enable_retry_logic: bool = True
+    enable_stuck_detection: bool = True
+
+
+def sampling_retry_delay(attempt: int, config: SamplingRetryConfig, rng: random.Random) -> float:
+    """Delay before retry number `attempt` (1-based): ``min(base·2^(n-1), max) ± jitter``.
+
+    The result is clamped to ``[0, retry_delay_max_s]``.
+    """
+    cap = config.retry_delay_max_s
+    exponent = min(max(attempt - 1, 0), 64)  # beyond 2^64 the cap wins anyway
+    delay = min(config.retry_delay_base_s * 2.0**exponent, cap)
+    jitter = delay * config.jitter_factor * (2 * rng.random() - 1)
+    return max(0.0, min(delay + jitter, cap))
+
+
+def is_retryable_sampling_error(exc: BaseException) -> bool:
+    """True for failures a sample may simply be re-run after.
+
+    Connection failures and timeouts, 408/409/429/5xx, and an expired promise are retryable;
+    a caller's own deadline (`FutureTimeoutError`) and everything else are not.
+    """
+    if isinstance(exc, FutureTimeoutError):
+        return False
+    if isinstance(exc, PromiseExpiredError | APIConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, APIStatusError):
+        return exc.status in _RETRYABLE_STATUSES or exc.status >= 500
+    return False
+
+
+class SamplingRetryHandler:
+    """Run sample operations with a session-wide concurrency limit, retries and a watchdog."""
+
+    def __init__(
+        self,
+        config: SamplingRetryConfig | None = None,
+        *,
+        clock: Clock,
+        name: str = "sampling",
+        rng: random.Random | None = None,
+        telemetry: TelemetrySink | None = None,
+        logger: FilteringBoundLogger | None = None,
+    ) -> None:
+        self.config = config or SamplingRetryConfig()
+        self.name = name
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._telemetry = telemetry
+        self._log: FilteringBoundLogger = logger or configure_logging()
+        limit = self.config.max_connections
+        self._semaphore = asyncio.Semaphore(limit) if limit is not None else None
+        self._last_progress = clock.monotonic()
+        self.active = 0
+        self.completed = 0
+        self.retries = 0
+
+    async def execute(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run `operation` until it succeeds or fails with a non-retryable error.
+
+        Args:
+            operation: One full attempt (submit and poll); called again for each retry.
+
+        Returns:
+            The operation's result.
+
+        Raises:
+            APIConnectionError: No operation of this handler made progress for
+                `progress_timeout_s` ("No progress made in …").
+        """
+        async with self._semaphore or contextlib.nullcontext():
+            if self.active == 0:
+                # Idle time is not a stall: the clock starts when work is there.
+                self._last_progress = self._clock.monotonic()
+            self.active += 1
+            try:
+                if not self.config.enable_stuck_detection:
+                    return await self._retry_loop(operation)
+                return await self._watched(operation)
+            finally:
+                self.active -= 1
+
+    async def _watched(self, operation: Callable[[], Awaitable[T]]) -> T:
+        task = asyncio.ensure_future(self._retry_loop(operation))
+        watchdog = asyncio.ensure_future(self._watch())
+        try:
+            await asyncio.wait((task, watchdog), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watchdog.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.wait((task,))
+        if not task.cancelled():
+            return task.result()
+        timeout = self.config.progress_timeout_s
+        self._log.error("sampling.stuck", handler=self.name, progress_timeout_s=timeout)
+        raise APIConnectionError(f"No progress made in {timeout:g}s. Requests appear to be stuck.")
+
+    async def _watch(self) -> None:
+        # Returns once the whole handler has gone `progress_timeout_s` without finishing an
+        # operation; any completion elsewhere pushes the deadline out.
+        while True:
+            deadline = self._last_progress + self.config.progress_timeout_s
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0:
+                return
+            await self._clock.sleep(remaining)
+
+    async def _retry_loop(self, operation: Callable[[], Awaitable[T]]) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = await operation()
+            except Exception as exc:
+                retry = self.config.enable_retry_logic and is_retryable_sampling_error(exc)
+                self._report(exc, attempt, retry)
+                if not retry:
+                    raise
+                self.retries += 1
+                await self._clock.sleep(sampling_retry_delay(attempt, self.config, self._rng))
+                continue
+            self._last_progress = self._clock.monotonic()
+            self.completed += 1
+            return result
+
+    def _report(self, exc: Exception, attempt: int, retry: bool) -> None:
+        self._log.debug(
+            "sampling.attempt_failed",
+            handler=self.name,
+            attempt=attempt,
+            retry=retry,
+            error_type=type(exc).__name__,
+            status=getattr(exc, "status", None),
+        )
+        if self._telemetry is not None:
+            self._telemetry.emit(
+                TelemetryEvent(
+                    event="GENERIC_EVENT",
+                    severity=Severity.WARNING if retry else Severity.ERROR,
+                    event_name="RetryHandler.execute.exception",
+                    event_data={
+                        "exception_type": type(exc).__name__,
+                        "status_code": getattr(exc, "status", None),
+                        "should_retry": retry,
+                        "attempt_count": attempt,
+                    },
+                )
+            )
+
+
+class SamplingRetryHandlers:
+    """One shared `SamplingRetryHandler` per sampling session id."""
+
+    def __init__(
+        self,
+        config: SamplingRetryConfig | None = None,
+        *,
+        clock: Clock,
+        telemetry: TelemetrySink | None = None,
+        logger: FilteringBoundLogger | None = None,
+    ) -> None:
+        self._config = config or SamplingRetryConfig()
+        self._clock = clock
+        self._telemetry = telemetry
+        self._logger = logger
+        self._handlers: dict[str, SamplingRetryHandler] = {}
+
+    def for_session(self, sampling_session_id: str) -> SamplingRetryHandler:
+        """Return the session's handler, creating it on first use."""
+        handler = self._handlers.get(sampling_session_id)
+        if handler is None:
+            handler = SamplingRetryHandler(
+                self._config,
+                clock=self._clock,
+                name=sampling_session_id,
+                telemetry=self._telemetry,
+                logger=self._logger,
+            )
+            self._handlers[sampling_session_id] = handler
+        return handler
