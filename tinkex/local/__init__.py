@@ -12,6 +12,7 @@ transport = InProcessTransport(backend, "http://local")
 """
 
 from tinkex.local.app import make_app, serve
+from tinkex.local.demo_data import demo_texts
 from tinkex.local.faults import FaultPlan
 from tinkex.local.inprocess import InProcessTransport
 from tinkex.local.service import ConnectionDropped, LocalBackend
@@ -23,6 +24,7 @@ __all__ = [
     "FaultPlan",
     "InProcessTransport",
     "LocalBackend",
+    "demo_texts",
     "make_app",
     "serve",
 ]

@@ -1,0 +1,230 @@
+"""Lenient JSON request parsing for both SDK eras, and JSON shapes of tensors.
+
+0.38-era clients send ``type`` tags, omit ``None`` fields and send every default; JSON-era
+clients send no tags, explicit ``null``s and omit defaults. Both are read through `Fields`,
+which treats a missing key and a ``null`` alike, applies the server defaults and ignores keys
+it does not know. Malformed input raises `HttpError` 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import msgspec
+import numpy as np
+
+from tinkex.local.reply import HttpError
+
+__all__ = [
+    "Fields",
+    "decode_json",
+    "parse_chunk_tokens",
+    "parse_model_input",
+    "parse_tensor",
+    "tensor_json",
+]
+
+_DECODER = msgspec.json.Decoder()
+_DTYPES = {"int64": np.int64, "float32": np.float32, "int32": np.int32, "bfloat16": np.float32}
+
+
+def decode_json(body: bytes) -> dict[str, object]:
+    """Decode a JSON object body; an empty body counts as ``{}``.
+
+    Raises:
+        HttpError: 400 when the body is not JSON, 422 when it is not an object.
+    """
+    if not body.strip():
+        return {}
+    try:
+        value = _DECODER.decode(body)
+    except msgspec.DecodeError as exc:
+        raise HttpError(400, f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise HttpError(422, "request body must be a JSON object")
+    return value
+
+
+class Fields:
+    """Typed, lenient access to one JSON object of a request.
+
+    Args:
+        obj: The decoded object.
+        where: Dotted location used in error messages (``body``, ``body.lora_config``...).
+    """
+
+    def __init__(self, obj: object, where: str = "body") -> None:
+        if not isinstance(obj, dict):
+            raise HttpError(422, f"{where}: expected an object")
+        self.raw: dict[str, object] = obj
+        self.where = where
+
+    def _bad(self, key: str, expected: str) -> HttpError:
+        return HttpError(422, f"{self.where}.{key}: expected {expected}")
+
+    def has(self, key: str) -> bool:
+        """True when the key is present with a non-null value."""
+        return self.raw.get(key) is not None
+
+    def req_str(self, key: str) -> str:
+        """A required string."""
+        value = self.opt_str(key)
+        if value is None:
+            raise HttpError(422, f"{self.where}.{key}: field required")
+        return value
+
+    def opt_str(self, key: str, default: str | None = None) -> str | None:
+        """An optional string (missing or null gives `default`)."""
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self._bad(key, "a string")
+        return value
+
+    def req_int(self, key: str, default: int | None = None) -> int:
+        """An integer; required unless a default is given."""
+        value = self.opt_int(key)
+        if value is None:
+            if default is None:
+                raise HttpError(422, f"{self.where}.{key}: field required")
+            return default
+        return value
+
+    def opt_int(self, key: str) -> int | None:
+        """An optional integer."""
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._bad(key, "an integer")
+        return value
+
+    def num(self, key: str, default: float) -> float:
+        """A finite number with a default."""
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._bad(key, "a number")
+        if not math.isfinite(value):
+            raise self._bad(key, "a finite number")
+        return float(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A boolean with a default."""
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self._bad(key, "a boolean")
+        return value
+
+    def sub(self, key: str) -> Fields | None:
+        """A nested object, or None when missing or null."""
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        return Fields(value, f"{self.where}.{key}")
+
+    def items(self, key: str) -> list[object]:
+        """A list (missing or null gives ``[]``)."""
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._bad(key, "a list")
+        return value
+
+    def mapping(self, key: str) -> dict[str, object] | None:
+        """A free-form object (user metadata...), or None."""
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self._bad(key, "an object")
+        return value
+
+
+def parse_chunk_tokens(chunk: Fields) -> list[int]:
+    """Return the tokens of one ModelInput chunk, inferring its kind when untagged.
+
+    Raises:
+        HttpError: 422 for malformed chunks; 400 for image/dmel chunks, which the local byte
+            model cannot consume.
+    """
+    kind = chunk.opt_str("type")
+    if kind is None:
+        if "tokens" in chunk.raw:
+            kind = "encoded_text"
+        elif "location" in chunk.raw:
+            kind = "image_asset_pointer"
+        elif "data" in chunk.raw:
+            kind = "image"
+        elif "dmel" in chunk.raw:
+            kind = "dmel"
+    if kind != "encoded_text":
+        raise HttpError(
+            400, f"{chunk.where}: chunk type {kind!r} is not supported by the local model"
+        )
+    tokens = chunk.items("tokens")
+    if not all(isinstance(t, int) and not isinstance(t, bool) for t in tokens):
+        raise HttpError(422, f"{chunk.where}.tokens: expected a list of integers")
+    return [int(t) for t in tokens]  # type: ignore[call-overload]  # checked just above
+
+
+def parse_model_input(obj: Fields | None, where: str) -> np.ndarray:
+    """Concatenate the tokens of a ModelInput object into an int64 array."""
+    if obj is None:
+        raise HttpError(422, f"{where}: field required")
+    tokens: list[int] = []
+    for i, chunk in enumerate(obj.items("chunks")):
+        tokens.extend(parse_chunk_tokens(Fields(chunk, f"{obj.where}.chunks[{i}]")))
+    return np.asarray(tokens, dtype=np.int64)
+
+
+def parse_tensor(obj: Fields) -> np.ndarray:
+    """Decode a JSON TensorData (flat ``data``, ``dtype``, optional ``shape`` / sparse CSR)."""
+    dtype = _DTYPES.get(obj.opt_str("dtype") or "")
+    if dtype is None:
+        raise HttpError(422, f"{obj.where}.dtype: expected 'int64' or 'float32'")
+    data = obj.items("data")
+    if isinstance(obj.raw.get("data"), str):  # base64 bytes (never sent by the SDKs, but harmless)
+        raw = base64.b64decode(str(obj.raw["data"]))
+        flat = np.frombuffer(raw, dtype=dtype).copy()
+    else:
+        try:
+            flat = np.asarray(data, dtype=np.float64).astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise HttpError(422, f"{obj.where}.data: expected a flat list of numbers") from exc
+        if flat.ndim != 1:
+            raise HttpError(422, f"{obj.where}.data: expected a flat list of numbers")
+    shape = [int(s) for s in obj.items("shape")] if obj.has("shape") else None  # type: ignore[call-overload]
+    crow, col = obj.items("sparse_crow_indices"), obj.items("sparse_col_indices")
+    if crow:
+        if shape is None or len(shape) != 2:
+            raise HttpError(422, f"{obj.where}.shape: sparse tensors need a 2-D shape")
+        dense = np.zeros(shape, dtype=dtype)
+        rows = np.asarray(crow, dtype=np.int64)
+        cols = np.asarray(col, dtype=np.int64)
+        for r in range(shape[0]):
+            dense[r, cols[rows[r] : rows[r + 1]]] = flat[rows[r] : rows[r + 1]]
+        return dense
+    if shape is not None:
+        try:
+            return flat.reshape(shape)
+        except ValueError as exc:
+            raise HttpError(422, f"{obj.where}.shape: does not match the data length") from exc
+    return flat
+
+
+def tensor_json(array: np.ndarray) -> dict[str, object]:
+    """Encode an array as the JSON TensorData results carry: exactly data, dtype and shape."""
+    is_int = np.issubdtype(array.dtype, np.integer)
+    values = array.astype(np.int64 if is_int else np.float32)
+    return {
+        "data": values.reshape(-1).tolist(),
+        "dtype": "int64" if is_int else "float32",
+        "shape": list(values.shape),
+    }

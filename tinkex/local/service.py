@@ -1,0 +1,240 @@
+"""`LocalBackend`: the transport-agnostic core of the embedded Tinker-compatible service.
+
+It receives one request as plain values and answers with ``(status, headers, body)``. On the
+way it checks the API key, applies the fault plan, replays answers of retried requests
+(``X-Idempotency-Key``) and routes to the handlers of each area.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from tinkex.adapters.clock import SystemClock
+from tinkex.local.checkpoints import CheckpointHandlers
+from tinkex.local.engine import NullModelFactory, TinyModelFactory
+from tinkex.local.faults import FaultInjector
+from tinkex.local.futures import FutureStore
+from tinkex.local.meta import MetaHandlers
+from tinkex.local.promises import PromiseHandlers
+from tinkex.local.reply import HttpError, Reply, UserError, json_reply
+from tinkex.local.rest import RestHandlers
+from tinkex.local.router import Router
+from tinkex.local.sampling import SamplingHandlers
+from tinkex.local.sessions import SessionHandlers
+from tinkex.local.signing import SIGNED_PREFIX, UrlSigner
+from tinkex.local.state import BackendConfig, Call, ServiceState
+from tinkex.local.store import CheckpointStore, default_data_dir
+from tinkex.local.training import TrainingHandlers
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from tinkex.local.faults import FaultPlan
+    from tinkex.ports.clock import Clock
+
+__all__ = ["ConnectionDropped", "LocalBackend"]
+
+# Endpoints whose answers are not replayed for a repeated idempotency key: polls and
+# keep-alives must always reflect the current state.
+_NOT_REPLAYED = (
+    "/api/v1/retrieve_future",
+    "/api/v1/retrieve_futures",
+    "/api/v1/cancel_future",
+    "/api/v1/session_heartbeat",
+    "/api/v1/telemetry",
+    "/api/v1/client/config",
+    "/api/v1/client/dynamic_config",
+)
+_API_KEY_PREFIXES = ("tml-", "eyJ")
+
+
+class ConnectionDropped(Exception):  # noqa: N818  # names the event, like ConnectionReset
+    """Raised by `LocalBackend.handle` when the fault plan drops the connection.
+
+    The request was processed; the front end must close the connection without answering.
+    """
+
+
+class LocalBackend:
+    """The embedded Tinker-compatible service.
+
+    Args:
+        data_dir: Where checkpoints and metadata live (default: the user cache directory,
+            ``$XDG_CACHE_HOME/tinkex/local`` or ``~/.cache/tinkex/local``).
+        fault_plan: Faults to inject (None: none).
+        legacy: Behave like a JSON-era server (no client config, JSON results, forward paths).
+        seed: Seeds unseeded sampling requests (per sampler and request order), so a whole
+            program reruns identically; fault streams use the plan's own seed.
+        clock: Time source (tests pass a `FakeClock`).
+        config: Tunables (TTLs, long-poll budget, thresholds).
+        null_model: Use the near-free null model instead of the numpy model (benchmarks).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        fault_plan: FaultPlan | None = None,
+        legacy: bool = False,
+        seed: int = 0,
+        clock: Clock | None = None,
+        config: BackendConfig | None = None,
+        null_model: bool = False,
+    ) -> None:
+        clock = clock if clock is not None else SystemClock()
+        config = config if config is not None else BackendConfig()
+        store = CheckpointStore(data_dir if data_dir is not None else default_data_dir(), clock)
+        self.state = ServiceState(
+            clock=clock,
+            config=config,
+            legacy=legacy,
+            store=store,
+            futures=FutureStore(clock, result_ttl_s=config.result_ttl_s),
+            faults=FaultInjector(fault_plan),
+            factory=NullModelFactory() if null_model else TinyModelFactory(),
+            signer=UrlSigner(store.secret),
+            seed=seed,
+        )
+        routes = []
+        for area in (
+            MetaHandlers(self.state),
+            SessionHandlers(self.state),
+            TrainingHandlers(self.state),
+            CheckpointHandlers(self.state),
+            SamplingHandlers(self.state),
+            PromiseHandlers(self.state),
+            RestHandlers(self.state),
+        ):
+            routes.extend(area.routes())
+        self._router = Router(routes)
+        self._replies: OrderedDict[tuple[str, str], asyncio.Future[Reply]] = OrderedDict()
+
+    @property
+    def seed(self) -> int:
+        """The backend seed."""
+        return self.state.seed
+
+    @property
+    def legacy(self) -> bool:
+        """True when behaving like a JSON-era server."""
+        return self.state.legacy
+
+    @property
+    def data_dir(self) -> Path:
+        """The data directory."""
+        return self.state.store.root
+
+    @property
+    def telemetry_events(self) -> list[dict[str, object]]:
+        """The latest telemetry events received (oldest first)."""
+        return list(self.state.telemetry)
+
+    async def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one request.
+
+        Args:
+            method: HTTP method.
+            path: URL path; anything before ``/api/v1/`` (a base URL prefix) is ignored.
+            query: Query parameters.
+            headers: Request headers (any case).
+            body: Raw body.
+
+        Returns:
+            ``(status, headers, body)``.
+
+        Raises:
+            ConnectionDropped: The fault plan drops this connection (after processing).
+        """
+        lowered = {k.lower(): v for k, v in headers.items()}
+        marker = path.find("/api/v1/")
+        path = path[marker:] if marker > 0 else path
+        call = Call(method.upper(), path, {}, query, lowered, body)
+        reply, drop = await self._answer(call)
+        if drop:
+            raise ConnectionDropped(path)
+        return reply.status, dict(reply.headers), reply.body
+
+    async def _answer(self, call: Call) -> tuple[Reply, bool]:
+        if call.path.startswith(SIGNED_PREFIX):
+            return await self._dispatch(call), False
+        if not call.path.startswith("/api/v1/"):
+            return json_reply({"detail": "Not Found"}, 404), False
+        key = call.headers.get("x-api-key", "")
+        if call.path != "/api/v1/healthz" and not key.startswith(_API_KEY_PREFIXES):
+            detail = "missing or invalid X-API-Key (expected a tml- key or a JWT)"
+            return json_reply({"detail": detail}, 401), False
+        backpressure = call.headers.get("x-tinker-sampling-backpressure") == "1"
+        fault = self.state.faults.decide(call.path, backpressure_header=backpressure)
+        if fault.latency_s > 0:
+            await self.state.clock.sleep(fault.latency_s)
+        if fault.error_5xx:
+            return json_reply({"detail": "injected server error"}, 503), False
+        if fault.backpressure:
+            refused = {"detail": "sampling backpressure"}
+            return json_reply(refused, 429, {"retry-after": "1"}), False
+        if fault.paused:
+            paused = {
+                "detail": "queue paused",
+                "queue_state": "paused_capacity",
+                "queue_state_reason": "Tinker backend is running short on capacity",
+            }
+            return json_reply(paused, 408), False
+        return await self._replayable(call), fault.drop
+
+    async def _replayable(self, call: Call) -> Reply:
+        idem = call.headers.get("x-idempotency-key")
+        if call.method == "GET" or idem is None or call.path in _NOT_REPLAYED:
+            return await self._dispatch(call)
+        cache_key = (call.path, idem)
+        known = self._replies.get(cache_key)
+        if known is not None:
+            try:
+                return await asyncio.shield(known)
+            except asyncio.CancelledError:
+                if not known.cancelled():
+                    raise  # this request itself was cancelled
+                # The first attempt was abandoned before answering: process this one afresh.
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._replies[cache_key] = future
+        while len(self._replies) > self.state.config.idempotency_cache_size:
+            self._replies.popitem(last=False)
+        try:
+            reply = await self._dispatch(call)
+        except BaseException:
+            self._replies.pop(cache_key, None)
+            future.cancel()
+            raise
+        if reply.status >= 500:
+            # Not applied: a retry must be processed afresh.
+            self._replies.pop(cache_key, None)
+        future.set_result(reply)
+        return reply
+
+    async def _dispatch(self, call: Call) -> Reply:
+        found = self._router.match(call.method, call.path)
+        if found is None:
+            return json_reply({"detail": "Not Found"}, 404)
+        if found is False:
+            return json_reply({"detail": "Method Not Allowed"}, 405)
+        assert not isinstance(found, bool)
+        handler, call.params = found
+        try:
+            return await handler(call)
+        except HttpError as exc:
+            return exc.to_reply()
+        except UserError as exc:
+            return exc.to_http().to_reply()
+
+    async def aclose(self) -> None:
+        """Cancel background work and stop worker threads."""
+        await self.state.aclose()
