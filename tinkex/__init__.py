@@ -1,3 +1,54 @@
-"""tinkex: an asyncio-first SDK for the Tinker fine-tuning and sampling API."""
+"""tinkex: an asyncio-first SDK for the Tinker fine-tuning and sampling API.
 
-__version__ = "0.1.0"
+```python
+async with tinkex.ServiceClient() as service:
+    training = await service.create_lora_training_client("Qwen/Qwen3-8B", rank=32)
+```
+
+Public names are loaded on first use, so ``import tinkex`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from tinkex.version import __version__
+
+if TYPE_CHECKING:
+    from tinkex import api, errors, types
+    from tinkex.clients.futures import APIFuture
+    from tinkex.clients.rest import RestClient
+    from tinkex.clients.sampling import SamplingClient
+    from tinkex.clients.service import ServiceClient
+    from tinkex.clients.training import TrainingClient
+
+__all__ = [
+    "APIFuture",
+    "RestClient",
+    "SamplingClient",
+    "ServiceClient",
+    "TrainingClient",
+    "__version__",
+    "api",
+    "errors",
+    "types",
+]
+
+_LAZY = {
+    "APIFuture": "tinkex.clients.futures",
+    "RestClient": "tinkex.clients.rest",
+    "SamplingClient": "tinkex.clients.sampling",
+    "ServiceClient": "tinkex.clients.service",
+    "TrainingClient": "tinkex.clients.training",
+}
+_MODULES = {"api", "errors", "types"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"tinkex.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tinkex' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

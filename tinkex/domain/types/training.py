@@ -3,6 +3,7 @@
 
 from typing import Any, Literal, TypeAlias
 
+from tinkex.domain.mixins.datum import DatumMixin
 from tinkex.domain.types._base import Wire, always
 from tinkex.domain.types.model_input import ModelInput, ProvenanceSpan, TensorData
 
@@ -129,10 +130,10 @@ LossFnType: TypeAlias = Literal[
 """Built-in loss functions."""
 
 
-class Datum(Wire, frozen=True, kw_only=True):
+class Datum(DatumMixin, Wire, frozen=True, kw_only=True):
     """One training example (JSON key order follows the JSON-era SDK)."""
 
-    loss_fn_inputs: dict[str, TensorData] = always({})
+    loss_fn_inputs: dict[str, TensorData | Any] = always({})
     model_input: ModelInput
     model_input_spans: list[ProvenanceSpan] | None = None
     loss_fn_input_spans: list[ProvenanceSpan] | None = None

@@ -1,0 +1,196 @@
+"""Protobuf codec: the binary wire of forward_backward and of its and sampling's results.
+
+Maps the generated wire Structs (`ForwardBackwardRequest`, `ForwardBackwardOutput`,
+`SampleResponse`) onto the numpy-level encoders of `tinkex.proto`, so tensors travel as raw
+little-endian bytes and never as Python lists on the way out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import numpy as np
+
+from tinkex.domain.types import (
+    Datum,
+    DmelChunk,
+    EncodedTextChunk,
+    ForwardBackwardOutput,
+    ForwardBackwardRequest,
+    ImageAssetPointerChunk,
+    ImageChunk,
+    PromptProvenanceSpan,
+    SampledSequence,
+    SampleResponse,
+    TensorData,
+)
+from tinkex.errors import DecodeError, ValidationError
+from tinkex.proto import wire
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tinkex.domain.types import ProvenanceSpan
+    from tinkex.proto.arrays import LossInput
+
+__all__ = ["PROTOBUF_MEDIA_TYPE", "ProtobufCodec"]
+
+T = TypeVar("T")
+
+PROTOBUF_MEDIA_TYPE = wire.PROTOBUF_MEDIA_TYPE
+_EMPTY_TOPK_LOGPROB = -99999.0
+
+
+class ProtobufCodec:
+    """Encode forward_backward requests and decode binary results (implements `Codec`).
+
+    Args:
+        compress: zstd-compress request bodies (the server's ``proto_compress_fwdbwd`` flag);
+            callers then send ``Content-Encoding: zstd`` (see `content_encoding`).
+    """
+
+    def __init__(self, *, compress: bool = False) -> None:
+        self._compress = compress
+
+    @property
+    def media_type(self) -> str:
+        """``application/x-protobuf``."""
+        return PROTOBUF_MEDIA_TYPE
+
+    @property
+    def content_encoding(self) -> str | None:
+        """The Content-Encoding encoded bodies need, or None."""
+        return "zstd" if self._compress else None
+
+    def encode(self, obj: object, /) -> bytes:
+        """Encode a `ForwardBackwardRequest`.
+
+        Raises:
+            ValidationError: The object is not a forward_backward request, or holds a chunk
+                the binary wire cannot carry (image asset pointers).
+        """
+        if not isinstance(obj, ForwardBackwardRequest):
+            raise ValidationError(f"cannot protobuf-encode {type(obj).__name__}")
+        arrays = wire.ForwardBackwardRequestArrays(
+            model_id=obj.model_id,
+            seq_id=obj.seq_id,
+            data=[_datum(d, i) for i, d in enumerate(obj.data)],
+            loss_fn=obj.loss_fn,
+            loss_fn_config=obj.loss_fn_config,
+            forward_only=obj.forward_only,
+        )
+        return wire.encode_forward_backward_request(arrays, compress=self._compress)
+
+    def decode(self, data: bytes, type_: type[T], /) -> T:
+        """Decode a `ForwardBackwardOutput` or a `SampleResponse`.
+
+        Raises:
+            DecodeError: The body is malformed or the type has no binary form.
+        """
+        try:
+            if type_ is ForwardBackwardOutput:
+                return cast("T", _forward_backward_output(data))
+            if type_ is SampleResponse:
+                return cast("T", _sample_response(data))
+        except wire.ProtoDecodeError as exc:
+            raise DecodeError(f"bad protobuf {type_.__name__}: {exc}") from exc
+        raise DecodeError(f"{type_.__name__} has no protobuf form")
+
+
+def _datum(datum: Datum, index: int) -> wire.ProtoDatum:
+    chunks: list[wire.ModelInputChunk] = []
+    for position, chunk in enumerate(datum.model_input.chunks):
+        if isinstance(chunk, EncodedTextChunk):
+            chunks.append(wire.TextChunk(tokens=np.asarray(chunk.tokens, dtype=np.int64)))
+        elif isinstance(chunk, ImageChunk):
+            chunks.append(wire.ImageChunk(chunk.data, chunk.format, chunk.expected_tokens))
+        elif isinstance(chunk, DmelChunk):
+            chunks.append(wire.DmelChunk(chunk.dmel))
+        elif isinstance(chunk, ImageAssetPointerChunk):
+            raise ValidationError(
+                "image asset pointers cannot be used for training; send the image bytes",
+                field=f"data[{index}].model_input.chunks[{position}]",
+            )
+    inputs: dict[str, LossInput] = {
+        key: _tensor(value) for key, value in datum.loss_fn_inputs.items()
+    }
+    return wire.ProtoDatum(
+        chunks=chunks,
+        loss_fn_inputs=inputs,
+        model_input_spans=_spans(datum.model_input_spans),
+        loss_fn_input_spans=_spans(datum.loss_fn_input_spans),
+    )
+
+
+def _tensor(tensor: TensorData) -> np.ndarray[Any, Any] | wire.SparseCsrArray:
+    np_dtype = np.float32 if tensor.dtype == "float32" else np.int64
+    values = np.asarray(tensor.data, dtype=np_dtype)
+    if tensor.sparse_crow_indices is not None and tensor.sparse_col_indices is not None:
+        return wire.SparseCsrArray(
+            values=values,
+            crow_indices=np.asarray(tensor.sparse_crow_indices, dtype=np.int64),
+            col_indices=np.asarray(tensor.sparse_col_indices, dtype=np.int64),
+            shape=tuple(tensor.shape or ()),
+        )
+    return values.reshape(tensor.shape) if tensor.shape is not None else values
+
+
+def _spans(spans: Sequence[ProvenanceSpan] | None) -> list[wire.Span]:
+    return [
+        wire.Span(
+            kind="prompt" if isinstance(span, PromptProvenanceSpan) else "sampled",
+            sequence_id=span.sequence_id,
+            offset=span.offset,
+            length=span.length,
+        )
+        for span in spans or ()
+    ]
+
+
+def _forward_backward_output(body: bytes) -> ForwardBackwardOutput:
+    arrays = wire.decode_forward_backward_output(body)
+    outputs = [
+        {name: TensorData.from_numpy(np.asarray(value)) for name, value in record.items()}
+        for record in arrays.loss_fn_outputs
+    ]
+    return ForwardBackwardOutput(
+        loss_fn_output_type=arrays.loss_fn_output_type,
+        loss_fn_outputs=outputs,
+        metrics=dict(arrays.metrics),
+    )
+
+
+def _sample_response(body: bytes) -> SampleResponse:
+    arrays = wire.decode_sample_response(body)
+    sequences = [
+        SampledSequence(
+            stop_reason=seq.stop_reason,
+            tokens=seq.tokens.astype(np.int64).tolist(),
+            logprobs=None if seq.logprobs is None else seq.logprobs.astype(np.float64).tolist(),
+        )
+        for seq in arrays.sequences
+    ]
+    prompt_logprobs = None
+    if arrays.prompt_logprobs is not None:
+        prompt_logprobs = [
+            None if np.isnan(value) else float(value)
+            for value in arrays.prompt_logprobs.astype(np.float64)
+        ]
+    return SampleResponse(
+        sequences=sequences,
+        prompt_logprobs=prompt_logprobs,
+        topk_prompt_logprobs=_topk_rows(arrays.topk_prompt_logprobs),
+        prompt_cache_hit_tokens=arrays.prompt_cache_hit_tokens,
+    )
+
+
+def _topk_rows(topk: wire.TopkArrays | None) -> list[list[tuple[int, float]] | None] | None:
+    if topk is None:
+        return None
+    rows: list[list[tuple[int, float]] | None] = []
+    for ids, lps in zip(topk.token_ids.tolist(), topk.logprobs.tolist(), strict=True):
+        cells = [(int(i), float(lp)) for i, lp in zip(ids, lps, strict=True)]
+        while cells and cells[-1][1] <= _EMPTY_TOPK_LOGPROB:
+            cells.pop()
+        rows.append(cells or None)
+    return rows

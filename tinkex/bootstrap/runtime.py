@@ -1,0 +1,385 @@
+"""The Runtime: everything one ServiceClient uses, wired from the manifest and the adapters.
+
+`Runtime.start` negotiates the server config (falling back to defaults and the JSON wire on a
+server that predates it), builds the pipeline invoker with the codecs that config calls for,
+the future resolver, the sampling limiters, telemetry, and creates the session. `aclose`
+tears it all down in reverse order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import platform
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from tinkex import api
+from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+from tinkex.adapters.protobuf_codec import PROTOBUF_MEDIA_TYPE, ProtobufCodec
+from tinkex.bootstrap.heartbeat_sender import threaded_heartbeat_sender
+from tinkex.bootstrap.settings import FeatureSettings, read_feature_settings
+from tinkex.domain.types import (
+    ClientConfigRequest,
+    ClientConfigResponse,
+    ClientDynamicConfigResponse,
+    ClientSessionFinishErrored,
+    ClientSessionFinishInterrupted,
+    ClientSessionFinishReason,
+    ClientSessionFinishSuccess,
+    CreateSessionRequest,
+    FinishSessionRequest,
+    ForwardBackwardOutput,
+    SampleResponse,
+    SessionHeartbeatRequest,
+    TelemetryResponse,
+)
+from tinkex.errors import ClosedError
+from tinkex.flows.backpressure import SamplingDispatcher
+from tinkex.flows.bytes_semaphore import BytesSemaphore
+from tinkex.flows.circuit_breaker import CircuitBreaker
+from tinkex.flows.heartbeat import HeartbeatRunner, LoopHeartbeat, ThreadedHeartbeat
+from tinkex.flows.invoker import PipelineInvoker
+from tinkex.flows.logging import configure_logging
+from tinkex.flows.polling import PollingFutureResolver
+from tinkex.flows.rate_limiter import RateLimiter
+from tinkex.flows.sampling_retry import SamplingRetryHandlers
+from tinkex.flows.server_config import fetch_or_default, negotiate
+from tinkex.flows.sessions import ManagedSession
+from tinkex.flows.telemetry import BatchingTelemetry, build_batch_body
+from tinkex.manifest.loader import load_manifest
+from tinkex.ports.sessions import SessionEndReason
+from tinkex.version import WIRE_SDK_VERSION
+
+if TYPE_CHECKING:
+    from structlog.typing import FilteringBoundLogger
+
+    from tinkex.bootstrap.adapters import Adapters
+    from tinkex.config import TinkexConfig
+    from tinkex.manifest.schema import Manifest
+    from tinkex.ports.codec import Codec
+
+__all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
+
+SDK_VERSION = WIRE_SDK_VERSION
+
+
+LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
+"""Sent to the embedded backend when no API key is configured (it accepts any tml- key)."""
+
+_FINISH_REASONS: dict[SessionEndReason, ClientSessionFinishReason] = {
+    SessionEndReason.SUCCESS: ClientSessionFinishSuccess(),
+    SessionEndReason.ERRORED: ClientSessionFinishErrored(),
+    SessionEndReason.INTERRUPTED: ClientSessionFinishInterrupted(),
+}
+
+
+class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """What a new session is created with."""
+
+    user_metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+    project_id: str | None = None
+    display_name: str | None = None
+
+
+class Runtime:
+    """One configured client stack; owns every resource it creates.
+
+    Attributes:
+        config: The resolved configuration.
+        manifest: The manifest the stack was wired from.
+        settings: The manifest's feature blocks as flow configs.
+        clock: The time source every flow uses.
+        logger: The structlog logger every flow uses.
+    """
+
+    def __init__(
+        self,
+        config: TinkexConfig,
+        adapters: Adapters,
+        *,
+        manifest: Manifest | None = None,
+        session: SessionOptions | None = None,
+    ) -> None:
+        self.config = config
+        self.manifest = manifest if manifest is not None else load_manifest()
+        self.settings: FeatureSettings = read_feature_settings(self.manifest)
+        self.clock = adapters.clock
+        self.logger: FilteringBoundLogger = configure_logging(config.log_level)
+        self._adapters = adapters
+        self._session_options = session or SessionOptions()
+        self._json = MsgspecJsonCodec()
+        self._server_config = ClientConfigResponse()
+        self._dynamic_config = ClientDynamicConfigResponse()
+        self._legacy = False
+        self._invoker: PipelineInvoker | None = None
+        self._resolver: PollingFutureResolver | None = None
+        self._session: ManagedSession | None = None
+        self._telemetry: BatchingTelemetry | None = None
+        self._protobuf = ProtobufCodec()
+        self._model_seq = itertools.count()
+        self._sampling_seq = itertools.count()
+        self._closed = False
+        self.dispatcher = SamplingDispatcher(self.settings.backpressure, clock=self.clock)
+        self.sampling_retries = SamplingRetryHandlers(
+            self.settings.sampling_retry, clock=self.clock, logger=self.logger
+        )
+        self.fwdbwd_bytes = BytesSemaphore(self._server_config.fwdbwd_dispatch_bytes_semaphore_size)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self, *, create_session: bool = True) -> None:
+        """Negotiate the server config, build the pipeline, and (optionally) a session."""
+        bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
+        negotiated = await negotiate(
+            lambda: api.config.client_config(
+                bootstrap_invoker, ClientConfigRequest(sdk_version=SDK_VERSION)
+            ),
+            defaults=ClientConfigResponse(),
+            logger=self.logger,
+        )
+        self._server_config, self._legacy = negotiated.config, negotiated.legacy
+        if not self._legacy:
+            self._dynamic_config = await fetch_or_default(
+                lambda: api.config.dynamic_config(
+                    bootstrap_invoker, ClientConfigRequest(sdk_version=SDK_VERSION)
+                ),
+                defaults=ClientDynamicConfigResponse(),
+            )
+        self._apply_server_config()
+        if self.config.telemetry:
+            self._telemetry = BatchingTelemetry(
+                self._send_telemetry,
+                clock=self.clock,
+                config=self.settings.telemetry,
+                logger=self.logger,
+            )
+        self._invoker = self._build_invoker(self._protobuf, telemetry=self._telemetry)
+        self._resolver = PollingFutureResolver(
+            self._invoker,
+            api.futures.RETRIEVE,
+            decode_json=lambda body: self._json.decode(body, object),
+            decode_result=self._decode_result,
+            clock=self.clock,
+            config=self.settings.futures,
+            telemetry=self._telemetry,
+            logger=self.logger,
+            inflight_bytes=BytesSemaphore(
+                self._server_config.inflight_response_bytes_semaphore_size
+            ),
+            protobuf_result_types=() if self._legacy else (ForwardBackwardOutput, SampleResponse),
+        )
+        if create_session:
+            self._session = ManagedSession(
+                self._create_session,
+                heartbeat=self._heartbeat_runner(),
+                finish=self._finish_session,
+                clock=self.clock,
+            )
+            await self._session.ensure_session()
+
+    async def aclose(
+        self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
+    ) -> None:
+        """Finish the session, drain telemetry, close transports; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._session is not None:
+                with contextlib.suppress(Exception):
+                    await self._session.aclose(reason, detail)
+            if self._telemetry is not None:
+                await self._telemetry.aclose()
+        finally:
+            await self._adapters.pool.aclose()
+            for closer in reversed(self._adapters.closers):
+                await closer()
+
+    # -- what clients use ------------------------------------------------------------------
+
+    @property
+    def invoker(self) -> PipelineInvoker:
+        """The pipeline every endpoint call goes through."""
+        if self._invoker is None or self._closed:
+            raise ClosedError("the client is not started or already closed")
+        return self._invoker
+
+    @property
+    def resolver(self) -> PollingFutureResolver:
+        """Resolves server futures."""
+        if self._resolver is None:
+            raise ClosedError("the client is not started")
+        return self._resolver
+
+    @property
+    def server_config(self) -> ClientConfigResponse:
+        """The server-driven configuration in force (defaults on a legacy server)."""
+        return self._server_config
+
+    @property
+    def base_url(self) -> str:
+        """The URL requests are addressed to."""
+        return self._adapters.base_url
+
+    @property
+    def legacy(self) -> bool:
+        """True when the server predates server-driven config: use the JSON wire."""
+        return self._legacy
+
+    @property
+    def protobuf(self) -> ProtobufCodec:
+        """The protobuf codec, configured from the server's compression flag."""
+        return self._protobuf
+
+    @property
+    def telemetry(self) -> BatchingTelemetry | None:
+        """The telemetry sink, or None when telemetry is off."""
+        return self._telemetry
+
+    @property
+    def closed(self) -> bool:
+        """True once `aclose` was called."""
+        return self._closed
+
+    async def session_id(self) -> str:
+        """The session id (the session is created on `start`)."""
+        if self._session is None:
+            raise ClosedError("this runtime has no session")
+        return await self._session.ensure_session()
+
+    def next_model_seq_id(self) -> int:
+        """Reserve the next training-client counter value of this session."""
+        return next(self._model_seq)
+
+    def next_sampling_session_seq_id(self) -> int:
+        """Reserve the next sampling-client counter value (shared with ephemeral saves)."""
+        return next(self._sampling_seq)
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def _apply_server_config(self) -> None:
+        flags = self._server_config
+        self._protobuf = ProtobufCodec(compress=flags.proto_compress_fwdbwd)
+        self.fwdbwd_bytes = BytesSemaphore(flags.fwdbwd_dispatch_bytes_semaphore_size)
+        self.dispatcher = SamplingDispatcher(
+            msgspec.structs.replace(
+                self.settings.backpressure, bytes_budget=flags.sample_dispatch_bytes_semaphore_size
+            ),
+            clock=self.clock,
+        )
+        self.sampling_retries = SamplingRetryHandlers(
+            msgspec.structs.replace(
+                self.settings.sampling_retry,
+                max_connections=flags.sample_max_concurrent_requests,
+                enable_stuck_detection=self.settings.sampling_retry.enable_stuck_detection
+                and flags.sample_enable_stuck_detection,
+                enable_retry_logic=not flags.sample_no_retries,
+            ),
+            clock=self.clock,
+            logger=self.logger,
+        )
+
+    def _build_invoker(
+        self, protobuf: Codec, *, telemetry: BatchingTelemetry | None
+    ) -> PipelineInvoker:
+        settings = self.settings
+        return PipelineInvoker(
+            pool=self._adapters.pool,
+            codecs={"json": self._json, "protobuf": protobuf},
+            base_url=self._adapters.base_url,
+            auth_headers=self.auth_headers(),
+            clock=self.clock,
+            retry=settings.retry,
+            outer_retry=settings.outer_retry,
+            billing=settings.billing,
+            sdk_version=SDK_VERSION,
+            telemetry=telemetry,
+            logger=self.logger,
+            circuit_breakers={
+                name: CircuitBreaker(name, cfg, clock=self.clock)
+                for name, cfg in settings.circuit_breakers.items()
+            },
+            rate_limiters={
+                name: RateLimiter(cfg, clock=self.clock)
+                for name, cfg in settings.rate_limiters.items()
+            },
+            default_headers=self.config.default_headers,
+        )
+
+    def auth_headers(self) -> list[tuple[str, str]]:
+        """Credential headers; the embedded backend gets a placeholder key when none is set."""
+        headers = self.config.auth_headers()
+        if self.config.is_local and not any(k.lower() == "x-api-key" for k, _ in headers):
+            headers.insert(0, ("X-API-Key", LOCAL_PLACEHOLDER_KEY))
+        return headers
+
+    def _decode_result(self, body: bytes, content_type: str, result_type: type[Any]) -> Any:
+        if PROTOBUF_MEDIA_TYPE in content_type:
+            return self._protobuf.decode(body, result_type)
+        return self._json.decode(body, result_type)
+
+    def _heartbeat_runner(self) -> HeartbeatRunner:
+        settings = self.settings
+        if self._adapters.threaded_heartbeat:
+            return ThreadedHeartbeat(
+                threaded_heartbeat_sender(self),
+                interval_s=settings.heartbeat_interval_s,
+                warn_after_s=settings.heartbeat_warn_after_s,
+                logger=self.logger,
+            )
+        return LoopHeartbeat(
+            self.send_heartbeat,
+            clock=self.clock,
+            interval_s=settings.heartbeat_interval_s,
+            warn_after_s=settings.heartbeat_warn_after_s,
+            logger=self.logger,
+        )
+
+    async def send_heartbeat(self, session_id: str) -> None:
+        """One heartbeat through the main pipeline."""
+        await api.session.heartbeat(self.invoker, SessionHeartbeatRequest(session_id=session_id))
+
+    async def _create_session(self) -> str:
+        options = self._session_options
+        response = await api.session.create(
+            self.invoker,
+            CreateSessionRequest(
+                tags=list(self.config.tags),
+                user_metadata=dict(options.user_metadata),
+                sdk_version=SDK_VERSION,
+                project_id=options.project_id or self.config.project_id,
+                display_name=options.display_name,
+            ),
+        )
+        for level, message in (
+            ("info", response.info_message),
+            ("warning", response.warning_message),
+            ("error", response.error_message),
+        ):
+            if message:
+                getattr(self.logger, level)("session.message", message=message)
+        return response.session_id
+
+    async def _finish_session(
+        self, session_id: str, reason: SessionEndReason, detail: str | None
+    ) -> None:
+        if self._legacy:
+            return  # JSON-era servers have no finish endpoint
+        await api.session.finish(
+            self.invoker,
+            FinishSessionRequest(reason=_FINISH_REASONS[reason], detail=detail),
+            session_id=session_id,
+        )
+
+    async def _send_telemetry(self, events: list[dict[str, Any]]) -> None:
+        session_id = self._session.session_id if self._session is not None else None
+        body = build_batch_body(
+            events,
+            session_id=session_id or "sessionless",
+            sdk_version=SDK_VERSION,
+            platform_name=platform.system(),
+        )
+        # The sink stamps events as plain mappings; they are sent as they are.
+        await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)

@@ -1,0 +1,169 @@
+"""Read the manifest's feature blocks into the configs the flows take.
+
+The manifest names features by block; each flow has its own small config Struct. This module
+is the one place that translates between the two, so a changed block shows up here only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
+
+from tinkex.flows.backpressure import BackpressureConfig
+from tinkex.flows.features import (
+    BillingPauseConfig,
+    CircuitBreakerConfig,
+    OuterRetryConfig,
+    RateLimiterConfig,
+    RetryConfig,
+)
+from tinkex.flows.polling_state import FuturesConfig
+from tinkex.flows.sampling_retry import SamplingRetryConfig
+from tinkex.flows.telemetry import TelemetryConfig
+from tinkex.manifest.features import (
+    CircuitBreakerFeature,
+    FuturesFeature,
+    HeartbeatFeature,
+    OuterRetryFeature,
+    RateLimiterFeature,
+    RetryHandlerFeature,
+    RetryPolicyFeature,
+    SamplingBackpressureFeature,
+    TelemetryFeature,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tinkex.manifest.schema import Manifest
+
+__all__ = ["FeatureSettings", "read_feature_settings"]
+
+F = TypeVar("F")
+C = TypeVar("C")
+
+
+class FeatureSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Every flow config the composition root needs, read from one manifest."""
+
+    retry: RetryConfig
+    outer_retry: OuterRetryConfig
+    billing: BillingPauseConfig
+    futures: FuturesConfig
+    backpressure: BackpressureConfig
+    sampling_retry: SamplingRetryConfig
+    telemetry: TelemetryConfig
+    heartbeat_interval_s: float = 10.0
+    heartbeat_warn_after_s: float = 120.0
+    circuit_breakers: dict[str, CircuitBreakerConfig] = msgspec.field(default_factory=dict)
+    rate_limiters: dict[str, RateLimiterConfig] = msgspec.field(default_factory=dict)
+
+
+def _block(manifest: Manifest, kind: type[F]) -> F | None:
+    for feature in manifest.features.values():
+        if isinstance(feature, kind) and getattr(feature, "enabled", True):
+            return feature
+    return None
+
+
+def read_feature_settings(manifest: Manifest) -> FeatureSettings:
+    """Translate the manifest's feature blocks into flow configs (defaults where absent)."""
+    retry = _block(manifest, RetryPolicyFeature)
+    outer = _block(manifest, OuterRetryFeature)
+    futures = _block(manifest, FuturesFeature)
+    pressure = _block(manifest, SamplingBackpressureFeature)
+    handler = _block(manifest, RetryHandlerFeature)
+    telemetry = _block(manifest, TelemetryFeature)
+    heartbeat = _block(manifest, HeartbeatFeature)
+    billing = (
+        BillingPauseConfig(
+            max_pause_s=outer.billing_pause.max_pause_s,
+            sleep_s=outer.billing_pause.sleep_s,
+            reset_after_s=outer.billing_pause.incident_reset_s,
+        )
+        if outer
+        else BillingPauseConfig()
+    )
+    return FeatureSettings(
+        retry=RetryConfig(
+            base_delay_s=retry.backoff.base_s,
+            max_delay_s=retry.backoff.max_s,
+            jitter=retry.backoff.jitter,
+            retry_after_cap_s=retry.retry_after_max_s,
+        )
+        if retry
+        else RetryConfig(),
+        outer_retry=OuterRetryConfig(budget_s=outer.budget_s, max_delay_s=outer.backoff.max_s)
+        if outer
+        else OuterRetryConfig(enabled=False),
+        billing=billing,
+        futures=FuturesConfig(
+            poll_timeout_s=futures.timeout_s,
+            max_bad_request_retries=futures.max_bad_request_retries,
+            backoff_cap_s=futures.backoff.max_s,
+            billing=billing,
+        )
+        if futures
+        else FuturesConfig(),
+        backpressure=_backpressure(pressure),
+        sampling_retry=SamplingRetryConfig(
+            max_connections=handler.max_connections,
+            progress_timeout_s=handler.progress_timeout_s,
+            retry_delay_base_s=handler.backoff.base_s,
+            retry_delay_max_s=handler.backoff.max_s,
+            jitter_factor=handler.backoff.jitter,
+            enable_stuck_detection=handler.enable_stuck_detection,
+        )
+        if handler
+        else SamplingRetryConfig(),
+        telemetry=TelemetryConfig(
+            max_queue=telemetry.max_queue_size,
+            batch_size=telemetry.batch_size,
+            flush_interval_s=telemetry.flush_interval_s,
+        )
+        if telemetry
+        else TelemetryConfig(),
+        heartbeat_interval_s=heartbeat.interval_s if heartbeat else 10.0,
+        heartbeat_warn_after_s=heartbeat.warn_after_s if heartbeat else 120.0,
+        circuit_breakers=_per_endpoint(manifest, CircuitBreakerFeature, _breaker),
+        rate_limiters=_per_endpoint(manifest, RateLimiterFeature, _limiter),
+    )
+
+
+def _backpressure(block: SamplingBackpressureFeature | None) -> BackpressureConfig:
+    if block is None:
+        return BackpressureConfig()
+    return BackpressureConfig(
+        max_concurrent=block.count_limit,
+        throttled_concurrent=block.throttled_count_limit,
+        bytes_budget=block.dispatch_bytes,
+        backoff_weight=block.backoff_bytes_weight,
+        small_request_bytes=block.large_threshold_bytes,
+        small_backoff_s=block.backoff_small_s,
+        large_backoff_s=block.backoff_large_s,
+        recent_window_s=block.recent_window_s,
+        wait_step_s=block.wait_poll_s,
+    )
+
+
+def _breaker(block: CircuitBreakerFeature) -> CircuitBreakerConfig:
+    return CircuitBreakerConfig(
+        failure_threshold=block.failure_threshold,
+        reset_timeout_s=block.reset_timeout_s,
+        half_open_max_calls=block.half_open_max_calls,
+    )
+
+
+def _limiter(block: RateLimiterFeature) -> RateLimiterConfig:
+    return RateLimiterConfig(rate_per_s=block.requests_per_second, burst=block.burst)
+
+
+def _per_endpoint(manifest: Manifest, kind: type[F], convert: Callable[[F], C]) -> dict[str, C]:
+    found: dict[str, C] = {}
+    for endpoint_name, endpoint in manifest.endpoints.items():
+        for feature_name in endpoint.features:
+            block = manifest.features.get(feature_name)
+            if isinstance(block, kind) and getattr(block, "enabled", True):
+                found[endpoint_name] = convert(block)
+    return found

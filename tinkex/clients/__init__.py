@@ -1,0 +1,1 @@
+"""High-level clients: service, training, sampling, REST, and the futures they return."""

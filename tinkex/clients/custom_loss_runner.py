@@ -1,0 +1,103 @@
+"""Client-side custom losses: the two-phase trick of forward_backward_custom.
+
+Phase 1 runs a cross-entropy *forward* on the batch (only ``target_tokens`` and ``weights``
+are sent) to get every token's logprob. The user's loss runs here, on those logprobs, and
+returns its gradient with respect to each. Phase 2 runs a cross-entropy *forward_backward*
+on the same chunks with ``weights = -gradient``: since the server's loss is
+``sum(-logprob * weight)``, its gradient equals the user's. Request ids for both phases are
+reserved up front, so later calls queue behind both; a failure between the phases poisons
+the client, because the server's view of the sequence is then unknowable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import numpy as np
+
+from tinkex.domain.combine import combine_metrics
+from tinkex.domain.custom_loss import (
+    merge_custom_metrics,
+    weights_from_gradients,
+)
+from tinkex.domain.custom_loss import (
+    run_custom_loss as evaluate_loss,
+)
+from tinkex.domain.custom_loss_inputs import surrogate_backward_inputs, surrogate_forward_inputs
+from tinkex.domain.types import Datum, ForwardBackwardOutput
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tinkex.clients.futures import FutureTracker
+    from tinkex.clients.training import TrainingClient
+
+__all__ = ["CustomLoss", "run_custom_loss"]
+
+CustomLoss: TypeAlias = (
+    "Callable[[list[Datum], list[np.ndarray[Any, Any]]],"
+    " tuple[float, list[np.ndarray[Any, Any]], dict[str, float]]]"
+)
+"""``loss(data, logprobs) -> (loss value, d loss / d logprobs per datum, metrics)``."""
+
+
+async def run_custom_loss(
+    client: TrainingClient,
+    chunks: list[list[Datum]],
+    first: int,
+    loss_fn: CustomLoss,
+    tracker: FutureTracker,
+) -> ForwardBackwardOutput:
+    """Run both phases on the ids ``first .. first + 2*len(chunks) - 1`` reserved for them."""
+    count = len(chunks)
+    try:
+        forward_chunks = [
+            [_with_inputs(d, surrogate_forward_inputs(d.loss_fn_inputs, index=i)) for d in chunk]
+            for i, chunk in enumerate(chunks)
+        ]
+        forward = await client.run_chunks(
+            forward_chunks, first, "cross_entropy", None, forward_only=True, tracker=tracker
+        )
+        data = [datum for chunk in chunks for datum in chunk]
+        logprobs: list[np.ndarray[Any, np.dtype[np.floating[Any]]]] = [
+            np.asarray(output["logprobs"].to_numpy(), dtype=np.float64)
+            for output in forward.loss_fn_outputs
+        ]
+        evaluated = evaluate_loss(loss_fn, data, logprobs)
+        weights = iter(weights_from_gradients(evaluated.grads))
+        backward_chunks = [
+            [
+                _with_inputs(d, surrogate_backward_inputs(d.loss_fn_inputs, next(weights)))
+                for d in chunk
+            ]
+            for chunk in chunks
+        ]
+        backward = await client.run_chunks(
+            backward_chunks,
+            first + count,
+            "cross_entropy",
+            None,
+            forward_only=False,
+            tracker=tracker,
+        )
+    except BaseException as exc:
+        # The server may hold one phase and not the other: nothing later is safe to send.
+        client.sequencer.poison(exc)
+        raise
+    metrics = merge_custom_metrics(
+        combine_metrics([(backward.metrics, len(data))]), evaluated.loss, evaluated.metrics
+    )
+    return ForwardBackwardOutput(
+        loss_fn_output_type=backward.loss_fn_output_type,
+        loss_fn_outputs=backward.loss_fn_outputs,
+        metrics=metrics,
+    )
+
+
+def _with_inputs(datum: Datum, inputs: dict[str, Any]) -> Datum:
+    return Datum(
+        model_input=datum.model_input,
+        loss_fn_inputs=inputs,
+        model_input_spans=datum.model_input_spans,
+        loss_fn_input_spans=datum.loss_fn_input_spans,
+    )

@@ -1,0 +1,243 @@
+"""TrainingClient: forward, forward_backward, optim_step and weights of one training run.
+
+Every submitting method validates its input, reserves its request id(s) at call time and
+returns an `APIFuture` at once; submissions go out strictly in call order (a turn counter
+advances when each POST returns), while results are awaited independently. So
+
+```python
+fwd_bwd = training.forward_backward(data, "cross_entropy")
+optim = training.optim_step(AdamParams(learning_rate=1e-4))   # same clock cycle
+result, _ = await fwd_bwd, await optim
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, TypeVar
+
+from tinkex import api
+from tinkex.clients.futures import APIFuture, FutureTracker
+from tinkex.clients.training_weights import TrainingWeights
+from tinkex.clients.training_wire import (
+    chunk_data,
+    combine_outputs,
+    submit_chunk,
+    validate_data,
+    validate_loss_fn,
+)
+from tinkex.domain.headers import sdk_method
+from tinkex.domain.types import (
+    AdamParams,
+    DimuonParams,
+    ForwardBackwardOutput,
+    OptimStepRequest,
+    OptimStepResponse,
+    UntypedAPIFuture,
+)
+from tinkex.errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from tinkex.clients.custom_loss_runner import CustomLoss
+    from tinkex.domain.types import Datum
+
+__all__ = ["TrainingClient"]
+
+T = TypeVar("T")
+OptimParams = AdamParams | DimuonParams
+
+
+class TrainingClient(TrainingWeights):
+    """A LoRA training run on the service.
+
+    Obtained from `ServiceClient.create_lora_training_client` or
+    `ServiceClient.create_training_client_from_state`; not constructed directly.
+
+    Attributes:
+        model_id: The training run id (``<session>:train:<n>``).
+        base_model: The model the run fine-tunes.
+    """
+
+    # -- forward / backward ----------------------------------------------------------------
+
+    def forward(
+        self,
+        data: Sequence[Datum],
+        loss_fn: str,
+        loss_fn_config: Mapping[str, float | str] | None = None,
+    ) -> APIFuture[ForwardBackwardOutput]:
+        """Compute the loss and per-token logprobs without gradients.
+
+        Raises:
+            ValidationError: Bad data or loss config (before anything is sent).
+        """
+        with sdk_method("TrainingClient.forward"):
+            return self._fwdbwd(data, loss_fn, loss_fn_config, forward_only=True)
+
+    def forward_backward(
+        self,
+        data: Sequence[Datum],
+        loss_fn: str,
+        loss_fn_config: Mapping[str, float | str] | None = None,
+    ) -> APIFuture[ForwardBackwardOutput]:
+        """Compute the loss and accumulate its gradients on the server.
+
+        The batch is split by the server's chunk limits; chunks are submitted together
+        (the first one last, so the server finds the whole batch queued) and their results
+        folded back by metric reduction.
+
+        Args:
+            data: The examples.
+            loss_fn: ``cross_entropy``, ``importance_sampling``, ``ppo``, ``cispo``, ``dro``...
+            loss_fn_config: Loss settings, numbers or strings.
+
+        Raises:
+            ValidationError: Bad data or loss config (before anything is sent).
+        """
+        with sdk_method("TrainingClient.forward_backward"):
+            return self._fwdbwd(data, loss_fn, loss_fn_config, forward_only=False)
+
+    def forward_backward_custom(
+        self, data: Sequence[Datum], loss_fn: CustomLoss
+    ) -> APIFuture[ForwardBackwardOutput]:
+        """Train on a loss computed in this process from the server's logprobs.
+
+        Runs a forward pass, calls `loss_fn(data, logprobs)` for the gradient of the loss with
+        respect to every logprob, then a cross-entropy forward_backward whose weights are the
+        negated gradient. See `tinkex.clients.custom_loss_runner`.
+        """
+        from tinkex.clients.custom_loss_runner import run_custom_loss
+
+        with sdk_method("TrainingClient.forward_backward_custom"):
+            datums = validate_data(data)
+            chunks = chunk_data(self._runtime, datums)
+            first = self._sequencer.reserve(2 * len(chunks))
+            tracker = self._tracker("ForwardBackward")
+            return APIFuture.start(
+                run_custom_loss(self, chunks, first, loss_fn, tracker),
+                tracker,
+                name="tinkex-forward-backward-custom",
+            )
+
+    def _fwdbwd(
+        self,
+        data: Sequence[Datum],
+        loss_fn: str,
+        loss_fn_config: Mapping[str, float | str] | None,
+        *,
+        forward_only: bool,
+    ) -> APIFuture[ForwardBackwardOutput]:
+        datums = validate_data(data)
+        config = validate_loss_fn(loss_fn, loss_fn_config)
+        chunks = chunk_data(self._runtime, datums)
+        first = self._sequencer.reserve(len(chunks))
+        tracker = self._tracker("Forward" if forward_only else "ForwardBackward")
+        work = self.run_chunks(
+            chunks, first, loss_fn, config, forward_only=forward_only, tracker=tracker
+        )
+        return APIFuture.start(work, tracker, name=f"tinkex-{tracker.request_type}")
+
+    async def run_chunks(
+        self,
+        chunks: list[list[Datum]],
+        first: int,
+        loss_fn: str,
+        config: dict[str, float | str] | None,
+        *,
+        forward_only: bool,
+        tracker: FutureTracker,
+    ) -> ForwardBackwardOutput:
+        """Submit pre-chunked data on reserved ids ``first..first+len(chunks)-1``, in turn.
+
+        Used by forward/forward_backward and by the custom-loss runner, which reserves the
+        ids of both its phases up front.
+        """
+
+        async def send(index: int) -> UntypedAPIFuture:
+            return await submit_chunk(
+                self._runtime,
+                model_id=self.model_id,
+                seq_id=first + index + 1,
+                chunk=chunks[index],
+                loss_fn=loss_fn,
+                loss_fn_config=config,
+                forward_only=forward_only,
+            )
+
+        submitted: list[UntypedAPIFuture]
+        if self._runtime.server_config.parallel_fwdbwd_chunks and not self._runtime.legacy:
+            async with self._sequencer.turn(first, len(chunks)):
+                # The server will not start later seq_ids before the first arrives, so the
+                # first chunk goes last and finds the rest of the batch queued.
+                rest = await asyncio.gather(*(send(i) for i in range(1, len(chunks))))
+                submitted = [await send(0), *rest]
+        else:
+            submitted = []
+            for index in range(len(chunks)):
+                async with self._sequencer.turn(first + index):
+                    submitted.append(await send(index))
+        tracker.mark_submitted(submitted[0].request_id)
+        results = await asyncio.gather(
+            *(self._resolve(f, ForwardBackwardOutput, tracker) for f in submitted)
+        )
+        return combine_outputs(results, [len(c) for c in chunks])
+
+    # -- optimizer -----------------------------------------------------------------------
+
+    def optim_step(
+        self, optim_params: OptimParams | None = None, *, adam_params: AdamParams | None = None
+    ) -> APIFuture[OptimStepResponse]:
+        """Apply the accumulated gradients with Adam (or another optimizer family).
+
+        Args:
+            optim_params: `AdamParams` or `DimuonParams`.
+            adam_params: The same as `optim_params` for Adam, by keyword.
+
+        Raises:
+            ValidationError: Both or neither given, or not optimizer parameters.
+        """
+        with sdk_method("TrainingClient.optim_step"):
+            params = _choose_optimizer(optim_params, adam_params)
+            return self._single(
+                "OptimStep",
+                lambda seq_id: api.training.optim_step(
+                    self._runtime.invoker,
+                    OptimStepRequest(
+                        model_id=self.model_id,
+                        seq_id=seq_id,
+                        adam_params=params if isinstance(params, AdamParams) else None,
+                        optimizer_params=params if isinstance(params, DimuonParams) else None,
+                    ),
+                ),
+                OptimStepResponse,
+            )
+
+    async def train_step(
+        self,
+        data: Sequence[Datum],
+        loss_fn: str,
+        adam_params: OptimParams,
+        loss_fn_config: Mapping[str, float | str] | None = None,
+    ) -> tuple[ForwardBackwardOutput, OptimStepResponse]:
+        """Submit forward_backward and optim_step in the same clock cycle; await both."""
+        fwd_bwd = self.forward_backward(data, loss_fn, loss_fn_config)
+        optim = self.optim_step(adam_params)
+        return await fwd_bwd, await optim
+
+
+def _choose_optimizer(
+    optim_params: OptimParams | None, adam_params: AdamParams | None
+) -> OptimParams:
+    if optim_params is not None and adam_params is not None:
+        raise ValidationError("give optim_params or adam_params, not both", field="adam_params")
+    chosen: object = optim_params if optim_params is not None else adam_params
+    if chosen is None:
+        raise ValidationError("optimizer parameters are required", field="optim_params")
+    if not isinstance(chosen, AdamParams | DimuonParams):
+        raise ValidationError(
+            f"expected AdamParams or DimuonParams, got {type(chosen).__name__}",
+            field="optim_params",
+        )
+    return chosen

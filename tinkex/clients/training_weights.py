@@ -1,0 +1,207 @@
+"""Saving and loading weights of a training run (part of `TrainingClient`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from tinkex import api
+from tinkex.clients.training_base import TrainingClientBase
+from tinkex.domain.headers import sdk_method
+from tinkex.domain.paths import parse_tinker_path
+from tinkex.domain.ttl import validate_ttl
+from tinkex.domain.types import (
+    LoadWeightsRequest,
+    LoadWeightsResponse,
+    SaveWeightsExternalRequest,
+    SaveWeightsExternalResponse,
+    SaveWeightsForSamplerRequest,
+    SaveWeightsForSamplerResponse,
+    SaveWeightsRequest,
+    SaveWeightsResponse,
+)
+from tinkex.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tinkex.clients.futures import APIFuture
+    from tinkex.clients.sampling import SamplingClient
+
+__all__ = ["TrainingWeights"]
+
+
+class TrainingWeights(TrainingClientBase):
+    """Checkpoints: save, load, export, and sampling clients over saved weights."""
+
+    # -- weights -------------------------------------------------------------------------
+
+    def save_state(
+        self,
+        name: str,
+        ttl_seconds: int | None = None,
+        overwrite: bool = False,
+        user_metadata: dict[str, str] | None = None,
+    ) -> APIFuture[SaveWeightsResponse]:
+        """Save weights and optimizer state as ``tinker://<run>/weights/<name>``."""
+        with sdk_method("TrainingClient.save_state"):
+            _check_name(name)
+            ttl = validate_ttl(ttl_seconds)
+            return self._single(
+                "SaveWeights",
+                lambda seq_id: api.weights.save(
+                    self._runtime.invoker,
+                    SaveWeightsRequest(
+                        model_id=self.model_id,
+                        path=name,
+                        seq_id=seq_id,
+                        ttl_seconds=ttl,
+                        overwrite=overwrite,
+                        user_metadata=user_metadata,
+                    ),
+                ),
+                SaveWeightsResponse,
+            )
+
+    def save_weights_for_sampler(
+        self,
+        name: str,
+        ttl_seconds: int | None = None,
+        user_metadata: dict[str, str] | None = None,
+    ) -> APIFuture[SaveWeightsForSamplerResponse]:
+        """Save sampler weights as ``tinker://<run>/sampler_weights/<name>``."""
+        with sdk_method("TrainingClient.save_weights_for_sampler"):
+            _check_name(name)
+            ttl = validate_ttl(ttl_seconds)
+            return self._single(
+                "SaveWeightsForSampler",
+                lambda seq_id: api.weights.save_for_sampler(
+                    self._runtime.invoker,
+                    SaveWeightsForSamplerRequest(
+                        model_id=self.model_id,
+                        path=name,
+                        seq_id=seq_id,
+                        ttl_seconds=ttl,
+                        user_metadata=user_metadata,
+                    ),
+                ),
+                SaveWeightsForSamplerResponse,
+            )
+
+    def save_weights_external(
+        self,
+        name: str,
+        ttl_seconds: int | None = None,
+        age_encryption_recipients: list[str] | None = None,
+    ) -> APIFuture[SaveWeightsExternalResponse]:
+        """Export the adapter in a portable format as ``tinker://<run>/external_weights/<name>``."""
+        with sdk_method("TrainingClient.save_weights_external"):
+            _check_name(name)
+            ttl = validate_ttl(ttl_seconds)
+            if age_encryption_recipients is not None and len(age_encryption_recipients) > 10:
+                raise ValidationError("at most 10 recipients", field="age_encryption_recipients")
+            return self._single(
+                "SaveWeightsExternal",
+                lambda seq_id: api.weights.save_external(
+                    self._runtime.invoker,
+                    SaveWeightsExternalRequest(
+                        model_id=self.model_id,
+                        path=name,
+                        seq_id=seq_id,
+                        ttl_seconds=ttl,
+                        age_encryption_recipients=age_encryption_recipients,
+                    ),
+                ),
+                SaveWeightsExternalResponse,
+            )
+
+    def load_state(
+        self, path: str, weights_access_token: str | None = None
+    ) -> APIFuture[LoadWeightsResponse]:
+        """Load weights only (the optimizer state is reset) from a ``weights/`` checkpoint."""
+        with sdk_method("TrainingClient.load_state"):
+            return self._load(path, optimizer=False, token=weights_access_token)
+
+    def load_state_with_optimizer(
+        self, path: str, weights_access_token: str | None = None
+    ) -> APIFuture[LoadWeightsResponse]:
+        """Load weights and the Adam state from a ``weights/`` checkpoint."""
+        with sdk_method("TrainingClient.load_state_with_optimizer"):
+            return self._load(path, optimizer=True, token=weights_access_token)
+
+    def _load(
+        self, path: str, *, optimizer: bool, token: str | None
+    ) -> APIFuture[LoadWeightsResponse]:
+        parsed = parse_tinker_path(path)
+        return self._single(
+            "LoadWeights",
+            lambda seq_id: api.weights.load(
+                self._runtime.invoker,
+                LoadWeightsRequest(
+                    model_id=self.model_id,
+                    seq_id=seq_id,
+                    path=parsed.tinker_path,
+                    optimizer=optimizer,
+                    weights_access_token=token,
+                ),
+            ),
+            LoadWeightsResponse,
+        )
+
+    def save_weights_and_get_sampling_client(
+        self,
+        *,
+        record_stability_info: bool = False,
+        kind: Literal["snapshot", "inflight"] = ("snapshot"),
+    ) -> APIFuture[SamplingClient]:
+        """Save temporary sampler weights and return a SamplingClient over them.
+
+        The weights are ephemeral (they have no name and no checkpoint): use
+        `save_weights_for_sampler` for a checkpoint that outlives the session.
+        """
+        from tinkex.clients.sampling import SamplingClient
+
+        with sdk_method("TrainingClient.save_weights_and_get_sampling_client"):
+            sampling_seq = self._runtime.next_sampling_session_seq_id()
+            saved = self._single(
+                "SaveWeightsForSampler",
+                lambda seq_id: api.weights.save_for_sampler(
+                    self._runtime.invoker,
+                    SaveWeightsForSamplerRequest(
+                        model_id=self.model_id,
+                        sampling_session_seq_id=sampling_seq,
+                        kind=kind,
+                        seq_id=seq_id,
+                    ),
+                ),
+                SaveWeightsForSamplerResponse,
+            )
+
+            def build(response: SaveWeightsForSamplerResponse) -> SamplingClient:
+                if response.sampling_session_id is None:
+                    raise ValidationError("the server returned no sampling session id")
+                return SamplingClient(
+                    self._runtime,
+                    sampling_session_id=response.sampling_session_id,
+                    base_model=self.base_model,
+                    record_stability_info=record_stability_info,
+                )
+
+            return saved.map(build)
+
+    async def create_sampling_client(
+        self, model_path: str, *, record_stability_info: bool = False
+    ) -> SamplingClient:
+        """A SamplingClient over saved sampler weights (``tinker://…/sampler_weights/…``)."""
+        from tinkex.clients.sampling import create_sampling_client
+
+        with sdk_method("TrainingClient.create_sampling_client"):
+            return await create_sampling_client(
+                self._runtime,
+                model_path=model_path,
+                base_model=self.base_model,
+                record_stability_info=record_stability_info,
+            )
+
+
+def _check_name(name: str) -> None:
+    value: object = name
+    if not isinstance(value, str) or not value or "/" in value:
+        raise ValidationError("must be a non-empty name without '/'", field="name")
