@@ -121,6 +121,7 @@ class Runtime:
         self._model_seq = itertools.count()
         self._sampling_seq = itertools.count()
         self._closed = False
+        self._closing = False
         self.dispatcher = SamplingDispatcher(self.settings.backpressure, clock=self.clock)
         self.sampling_retries = SamplingRetryHandlers(
             self.settings.sampling_retry, clock=self.clock, logger=self.logger
@@ -183,16 +184,18 @@ class Runtime:
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
     ) -> None:
         """Finish the session, drain telemetry, close transports; safe to call twice."""
-        if self._closed:
+        if self._closing:
             return
-        self._closed = True
+        self._closing = True
         try:
             if self._session is not None:
+                # Finishing is best effort: a dead server must not keep the client open.
                 with contextlib.suppress(Exception):
                     await self._session.aclose(reason, detail)
             if self._telemetry is not None:
                 await self._telemetry.aclose()
         finally:
+            self._closed = True
             await self._adapters.pool.aclose()
             for closer in reversed(self._adapters.closers):
                 await closer()
@@ -241,7 +244,7 @@ class Runtime:
     @property
     def closed(self) -> bool:
         """True once `aclose` was called."""
-        return self._closed
+        return self._closing
 
     async def session_id(self) -> str:
         """The session id (the session is created on `start`)."""
