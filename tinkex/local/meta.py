@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tinkex.local.codec import Fields, decode_json
-from tinkex.local.reply import HttpError, Reply, json_reply
+from tinkex.local.reply import HttpError, Reply, empty_reply, json_reply
 from tinkex.local.router import Route, route
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class MetaHandlers:
             route("POST", "/api/v1/client/dynamic_config", self.dynamic_config),
             route("POST", "/api/v1/auth/token", self.auth_token),
             route("GET", "/api/v1/auth/apikey/me", self.whoami),
+            route("DELETE", "/api/v1/auth/apikey/me", self.forget_key),
             route("POST", "/api/v1/telemetry", self.telemetry),
             route("GET", "/api/v1/audit", self.absent),
             route("GET", "/api/v1/billing/{rest:path}", self.absent),
@@ -83,6 +84,10 @@ class MetaHandlers:
     async def whoami(self, call: Call) -> Reply:
         """``auth/apikey/me``: a fixed description of the local key."""
         return json_reply({"key_id": 0, "name": "local", "note": None, "details": None})
+
+    async def forget_key(self, call: Call) -> Reply:
+        """``DELETE auth/apikey/me``: nothing to revoke locally."""
+        return empty_reply()
 
     async def telemetry(self, call: Call) -> Reply:
         """``telemetry``: keep the latest events (see `LocalBackend.telemetry_events`)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from tinkex.local.futures import wait_event
+
 if TYPE_CHECKING:
     from tinkex.ports.clock import Clock
 
@@ -45,23 +47,15 @@ class Sequencer:
         await self._busy.acquire()
 
     async def _wait_for_predecessor(self, seq_id: int) -> None:
-        waited = 0.0
+        since = self._clock.monotonic()
         step = self._gap_timeout_s / 10
         while self.applied < seq_id - 1:
             self._changed.clear()
-            event = asyncio.ensure_future(self._changed.wait())
-            sleeper = asyncio.ensure_future(self._clock.sleep(step))
-            try:
-                done, _ = await asyncio.wait({event, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                event.cancel()
-                sleeper.cancel()
-                await asyncio.gather(event, sleeper, return_exceptions=True)
-            if event in done:
-                waited = 0.0
+            if await wait_event(self._clock, self._changed, step):
+                since = self._clock.monotonic()  # progress: the gap may still close
                 continue
-            waited += step
-            if waited >= self._gap_timeout_s and not self._busy.locked():
+            stalled = self._clock.monotonic() - since >= self._gap_timeout_s
+            if stalled and not self._busy.locked():
                 self.skipped.extend(range(self.applied + 1, seq_id))
                 self.applied = seq_id - 1
 

@@ -6,7 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from tinkex.local.codec import Fields, decode_json
-from tinkex.local.records import SessionRecord, iso
+from tinkex.local.records import CheckpointRecord, SessionRecord, iso
 from tinkex.local.reply import HttpError, Reply, empty_reply, json_reply
 from tinkex.local.router import Route, route
 
@@ -154,7 +154,7 @@ class SessionHandlers:
             ids = [r.session_id for r in found]
             found = found[ids.index(last_id) + 1 :] if last_id in ids else []
         chunk = found[:limit]
-        result: dict[str, object] = {"sessions": [_summary(r) for r in chunk]}
+        result: dict[str, object] = {"sessions": [self._summary(r) for r in chunk]}
         if len(found) > limit:
             last = chunk[-1]
             result["next_cursor"] = {
@@ -162,6 +162,11 @@ class SessionHandlers:
                 "last_session_id": last.session_id,
             }
         return json_reply(result)
+
+    def _summary(self, record: SessionRecord) -> dict[str, object]:
+        runs = set(record.training_run_ids)
+        found = [c for c in self._s.store.index.checkpoints.values() if c.run_id in runs]
+        return _summary(record, found)
 
 
 def _matches(record: SessionRecord, body: Fields) -> bool:
@@ -182,7 +187,7 @@ def _matches(record: SessionRecord, body: Fields) -> bool:
     return not statuses or status in statuses
 
 
-def _summary(record: SessionRecord) -> dict[str, object]:
+def _summary(record: SessionRecord, checkpoints: list[CheckpointRecord]) -> dict[str, object]:
     status: dict[str, object] = {"type": "active"}
     if record.status == "finished":
         status = {"type": "client_finished", "reason": record.finish_reason or "success"}
@@ -196,7 +201,8 @@ def _summary(record: SessionRecord) -> dict[str, object]:
         "owner": "local",
         "project_id": record.project_id,
         "status": status,
-        "checkpoints_count": 0,
+        "checkpoints_count": len(checkpoints),
+        "checkpoint_storage_bytes": sum(c.size_bytes for c in checkpoints),
         "display_name": record.display_name,
         "user_metadata": record.user_metadata,
     }

@@ -175,6 +175,27 @@ async def test_full_flow_over_http(http: tuple[aiohttp.ClientSession, str]) -> N
     assert runs["training_runs"][0]["last_sampler_checkpoint"]["tinker_path"] == sampler_path
     async with client.post(api + "/telemetry", json={"events": [{"event": "X"}]}) as response:
         assert await response.json() == {"status": "accepted"}
+    await _downloads_over_http(client, base, model)
+
+
+async def _downloads_over_http(client: aiohttp.ClientSession, base: str, model: str) -> None:
+    api = base + "/api/v1"
+    saved = await _post(
+        client, api + "/save_weights_external", {"model_id": model, "path": "ext", "seq_id": 4}
+    )
+    _, raw = await _result(client, base, saved["request_id"])
+    assert msgspec.json.decode(raw)["path"].endswith("/external_weights/ext")
+    ckpt = f"{api}/training_runs/{model}/checkpoints/external_weights/ext"
+    async with client.get(ckpt + "/external_weights_urls") as response:
+        urls = (await response.json())["urls"]
+    for name, url in urls.items():
+        async with client.get(url, headers={"X-API-Key": ""}) as response:
+            assert response.status == 200, (name, await response.text())
+            assert await response.read()
+    async with client.get(ckpt + "/archive") as response:
+        assert response.status == 200  # the 302 was followed to the signed tar
+        assert response.content_type == "application/x-tar"
+        assert len(await response.read()) >= 1024
 
 
 async def test_auth_and_dropped_connections_over_http(tmp_path: Path) -> None:
