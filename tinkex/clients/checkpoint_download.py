@@ -1,0 +1,300 @@
+"""Download a checkpoint's files to disk through signed URLs.
+
+```python
+result = await download_checkpoint(rest, "tinker://run-1/external_weights/final", "out/")
+print(result.destination)          # out/run-1_external_weights_final/
+```
+
+``external_weights/`` checkpoints are downloaded directly. A ``weights/`` (training state) path
+needs a `ServiceClient`: a temporary training run is created from the state, exported with
+``save_weights_external("download", ttl 3600)``, downloaded, and the export is deleted again.
+Files are streamed in chunks into a staging directory next to the target (each through a
+``.part`` file renamed when complete), and the staging directory is renamed onto the target
+only once every file is in, so an interrupted download never leaves a half-written target.
+Relative paths from the server are checked so that none can escape the target directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+
+import msgspec
+
+from tinkex.domain.paths import (
+    TINKER_SCHEME,
+    CheckpointKind,
+    CheckpointPath,
+    parse_tinker_path,
+    require_kind,
+)
+from tinkex.errors import APIStatusError, TinkexError, ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from contextlib import AbstractAsyncContextManager
+
+    from tinkex.clients.rest import RestClient
+    from tinkex.clients.service import ServiceClient
+    from tinkex.domain.types import ExternalWeightsUrlsResponse
+
+__all__ = [
+    "DOWNLOAD_EXPORT_NAME",
+    "DOWNLOAD_EXPORT_TTL_S",
+    "RESIGN_MARGIN_S",
+    "ByteStream",
+    "DownloadResult",
+    "FileFetcher",
+    "ProgressCallback",
+    "download_checkpoint",
+    "safe_relative_path",
+    "target_directory",
+]
+
+RESIGN_MARGIN_S: Final = 300.0
+"""Signed URLs with less than this many seconds left are fetched anew before use."""
+DOWNLOAD_EXPORT_NAME: Final = "download"
+"""Name of the temporary export made to download a training state."""
+DOWNLOAD_EXPORT_TTL_S: Final = 3600
+"""Lifetime of that export, in case the deletion after the download fails."""
+_EXPIRED_STATUSES: Final = frozenset({401, 403, 410})
+
+ProgressCallback: TypeAlias = Callable[[int, int | None], None]
+"""Told ``(bytes_done, bytes_total or None)`` after every chunk."""
+_KINDS: Final[tuple[CheckpointKind, ...]] = ("external", "training")
+
+
+class ByteStream(Protocol):
+    """The body of one download, read in chunks."""
+
+    @property
+    def total_bytes(self) -> int | None:
+        """The body size announced by the server, or None when unknown."""
+        ...
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk."""
+        ...
+
+
+class FileFetcher(Protocol):
+    """Opens signed download URLs (the port `tinkex.adapters.http_download` implements).
+
+    `open` raises the tinkex `APIStatusError` subclass for a non-2xx answer and
+    `APIConnectionError`/`APITimeoutError` when no answer arrives; it never retries.
+    """
+
+    def open(self, url: str, /) -> AbstractAsyncContextManager[ByteStream]:
+        """Start the download of `url`; the context closes the connection."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the fetcher's connections."""
+        ...
+
+
+class DownloadResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What a download produced.
+
+    Attributes:
+        checkpoint_path: The ``tinker://`` path that was downloaded.
+        destination: The directory holding the files.
+        file_size_bytes: Bytes written in total.
+        files: The relative paths written, sorted.
+    """
+
+    checkpoint_path: str
+    destination: Path
+    file_size_bytes: int
+    files: list[str]
+
+
+def target_directory(path: CheckpointPath, output_dir: Path) -> Path:
+    """``<output_dir>/<path without tinker://, '/' replaced by '_'>``."""
+    return output_dir / str(path)[len(TINKER_SCHEME) :].replace("/", "_")
+
+
+def safe_relative_path(name: str) -> PurePosixPath:
+    """Check a server-supplied relative file path.
+
+    Raises:
+        ValidationError: The path is empty, absolute, has a drive or a backslash, or has an
+            empty, ``.`` or ``..`` segment.
+    """
+    segments = name.split("/")
+    if (
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or ":" in segments[0]
+        or any(part in ("", ".", "..") for part in segments)
+    ):
+        raise ValidationError(f"refusing unsafe file path {name!r} from the server", field="urls")
+    return PurePosixPath(name)
+
+
+async def download_checkpoint(
+    rest: RestClient,
+    tinker_path: str,
+    output_dir: str | Path,
+    *,
+    fetcher: FileFetcher,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+    service: ServiceClient | None = None,
+) -> DownloadResult:
+    """Download a checkpoint's files into a new directory under `output_dir`.
+
+    Args:
+        rest: Resolves signed URLs (and deletes the temporary export of a training state).
+        tinker_path: An ``external_weights/`` path, or a ``weights/`` path with `service`.
+        output_dir: Where the checkpoint directory is created.
+        fetcher: Streams the signed URLs (e.g. `AiohttpFileFetcher`).
+        force: Replace an existing target directory.
+        progress: Called with ``(bytes_done, bytes_total or None)`` after every chunk.
+        service: Needed for ``weights/`` paths, to export the training state first.
+
+    Returns:
+        Where the files went and how many bytes they hold.
+
+    Raises:
+        ValidationError: Bad or sampler path, a training path without `service`, an existing
+            target without `force`, or an unsafe file path from the server.
+        APIStatusError: A signed URL could not be fetched, even after re-signing.
+    """
+    path = require_kind(tinker_path, _KINDS, field="tinker_path")
+    target = target_directory(path, Path(output_dir))
+    if target.exists() and not force:
+        raise ValidationError(
+            f"{target} already exists; pass force=True (--force) to replace it", field="output_dir"
+        )
+    if path.kind == "external":
+        return await _download_external(rest, path, path, target, fetcher, progress)
+    if service is None:
+        raise ValidationError(
+            "downloading a training state (weights/) needs a ServiceClient to export it first; "
+            "or pass an external_weights/ path",
+            field="tinker_path",
+        )
+    training = await service.create_training_client_from_state(
+        str(path), user_metadata={"created_by": "tinkex checkpoint download"}
+    )
+    export = await training.save_weights_external(
+        DOWNLOAD_EXPORT_NAME, ttl_seconds=DOWNLOAD_EXPORT_TTL_S
+    )
+    if export.path is None:
+        raise ValidationError("the server returned no path for the export", field="tinker_path")
+    exported = parse_tinker_path(export.path)
+    try:
+        return await _download_external(rest, exported, path, target, fetcher, progress)
+    finally:
+        # The export only existed for this download; its TTL cleans up if deletion fails.
+        with contextlib.suppress(TinkexError):
+            await rest.delete_checkpoint_from_tinker_path(str(exported))
+
+
+async def _download_external(
+    rest: RestClient,
+    source: CheckpointPath,
+    shown: CheckpointPath,
+    target: Path,
+    fetcher: FileFetcher,
+    progress: ProgressCallback | None,
+) -> DownloadResult:
+    signed = await rest.get_external_weights_urls(str(source))
+    files = {name: safe_relative_path(name) for name in signed.urls}
+    run = _Transfer(rest, source, signed, fetcher, progress)
+    run.total = await _expected_size(rest, source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        for name in sorted(files):
+            await run.fetch(name, staging.joinpath(*files[name].parts))
+        _promote(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return DownloadResult(
+        checkpoint_path=str(shown),
+        destination=target,
+        file_size_bytes=run.done,
+        files=sorted(files),
+    )
+
+
+def _promote(staging: Path, target: Path) -> None:
+    # Only reached with force=True when the target exists (checked before downloading).
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+
+
+class _Transfer:
+    """One checkpoint's file transfers: the current signed URLs and the byte count."""
+
+    def __init__(
+        self,
+        rest: RestClient,
+        source: CheckpointPath,
+        signed: ExternalWeightsUrlsResponse,
+        fetcher: FileFetcher,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self._rest = rest
+        self._source = source
+        self._signed = signed
+        self._fetcher = fetcher
+        self._progress = progress
+        self.total: int | None = None
+        self.done = 0
+
+    async def _resign(self) -> None:
+        self._signed = await self._rest.get_external_weights_urls(str(self._source))
+
+    async def fetch(self, name: str, destination: Path) -> None:
+        """Stream one file to ``<destination>.part``, then rename it into place."""
+        if self._signed.expires.timestamp() - self._rest.clock.time() < RESIGN_MARGIN_S:
+            await self._resign()
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(destination.name + ".part")
+        for attempt in range(2):
+            try:
+                written = await self._stream(self._signed.urls[name], partial)
+            except APIStatusError as exc:
+                # A URL that expired between signing and use is signed again, once.
+                if attempt == 1 or exc.status not in _EXPIRED_STATUSES:
+                    raise
+                await self._resign()
+                if name not in self._signed.urls:
+                    raise
+                continue
+            partial.replace(destination)
+            self.done += written
+            return
+
+    async def _stream(self, url: str, partial: Path) -> int:
+        written = 0
+        async with self._fetcher.open(url) as stream:
+            with partial.open("wb") as sink:
+                async for chunk in stream.chunks():
+                    sink.write(chunk)
+                    written += len(chunk)
+                    if self._progress is not None:
+                        self._progress(self.done + written, self.total)
+        return written
+
+
+async def _expected_size(rest: RestClient, source: CheckpointPath) -> int | None:
+    # Only for the progress total: a listing failure must not stop the download.
+    try:
+        listing = await rest.list_checkpoints(source.training_run_id)
+    except TinkexError:
+        return None
+    for checkpoint in listing.checkpoints:
+        if checkpoint.tinker_path == str(source):
+            return checkpoint.size_bytes
+    return None
