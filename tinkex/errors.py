@@ -170,6 +170,8 @@ class APIStatusError(APIError):
         status: The HTTP status code.
         request_id: The server's request id header, or the future id the call concerned.
         body: The decoded JSON body (or the text) of the response, if any.
+        should_retry: The server's ``x-should-retry`` answer (True/False), or None if it
+            gave none.
     """
 
     def __init__(
@@ -181,11 +183,13 @@ class APIStatusError(APIError):
         request_id: str | None = None,
         method: str | None = None,
         url_path: str | None = None,
+        should_retry: bool | None = None,
     ) -> None:
         super().__init__(message, method=method, url_path=url_path)
         self.status = status
         self.body = body
         self.request_id = request_id
+        self.should_retry = should_retry
 
 
 class BadRequestError(APIStatusError):

@@ -27,6 +27,7 @@ from tinkex.manifest.features import (
     HeartbeatFeature,
     OuterRetryFeature,
     RateLimiterFeature,
+    RedirectFeature,
     RetryHandlerFeature,
     RetryPolicyFeature,
     SamplingBackpressureFeature,
@@ -58,6 +59,7 @@ class FeatureSettings(msgspec.Struct, frozen=True, kw_only=True):
     heartbeat_warn_after_s: float = 120.0
     circuit_breakers: dict[str, CircuitBreakerConfig] = msgspec.field(default_factory=dict)
     rate_limiters: dict[str, RateLimiterConfig] = msgspec.field(default_factory=dict)
+    redirect_endpoints: frozenset[str] = frozenset()
 
 
 def _block(manifest: Manifest, kind: type[F]) -> F | None:
@@ -128,6 +130,7 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
         heartbeat_warn_after_s=heartbeat.warn_after_s if heartbeat else 120.0,
         circuit_breakers=_per_endpoint(manifest, CircuitBreakerFeature, _breaker),
         rate_limiters=_per_endpoint(manifest, RateLimiterFeature, _limiter),
+        redirect_endpoints=frozenset(_per_endpoint(manifest, RedirectFeature, lambda b: b)),
     )
 
 

@@ -212,7 +212,8 @@ def classify_outer(
     """Decide whether the outer layer runs the whole logical call again.
 
     Retryable: no response (connection errors and timeouts, including the builtin
-    `TimeoutError`) and status errors 408, 409, 429 and 5xx. The delay is
+    `TimeoutError`) and status errors 408, 409, 429 and 5xx, unless the server answered
+    ``x-should-retry: false``. The delay is
     `min(2**attempt, max_delay_s)`, trimmed so the total stays within the budget.
 
     Args:
@@ -226,6 +227,8 @@ def classify_outer(
         The decision; never a retry once `elapsed_s` reaches the budget.
     """
     if isinstance(error, APIStatusError):
+        if error.should_retry is False:
+            return RetryDecision(False, 0.0, "the server said not to retry (x-should-retry)")
         if not is_retryable_status(error.status):
             return RetryDecision(False, 0.0, f"status {error.status} is not retryable")
         reason = f"status {error.status}"

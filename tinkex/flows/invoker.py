@@ -25,7 +25,7 @@ from tinkex.ports.telemetry import Severity, TelemetryEvent
 from tinkex.ports.transport import HttpResponse, PoolKind
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
@@ -96,6 +96,7 @@ class PipelineInvoker:
         rng: random.Random | None = None,
         default_headers: Sequence[tuple[str, str]] = (),
         auth_provider: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
+        redirect_endpoints: Collection[str] = (),
     ) -> None:
         self._codecs = dict(codecs)
         self._base_url = base_url
@@ -118,6 +119,7 @@ class PipelineInvoker:
             limiters=dict(rate_limiters or {}),
             json_codec=self._codecs.get("json"),
             auth=auth_provider,
+            redirect_endpoints=frozenset(redirect_endpoints),
         )
 
     def __repr__(self) -> str:

@@ -110,7 +110,15 @@ def status_error(
         request_id=response.headers.get("x-request-id"),
         method=method,
         url_path=path,
+        should_retry=_should_retry(response.headers.get("x-should-retry")),
     )
+
+
+def _should_retry(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    return True if lowered == "true" else False if lowered == "false" else None
 
 
 class HttpRetrier:
@@ -126,6 +134,7 @@ class HttpRetrier:
         breakers: Circuit breakers by endpoint name.
         limiters: Rate limiters by endpoint name.
         json_codec: Decodes error bodies (None keeps them as text).
+        redirect_endpoints: Endpoints whose 3xx answer is returned as the result.
         auth: Called before every attempt for fresh credential headers (e.g. a refreshed
             JWT); headers the caller passed explicitly are kept. None sends no extra ones.
     """
@@ -143,6 +152,7 @@ class HttpRetrier:
         limiters: Mapping[str, RateLimiter],
         json_codec: Codec | None,
         auth: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
+        redirect_endpoints: frozenset[str] = frozenset(),
     ) -> None:
         self._pool = pool
         self._clock = clock
@@ -155,6 +165,7 @@ class HttpRetrier:
         self._json_codec = json_codec
         self._auth = auth
         self._cloudflare_budget = CLOUDFLARE_RESET_BUDGET
+        self._redirect_endpoints = redirect_endpoints
 
     async def send(self, prepared: PreparedRequest) -> HttpResponse:
         """Send until a 2xx arrives or the policy gives up.
@@ -176,7 +187,7 @@ class HttpRetrier:
             outcome = self._cloudflare_check(
                 await self._attempt(transport, prepared, key, attempt), prepared
             )
-            if isinstance(outcome, HttpResponse) and 200 <= outcome.status < 300:
+            if isinstance(outcome, HttpResponse) and self._is_answer(endpoint, outcome.status):
                 return outcome
             decision = classify(
                 outcome,
@@ -207,6 +218,13 @@ class HttpRetrier:
             if not endpoint.idempotent and prepared.caller_key is None:
                 # The endpoint asks for a fresh key when an attempt is replayed.
                 key = new_idempotency_key()
+
+    def _is_answer(self, endpoint: EndpointSpec, status: int) -> bool:
+        # Endpoints with a redirect feature answer with the 3xx itself (its Location is the
+        # result), so the redirect is returned to the caller instead of followed or raised.
+        if 300 <= status < 400:
+            return endpoint.name in self._redirect_endpoints
+        return 200 <= status < 300
 
     def _cloudflare_check(
         self, outcome: HttpResponse | APIConnectionError, prepared: PreparedRequest

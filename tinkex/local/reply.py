@@ -99,5 +99,11 @@ class UserError(ValueError):
         self.status = status
 
     def to_http(self) -> HttpError:
-        """The equivalent `HttpError`."""
-        return HttpError(self.status, str(self))
+        """The equivalent `HttpError`.
+
+        A conflict caused by the caller's request (already public, name taken) will not go
+        away on retry, so it says ``x-should-retry: false``, as a Stainless-style server does;
+        without it clients retry 409s for minutes.
+        """
+        headers = {"x-should-retry": "false"} if self.status == 409 else None
+        return HttpError(self.status, str(self), headers=headers)

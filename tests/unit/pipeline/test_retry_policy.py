@@ -17,6 +17,7 @@ from tinkex.domain.retry import (
 from tinkex.errors import (
     APIConnectionError,
     APITimeoutError,
+    ConflictError,
     InternalServerError,
     RateLimitError,
     status_error_for,
@@ -265,3 +266,12 @@ def test_outer_layer_gives_up_once_the_budget_is_spent() -> None:
     decision = classify_outer(APIConnectionError("x"), attempt=2, elapsed_s=300.0)
     assert not decision.retry
     assert "budget" in decision.reason
+
+
+@pytest.mark.parametrize(("should_retry", "retried"), [(False, False), (True, True), (None, True)])
+def test_outer_layer_honours_the_servers_should_retry_answer(
+    should_retry: bool | None, retried: bool
+) -> None:
+    """A 409 the server marked x-should-retry: false is not re-run by the outer layer."""
+    error = ConflictError("conflict", status=409, should_retry=should_retry)
+    assert classify_outer(error, attempt=0, elapsed_s=0.0).retry is retried
