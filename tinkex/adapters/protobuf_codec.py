@@ -2,7 +2,9 @@
 
 Maps the generated wire Structs (`ForwardBackwardRequest`, `ForwardBackwardOutput`,
 `SampleResponse`) onto the numpy-level encoders of `tinkex.proto`, so tensors travel as raw
-little-endian bytes and never as Python lists on the way out.
+little-endian bytes and never as Python lists on the way out. A `SampleResponse` keeps the
+decoded arrays in its ``*_np`` fields; its list views are built lazily (see
+`tinkex.domain.mixins.sampling`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from tinkex.domain.types import (
     ForwardBackwardRequest,
     ImageAssetPointerChunk,
     ImageChunk,
+    PromptAltTokens,
     PromptProvenanceSpan,
     SampledSequence,
     SampleResponse,
     TensorData,
+    TopkLogprobs,
 )
 from tinkex.errors import DecodeError, ValidationError
 from tinkex.proto import wire
@@ -38,7 +42,6 @@ __all__ = ["PROTOBUF_MEDIA_TYPE", "ProtobufCodec"]
 T = TypeVar("T")
 
 PROTOBUF_MEDIA_TYPE = wire.PROTOBUF_MEDIA_TYPE
-_EMPTY_TOPK_LOGPROB = -99999.0
 
 
 class ProtobufCodec:
@@ -161,36 +164,46 @@ def _forward_backward_output(body: bytes) -> ForwardBackwardOutput:
 
 
 def _sample_response(body: bytes) -> SampleResponse:
+    # The arrays go into the Struct as they are: list views are built only when read.
     arrays = wire.decode_sample_response(body)
     sequences = [
         SampledSequence(
             stop_reason=seq.stop_reason,
-            tokens=seq.tokens.astype(np.int64).tolist(),
-            logprobs=None if seq.logprobs is None else seq.logprobs.astype(np.float64).tolist(),
+            tokens_np=seq.tokens,
+            logprobs_np=seq.logprobs,
+            topk_logprobs_np=_topk(seq.topk),
         )
         for seq in arrays.sequences
     ]
-    prompt_logprobs = None
-    if arrays.prompt_logprobs is not None:
-        prompt_logprobs = [
-            None if np.isnan(value) else float(value)
-            for value in arrays.prompt_logprobs.astype(np.float64)
-        ]
+    alt = None
+    if arrays.prompt_alt_tokens is not None:
+        alt_tokens, alt_logprobs = arrays.prompt_alt_tokens
+        alt = PromptAltTokens(tokens=alt_tokens, logprobs=alt_logprobs)
     return SampleResponse(
         sequences=sequences,
-        prompt_logprobs=prompt_logprobs,
-        topk_prompt_logprobs=_topk_rows(arrays.topk_prompt_logprobs),
+        prompt_logprobs_np=arrays.prompt_logprobs,
+        topk_prompt_logprobs_np=_topk(arrays.topk_prompt_logprobs),
         prompt_cache_hit_tokens=arrays.prompt_cache_hit_tokens,
+        target_prompt_logprobs=_target(arrays.target_prompt_logprobs),
+        prompt_alt_tokens=alt,
     )
 
 
-def _topk_rows(topk: wire.TopkArrays | None) -> list[list[tuple[int, float]] | None] | None:
+def _topk(topk: wire.TopkArrays | None) -> TopkLogprobs | None:
     if topk is None:
         return None
-    rows: list[list[tuple[int, float]] | None] = []
-    for ids, lps in zip(topk.token_ids.tolist(), topk.logprobs.tolist(), strict=True):
-        cells = [(int(i), float(lp)) for i, lp in zip(ids, lps, strict=True)]
-        while cells and cells[-1][1] <= _EMPTY_TOPK_LOGPROB:
-            cells.pop()
-        rows.append(cells or None)
-    return rows
+    return TopkLogprobs(token_ids=topk.token_ids, logprobs=topk.logprobs)
+
+
+def _target(value: np.ndarray[Any, Any] | wire.SparseCsrArray | None) -> TensorData | None:
+    if value is None:
+        return None
+    if isinstance(value, wire.SparseCsrArray):
+        return TensorData(
+            data=value.values.astype(np.float32).tolist(),
+            dtype="float32",
+            shape=list(value.shape),
+            sparse_crow_indices=value.crow_indices.astype(np.int64).tolist(),
+            sparse_col_indices=value.col_indices.astype(np.int64).tolist(),
+        )
+    return TensorData.from_numpy(value.astype(np.float32))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import platform
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -20,6 +21,7 @@ from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.adapters.protobuf_codec import PROTOBUF_MEDIA_TYPE, ProtobufCodec
 from tinkex.bootstrap.heartbeat_sender import threaded_heartbeat_sender
 from tinkex.bootstrap.settings import FeatureSettings, read_feature_settings
+from tinkex.domain.headers import current_sdk_method
 from tinkex.domain.types import (
     ClientConfigRequest,
     ClientConfigResponse,
@@ -50,15 +52,19 @@ from tinkex.flows.sessions import ManagedSession
 from tinkex.flows.telemetry import BatchingTelemetry, build_batch_body
 from tinkex.manifest.loader import load_manifest
 from tinkex.ports.sessions import SessionEndReason
+from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from structlog.typing import FilteringBoundLogger
 
     from tinkex.bootstrap.adapters import Adapters
     from tinkex.config import TinkexConfig
     from tinkex.manifest.schema import Manifest
     from tinkex.ports.codec import Codec
+    from tinkex.ports.pool import ConnectionPool
 
 __all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
 
@@ -121,6 +127,7 @@ class Runtime:
         self._model_seq = itertools.count()
         self._sampling_seq = itertools.count()
         self._closed = False
+        self._session_started_at: float | None = None
         self._closing = False
         self.dispatcher = SamplingDispatcher(self.settings.backpressure, clock=self.clock)
         self.sampling_retries = SamplingRetryHandlers(
@@ -130,8 +137,17 @@ class Runtime:
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def start(self, *, create_session: bool = True) -> None:
-        """Negotiate the server config, build the pipeline, and (optionally) a session."""
+    async def start(
+        self, *, create_session: bool = True, join_session_id: str | None = None
+    ) -> None:
+        """Negotiate the server config, build the pipeline, and (optionally) a session.
+
+        Args:
+            create_session: Create a new session (with heartbeats).
+            join_session_id: Instead, keep an existing session alive from this runtime (an
+                unpickled sampling client): no create_session, heartbeats only, and closing
+                does not finish it (its owner does).
+        """
         bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
         negotiated = await negotiate(
             lambda: api.config.client_config(
@@ -171,7 +187,15 @@ class Runtime:
             ),
             protobuf_result_types=() if self._legacy else (ForwardBackwardOutput, SampleResponse),
         )
-        if create_session:
+        if join_session_id is not None:
+            self._session = ManagedSession(
+                _known_session(join_session_id),
+                heartbeat=self._heartbeat_runner(),
+                finish=_leave_session,
+                clock=self.clock,
+            )
+            await self._session.ensure_session()
+        elif create_session:
             self._session = ManagedSession(
                 self._create_session,
                 heartbeat=self._heartbeat_runner(),
@@ -179,6 +203,9 @@ class Runtime:
                 clock=self.clock,
             )
             await self._session.ensure_session()
+            self._session_started_at = self.clock.monotonic()
+            if self._telemetry is not None:
+                self._telemetry.emit(TelemetryEvent(event="SESSION_START"))
 
     async def aclose(
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
@@ -193,6 +220,14 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     await self._session.aclose(reason, detail)
             if self._telemetry is not None:
+                if self._session_started_at is not None:
+                    elapsed = self.clock.monotonic() - self._session_started_at
+                    self._telemetry.emit(
+                        TelemetryEvent(
+                            event="SESSION_END",
+                            event_data={"duration": str(timedelta(seconds=elapsed))},
+                        )
+                    )
                 await self._telemetry.aclose()
         finally:
             self._closed = True
@@ -225,6 +260,11 @@ class Runtime:
     def base_url(self) -> str:
         """The URL requests are addressed to."""
         return self._adapters.base_url
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """The transports per traffic class (streaming callers pick their own from it)."""
+        return self._adapters.pool
 
     @property
     def legacy(self) -> bool:
@@ -309,6 +349,7 @@ class Runtime:
                 for name, cfg in settings.rate_limiters.items()
             },
             default_headers=self.config.default_headers,
+            redirect_endpoints=settings.redirect_endpoints,
         )
 
     def auth_headers(self) -> list[tuple[str, str]]:
@@ -341,8 +382,14 @@ class Runtime:
         )
 
     async def send_heartbeat(self, session_id: str) -> None:
-        """One heartbeat through the main pipeline."""
-        await api.session.heartbeat(self.invoker, SessionHeartbeatRequest(session_id=session_id))
+        """One heartbeat through the main pipeline (background traffic: no x-sdk-method)."""
+        token = current_sdk_method.set(None)
+        try:
+            await api.session.heartbeat(
+                self.invoker, SessionHeartbeatRequest(session_id=session_id)
+            )
+        finally:
+            current_sdk_method.reset(token)
 
     async def _create_session(self) -> str:
         options = self._session_options
@@ -384,5 +431,22 @@ class Runtime:
             sdk_version=SDK_VERSION,
             platform_name=platform.system(),
         )
-        # The sink stamps events as plain mappings; they are sent as they are.
-        await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)
+        # The flush task may have been started inside a public method: telemetry is
+        # background traffic and must not carry that method's x-sdk-method.
+        token = current_sdk_method.set(None)
+        try:
+            # The sink stamps events as plain mappings; they are sent as they are.
+            await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)
+        finally:
+            current_sdk_method.reset(token)
+
+
+def _known_session(session_id: str) -> Callable[[], Awaitable[str]]:
+    async def known() -> str:
+        return session_id
+
+    return known
+
+
+async def _leave_session(session_id: str, reason: SessionEndReason, detail: str | None) -> None:
+    """A joined session belongs to another runtime, which finishes it."""

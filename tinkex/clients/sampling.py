@@ -2,51 +2,65 @@
 
 `sample` validates its arguments, then runs each attempt under the sampling dispatcher (count
 and byte limits; a 429 slows the caller down instead of failing it) inside the session's retry
-handler (retries with backoff, stuck detection), and polls the result.
+handler (retries with backoff, stuck detection), and polls the result: protobuf into numpy
+fields (list views are lazy), or JSON on a JSON-era server. `sample_stream` streams tokens.
+
+A client can move to another process: `get_sampler_handle` / `from_sampler_handle`, or plain
+pickling (which also carries the API key). The rebuilt client starts its own client stack on
+first use and joins the original session (see `tinkex.clients.sampling_handle`); clients of
+the in-process embedded backend refuse to be exported, because no other process can reach it.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from tinkex import api
+from tinkex.adapters.clock import SystemClock
 from tinkex.clients.futures import APIFuture, FutureTracker
-from tinkex.domain.chunking import estimate_prompt_bytes
+from tinkex.clients.sampling_checks import check_sample_args, check_sample_result, prompt_bytes
+from tinkex.clients.sampling_handle import (
+    CLONE_SEQ_STRIDE,
+    LazyRuntime,
+    SamplerHandle,
+    clone_seq_start,
+    handle_for,
+)
+from tinkex.clients.sampling_stream import stream_sample
+from tinkex.clients.sampling_submit import resolve_sample, submit_sample
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.paths import require_kind
-from tinkex.domain.sampling_params import validate_sample_args
 from tinkex.domain.types import (
     CreateSamplingSessionRequest,
-    EncodedTextChunk,
-    ImageAssetPointerChunk,
-    ImageChunk,
     ModelInput,
-    SampledSequence,
     SampleRequest,
     SampleResponse,
     SamplingParams,
     TensorData,
-    UntypedAPIFuture,
 )
-from tinkex.errors import RateLimitError, ValidationError
+from tinkex.errors import ClosedError, ValidationError
 from tinkex.flows.queue_state import QueueStateLogger
 from tinkex.tokenizer import Tokenizer, get_tokenizer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
     from tinkex.bootstrap.runtime import Runtime
+    from tinkex.config import Secret
+    from tinkex.domain.types import SampleStreamChunk
+    from tinkex.ports.clock import Clock
     from tinkex.ports.futures import QueueStateObserver
 
-__all__ = ["SamplingClient", "create_sampling_client"]
+__all__ = ["CLONE_SEQ_STRIDE", "SamplingClient", "create_sampling_client"]
 
 
 class SamplingClient:
     """Sample from one sampling session (a base model, or saved sampler weights).
 
-    Obtained from `ServiceClient.create_sampling_client` or
-    `TrainingClient.save_weights_and_get_sampling_client`.
+    Obtained from `ServiceClient.create_sampling_client`,
+    `TrainingClient.save_weights_and_get_sampling_client`, `from_sampler_handle`, or by
+    unpickling one.
 
     Attributes:
         sampling_session_id: The server's sampling session id.
@@ -56,24 +70,31 @@ class SamplingClient:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Runtime | LazyRuntime,
         *,
         sampling_session_id: str,
         base_model: str,
         model_path: str | None = None,
         record_stability_info: bool = False,
         observers: Sequence[QueueStateObserver] = (),
+        session_id: str | None = None,
     ) -> None:
-        self._runtime = runtime
+        # A Runtime is shared with the ServiceClient; a LazyRuntime (rebuilt clients) is ours.
+        self._source = runtime
         self.sampling_session_id = sampling_session_id
         self.base_model = base_model
         self.model_path = model_path
         self._record_stability_info = record_stability_info
-        self._seq = itertools.count()
+        self._session_id = session_id
+        # The original numbers its requests from 0; a clone learns its start on first use.
+        self._seq: Iterator[int] | None = None
+        if isinstance(runtime, LazyRuntime):
+            self._clock: Clock = SystemClock()
+            logger = None
+        else:
+            self._seq, self._clock, logger = itertools.count(), runtime.clock, runtime.logger
         self._observers = (
-            QueueStateLogger.for_sampling(
-                sampling_session_id, clock=runtime.clock, logger=runtime.logger
-            ),
+            QueueStateLogger.for_sampling(sampling_session_id, clock=self._clock, logger=logger),
             *observers,
         )
 
@@ -82,6 +103,8 @@ class SamplingClient:
             f"<SamplingClient sampling_session_id={self.sampling_session_id!r} "
             f"base_model={self.base_model!r}>"
         )
+
+    # -- sampling ------------------------------------------------------------------------
 
     def sample(
         self,
@@ -92,9 +115,9 @@ class SamplingClient:
         topk_prompt_logprobs: int = 0,
         *,
         topk_sample_logprobs: int = 0,
-        prompt_logprobs_last_n: int | None = None,
         target_prompt_logprobs: TensorData | None = None,
         prompt_alt_tokens_k: int = 0,
+        prompt_logprobs_last_n: int | None = None,
     ) -> APIFuture[SampleResponse]:
         """Draw `num_samples` completions of `prompt`.
 
@@ -105,35 +128,30 @@ class SamplingClient:
             include_prompt_logprobs: Also return the logprob of every prompt token.
             topk_prompt_logprobs: Also return the top-k alternatives at every prompt position.
             topk_sample_logprobs: Top-k alternatives at every sampled position.
-            prompt_logprobs_last_n: Only compute prompt logprobs for the last n tokens.
-            target_prompt_logprobs: int64 ``[len(prompt)-1, K]`` token ids to score.
+            target_prompt_logprobs: int64 ``[len(prompt)-1, K]`` token ids to score (-1 skips).
             prompt_alt_tokens_k: Alternative tokens per prompt position.
+            prompt_logprobs_last_n: Only compute prompt logprobs for the last n tokens.
+
+        Returns:
+            A future of the response; each sequence carries the server's `sequence_id`.
 
         Raises:
-            ValidationError: A bad argument (before anything is sent).
+            ValidationError: A bad argument (raised here, before anything is sent).
         """
         with sdk_method("SamplingClient.sample"):
             params = sampling_params if sampling_params is not None else SamplingParams()
-            _check_prompt(prompt)
-            validate_sample_args(
+            check_sample_args(
+                prompt,
                 num_samples=num_samples,
-                max_tokens=params.max_tokens,
-                temperature=params.temperature,
-                top_k=params.top_k,
-                top_p=params.top_p,
-                stop=cast("str | Sequence[str] | Sequence[int] | None", params.stop),
-                seed=params.seed,
+                params=params,
                 include_prompt_logprobs=include_prompt_logprobs,
                 topk_prompt_logprobs=topk_prompt_logprobs,
                 topk_sample_logprobs=topk_sample_logprobs,
+                target_prompt_logprobs=target_prompt_logprobs,
                 prompt_alt_tokens_k=prompt_alt_tokens_k,
                 prompt_logprobs_last_n=prompt_logprobs_last_n,
-                prompt_length=prompt.length,
-                target_prompt_logprobs_shape=(
-                    None if target_prompt_logprobs is None else target_prompt_logprobs.shape
-                ),
             )
-            tracker = FutureTracker("Sample", clock=self._runtime.clock, observers=self._observers)
+            tracker = FutureTracker("Sample", clock=self._clock, observers=self._observers)
 
             def build(seq_id: int) -> SampleRequest:
                 return SampleRequest(
@@ -151,91 +169,187 @@ class SamplingClient:
                     record_stability_info=self._record_stability_info,
                 )
 
+            def check(response: SampleResponse, sequence_ids: list[str] | None) -> SampleResponse:
+                return check_sample_result(
+                    response,
+                    sequence_ids,
+                    prompt_length=prompt.length,
+                    prompt_alt_tokens_k=prompt_alt_tokens_k,
+                    prompt_logprobs_last_n=prompt_logprobs_last_n,
+                )
+
             return APIFuture.start(
-                self._run(build, _prompt_bytes(prompt), tracker), tracker, name="tinkex-sample"
+                self._run(build, check, prompt_bytes(prompt), tracker),
+                tracker,
+                name="tinkex-sample",
             )
 
-    def compute_logprobs(self, prompt: ModelInput) -> APIFuture[list[float | None]]:
-        """The logprob of every prompt token given the ones before it (the first is None)."""
+    def compute_logprobs(
+        self, prompt: ModelInput, prompt_logprobs_last_n: int | None = None
+    ) -> APIFuture[list[float | None]]:
+        """The logprob of every prompt token given the ones before it (the first is None).
+
+        Args:
+            prompt: The prompt to score.
+            prompt_logprobs_last_n: Only score the last n tokens (the others are None).
+
+        Raises:
+            ValidationError: A bad argument (raised here, before anything is sent).
+        """
         with sdk_method("SamplingClient.compute_logprobs"):
             future = self.sample(
                 prompt,
                 num_samples=1,
                 sampling_params=SamplingParams(max_tokens=1),
                 include_prompt_logprobs=True,
+                prompt_logprobs_last_n=prompt_logprobs_last_n,
             )
         return future.map(lambda response: list(response.prompt_logprobs or []))
 
+    def sample_stream(
+        self, prompt: ModelInput, sampling_params: SamplingParams | None = None
+    ) -> AsyncIterator[SampleStreamChunk]:
+        """Stream one completion token by token (``stream_sample``, a Tinkex addition).
+
+        Yields:
+            A ``"token"`` chunk per sampled token, then a ``"done"`` chunk.
+
+        Raises:
+            ValidationError: A bad argument (raised here, before anything is sent).
+            UnsupportedByServerError: The server does not stream (use `sample`).
+        """
+        with sdk_method("SamplingClient.sample_stream"):
+            params = sampling_params if sampling_params is not None else SamplingParams()
+            check_sample_args(prompt, num_samples=1, params=params)
+        return self._stream(prompt, params)
+
+    async def _stream(
+        self, prompt: ModelInput, params: SamplingParams
+    ) -> AsyncIterator[SampleStreamChunk]:
+        runtime = await self._get_runtime()
+        request = SampleRequest(
+            prompt=prompt,
+            sampling_params=params,
+            sampling_session_id=self.sampling_session_id,
+            seq_id=self._next_seq(),
+        )
+        async for chunk in stream_sample(runtime, request):
+            yield chunk
+
     async def _run(
-        self, build: Callable[[int], SampleRequest], estimate: int, tracker: FutureTracker
+        self,
+        build: Callable[[int], SampleRequest],
+        check: Callable[[SampleResponse, list[str] | None], SampleResponse],
+        estimate: int,
+        tracker: FutureTracker,
     ) -> SampleResponse:
-        runtime = self._runtime
+        runtime = await self._get_runtime()
         handler = runtime.sampling_retries.for_session(self.sampling_session_id)
 
         async def attempt() -> SampleResponse:
             # Each attempt (and each retry) is a new request with a new seq_id.
-            request = build(next(self._seq))
-
-            async def send() -> UntypedAPIFuture | None:
-                try:
-                    return await api.sampling.asample(runtime.invoker, request)
-                except RateLimitError:
-                    return None  # backpressure: the dispatcher backs off and resends
-
-            submitted = await runtime.dispatcher.dispatch(estimate, send)
+            submitted = await submit_sample(runtime, build(self._next_seq()), estimate)
             tracker.mark_submitted(submitted.request_id)
-            response = await runtime.resolver.resolve(
-                submitted.request_id,
-                result_type=SampleResponse,
-                request_type="Sample",
-                observer=tracker,
-                created_roundtrip_s=tracker.created_roundtrip_s(),
-            )
-            return _stamp_sequence_ids(response, submitted.sample_sequence_ids)
+            response = await resolve_sample(runtime, submitted.request_id, tracker)
+            return check(response, submitted.sample_sequence_ids)
 
         return await handler.execute(attempt)
 
+    # -- runtime, handles and pickling -------------------------------------------------------
+
+    async def _get_runtime(self) -> Runtime:
+        if not isinstance(self._source, LazyRuntime):
+            return self._source
+        runtime = await self._source.get()
+        if self._seq is None:
+            self._seq = itertools.count(await clone_seq_start(runtime, self.sampling_session_id))
+        return runtime
+
+    def _next_seq(self) -> int:
+        if self._seq is None:  # only a rebuilt client before its stack started
+            raise ClosedError("the client stack is not started")
+        return next(self._seq)
+
+    def get_sampler_handle(self) -> str:
+        """A string that rebuilds this client anywhere (`from_sampler_handle`); no API key.
+
+        Raises:
+            ConfigError: The client talks to the in-process embedded backend.
+        """
+        return self._handle().encode()
+
+    def _handle(self) -> SamplerHandle:
+        if isinstance(self._source, LazyRuntime):
+            return self._source.handle
+        return handle_for(
+            self._source,
+            session_id=self._session_id,
+            sampling_session_id=self.sampling_session_id,
+            base_model=self.base_model,
+            model_path=self.model_path,
+            record_stability_info=self._record_stability_info,
+        )
+
+    @classmethod
+    def from_sampler_handle(
+        cls, handle: str, *, api_key: str | Secret | None = None
+    ) -> SamplingClient:
+        """Rebuild a client from `get_sampler_handle` with this process's credentials.
+
+        Nothing is sent until the first request; then a client stack is started that joins
+        the original session (its own heartbeats; `aclose` it when done).
+
+        Args:
+            handle: The handle string.
+            api_key: The API key; None reads ``TINKER_API_KEY`` on first use.
+
+        Raises:
+            ValidationError: The handle is malformed.
+        """
+        decoded = SamplerHandle.decode(handle)
+        return cls(
+            LazyRuntime(decoded, api_key),
+            sampling_session_id=decoded.sampling_session_id,
+            base_model=decoded.base_model,
+            model_path=decoded.model_path,
+            record_stability_info=decoded.record_stability_info,
+            session_id=decoded.session_id,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The API key travels with a pickle (unlike a handle), as the official SDK does.
+        source = self._source
+        api_key = source.api_key if isinstance(source, LazyRuntime) else source.config.api_key
+        return (_unpickle, (self._handle().encode(), api_key))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client stack this client started itself (rebuilt clients only).
+
+        Clients made by a ServiceClient share its stack; closing them does nothing.
+        """
+        if isinstance(self._source, LazyRuntime):
+            await self._source.aclose()
+
+    # -- information -----------------------------------------------------------------------
+
     def get_tokenizer(self) -> Tokenizer:
         """The tokenizer of the base model."""
-        return get_tokenizer(self.base_model, local=self._runtime.config.is_local)
+        local = not isinstance(self._source, LazyRuntime) and self._source.config.is_local
+        return get_tokenizer(self.base_model, local=local)
 
     async def get_base_model(self) -> str:
         """The base model this client samples from."""
         return self.base_model
 
 
-def _check_prompt(prompt: ModelInput) -> None:
-    if not isinstance(prompt, ModelInput):
-        raise ValidationError(f"expected a ModelInput, got {type(prompt).__name__}", field="prompt")
-    if prompt.length == 0:
-        raise ValidationError("the prompt is empty", field="prompt")
-
-
-def _prompt_bytes(prompt: ModelInput) -> int:
-    tokens = sum(len(c.tokens) for c in prompt.chunks if isinstance(c, EncodedTextChunk))
-    blobs = sum(len(c.data) for c in prompt.chunks if isinstance(c, ImageChunk))
-    blobs += sum(len(c.location) for c in prompt.chunks if isinstance(c, ImageAssetPointerChunk))
-    return estimate_prompt_bytes(tokens, blobs)
-
-
-def _stamp_sequence_ids(response: SampleResponse, sequence_ids: list[str] | None) -> SampleResponse:
-    if not sequence_ids or len(sequence_ids) != len(response.sequences):
-        return response
-    stamped = [
-        SampledSequence(
-            stop_reason=seq.stop_reason,
-            tokens=seq.tokens,
-            logprobs=seq.logprobs,
-            sequence_id=sequence_id,
-        )
-        for seq, sequence_id in zip(response.sequences, sequence_ids, strict=True)
-    ]
-    return SampleResponse(
-        sequences=stamped,
-        prompt_logprobs=response.prompt_logprobs,
-        topk_prompt_logprobs=response.topk_prompt_logprobs,
-        prompt_cache_hit_tokens=response.prompt_cache_hit_tokens,
-    )
+def _unpickle(handle: str, api_key: str | Secret | None) -> SamplingClient:
+    return SamplingClient.from_sampler_handle(handle, api_key=api_key)
 
 
 async def create_sampling_client(
@@ -276,4 +390,5 @@ async def create_sampling_client(
         base_model=resolved_base,
         model_path=model_path,
         record_stability_info=record_stability_info,
+        session_id=session_id,
     )

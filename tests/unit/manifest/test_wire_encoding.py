@@ -27,7 +27,7 @@ from tinkex.domain.types import (
     ModelInputChunk,
     OptimStepRequest,
     SampleRequest,
-    SampleResponse,
+    SampleResponseJson,
     SamplingParams,
     SamplingSessionTarget,
     SessionSummary,
@@ -253,7 +253,7 @@ def test_responses_ignore_unknown_fields_and_missing_tags() -> None:
     response = msgspec.json.decode(
         b'{"sequences":[{"stop_reason":"length","tokens":[5,6],"logprobs":[-0.1,-0.2]}],'
         b'"prompt_logprobs":[null,-1.5],"topk_prompt_logprobs":[null,[[7,-0.1]]],"new":1}',
-        type=SampleResponse,
+        type=SampleResponseJson,
     )
     assert response.sequences[0].tokens == [5, 6]
     assert response.topk_prompt_logprobs == [None, [(7, -0.1)]]
@@ -264,7 +264,7 @@ def test_responses_ignore_unknown_fields_and_missing_tags() -> None:
         {"type": "adamw"}, type=type(info.optimizer_config)
     )
     with pytest.raises(msgspec.ValidationError):
-        msgspec.json.decode(b'{"sequences":[],"type":"other"}', type=SampleResponse)
+        msgspec.json.decode(b'{"sequences":[],"type":"other"}', type=SampleResponseJson)
 
 
 def test_datetimes_decode_as_aware_datetimes() -> None:

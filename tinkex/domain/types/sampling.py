@@ -1,8 +1,13 @@
 # Generated from tinkex/manifest/tinker.yaml by python -m tinkex.manifest generate; do not edit.
 """Wire types of the ``sampling`` group."""
 
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
+from tinkex.domain.mixins.sampling import (
+    SampledSequenceMixin,
+    SampleResponseMixin,
+    TopkLogprobsMixin,
+)
 from tinkex.domain.types._base import Wire, always
 from tinkex.domain.types.model_input import ModelInput, TensorData
 
@@ -12,12 +17,16 @@ __all__ = [
     "GetSamplerResponse",
     "JoinSamplingSessionRequest",
     "JoinSamplingSessionResponse",
+    "PromptAltTokens",
     "SampleRequest",
     "SampleResponse",
+    "SampleResponseJson",
     "SampleStreamChunk",
     "SampledSequence",
+    "SampledSequenceJson",
     "SamplingParams",
     "StopReason",
+    "TopkLogprobs",
 ]
 
 
@@ -106,22 +115,56 @@ StopReason: TypeAlias = Literal["stop", "length"]
 """Why a sequence ended."""
 
 
-class SampledSequence(Wire, frozen=True, kw_only=True):
-    """One sampled sequence."""
+class TopkLogprobs(TopkLogprobsMixin, Wire, frozen=True, kw_only=True):
+    """Top-k table: token_ids int32 (n, k) and logprobs float32 (n, k); empty cell = (0, -99999)."""
+
+    token_ids: Any
+    logprobs: Any
+
+
+class PromptAltTokens(Wire, frozen=True, kw_only=True):
+    """Alternative tokens per prompt position, tokens int64 and logprobs float32 [len-1, k]."""
+
+    tokens: Any
+    logprobs: Any
+
+
+class SampledSequenceJson(Wire, frozen=True, kw_only=True):
+    """One sampled sequence as JSON-era servers send it (converted to SampledSequence)."""
 
     stop_reason: StopReason
     tokens: list[int]
     logprobs: list[float] | None = None
-    sequence_id: str | None = None
 
 
-class SampleResponse(Wire, frozen=True, kw_only=True, tag_field="type", tag="sample"):
-    """Sampling result (JSON era and our JSON fallback; protobuf in 0.38)."""
+class SampleResponseJson(Wire, frozen=True, kw_only=True, tag_field="type", tag="sample"):
+    """The sampling result as JSON-era servers send it (converted to SampleResponse)."""
 
-    sequences: list[SampledSequence]
+    sequences: list[SampledSequenceJson]
     prompt_logprobs: list[float | None] | None = None
     topk_prompt_logprobs: list[list[tuple[int, float]] | None] | None = None
     prompt_cache_hit_tokens: int | None = None
+
+
+class SampledSequence(SampledSequenceMixin, Wire, frozen=True, kw_only=True):
+    """One sampled sequence; numpy fields plus lazy list views (tokens, logprobs)."""
+
+    stop_reason: StopReason
+    tokens_np: Any
+    logprobs_np: Any | None = None
+    topk_logprobs_np: TopkLogprobs | None = None
+    sequence_id: str | None = None
+
+
+class SampleResponse(SampleResponseMixin, Wire, frozen=True, kw_only=True):
+    """Sampling result; numpy fields plus lazy list views (prompt_logprobs, ...)."""
+
+    sequences: list[SampledSequence]
+    prompt_logprobs_np: Any | None = None
+    topk_prompt_logprobs_np: TopkLogprobs | None = None
+    prompt_cache_hit_tokens: int = always(0)
+    target_prompt_logprobs: TensorData | None = None
+    prompt_alt_tokens: PromptAltTokens | None = None
 
 
 class SampleStreamChunk(Wire, frozen=True, kw_only=True):

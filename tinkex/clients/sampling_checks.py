@@ -1,0 +1,135 @@
+"""What `SamplingClient` checks before sending a sample and after its result arrives.
+
+Before: every argument (spec §9), so a bad one fails at the call site with its name. After
+(spec §6.4): the server must have honoured ``prompt_alt_tokens_k`` and
+``prompt_logprobs_last_n`` (an older server silently ignores them), and the submission's
+``sample_sequence_ids`` are stamped onto the sequences.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import msgspec
+import numpy as np
+
+from tinkex.domain.chunking import estimate_prompt_bytes
+from tinkex.domain.sampling_params import validate_sample_args
+from tinkex.domain.types import (
+    EncodedTextChunk,
+    ImageAssetPointerChunk,
+    ImageChunk,
+    ModelInput,
+    SampleResponse,
+    SamplingParams,
+    TensorData,
+)
+from tinkex.errors import DecodeError, UnsupportedByServerError, ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["check_sample_args", "check_sample_result", "prompt_bytes"]
+
+
+def check_sample_args(
+    prompt: ModelInput,
+    *,
+    num_samples: int,
+    params: SamplingParams,
+    include_prompt_logprobs: bool = False,
+    topk_prompt_logprobs: int = 0,
+    topk_sample_logprobs: int = 0,
+    target_prompt_logprobs: TensorData | None = None,
+    prompt_alt_tokens_k: int = 0,
+    prompt_logprobs_last_n: int | None = None,
+) -> None:
+    """Validate a sample call's arguments (see `tinkex.domain.sampling_params`).
+
+    Raises:
+        ValidationError: An argument is wrong; ``field`` names it.
+    """
+    if not isinstance(prompt, ModelInput):
+        raise ValidationError(f"expected a ModelInput, got {type(prompt).__name__}", field="prompt")
+    if prompt.length == 0:
+        raise ValidationError("the prompt is empty", field="prompt")
+    if not isinstance(params, SamplingParams):
+        raise ValidationError(
+            f"expected SamplingParams, got {type(params).__name__}", field="sampling_params"
+        )
+    if not isinstance(include_prompt_logprobs, bool):
+        raise ValidationError("must be a bool", field="include_prompt_logprobs")
+    if target_prompt_logprobs is not None:
+        if not isinstance(target_prompt_logprobs, TensorData):
+            raise ValidationError("must be a TensorData", field="target_prompt_logprobs")
+        if target_prompt_logprobs.dtype != "int64":
+            raise ValidationError(
+                f"must hold int64 token ids, got {target_prompt_logprobs.dtype}",
+                field="target_prompt_logprobs",
+            )
+    validate_sample_args(
+        num_samples=num_samples,
+        max_tokens=params.max_tokens,
+        temperature=params.temperature,
+        top_k=params.top_k,
+        top_p=params.top_p,
+        stop=cast("str | Sequence[str] | Sequence[int] | None", params.stop),
+        seed=params.seed,
+        include_prompt_logprobs=include_prompt_logprobs,
+        topk_prompt_logprobs=topk_prompt_logprobs,
+        topk_sample_logprobs=topk_sample_logprobs,
+        prompt_alt_tokens_k=prompt_alt_tokens_k,
+        prompt_logprobs_last_n=prompt_logprobs_last_n,
+        prompt_length=prompt.length,
+        target_prompt_logprobs_shape=(
+            None if target_prompt_logprobs is None else target_prompt_logprobs.shape
+        ),
+    )
+
+
+def prompt_bytes(prompt: ModelInput) -> int:
+    """The dispatch estimate of a prompt (spec §6.4 step 1)."""
+    tokens = sum(len(c.tokens) for c in prompt.chunks if isinstance(c, EncodedTextChunk))
+    blobs = sum(len(c.data) for c in prompt.chunks if isinstance(c, ImageChunk))
+    blobs += sum(len(c.location) for c in prompt.chunks if isinstance(c, ImageAssetPointerChunk))
+    return estimate_prompt_bytes(tokens, blobs)
+
+
+def check_sample_result(
+    response: SampleResponse,
+    sequence_ids: list[str] | None,
+    *,
+    prompt_length: int,
+    prompt_alt_tokens_k: int,
+    prompt_logprobs_last_n: int | None,
+) -> SampleResponse:
+    """Check that the server honoured the request, then stamp the sequence ids.
+
+    Raises:
+        UnsupportedByServerError: Alt tokens were asked for but none came back, or prompt
+            logprobs before the last n tokens were computed (a server that ignores the option).
+        DecodeError: The submission named a different number of sequences than came back.
+    """
+    if prompt_alt_tokens_k > 0 and response.prompt_alt_tokens is None:
+        raise UnsupportedByServerError(
+            "prompt_alt_tokens_k was requested but the server returned no alternative tokens"
+        )
+    if prompt_logprobs_last_n is not None and response.prompt_logprobs_np is not None:
+        head = response.prompt_logprobs_np[: max(prompt_length - prompt_logprobs_last_n, 0)]
+        if not bool(np.isnan(head).all()):
+            raise UnsupportedByServerError(
+                "prompt_logprobs_last_n was requested but the server computed logprobs for the "
+                "whole prompt (it predates the option)"
+            )
+    if not sequence_ids:
+        return response
+    if len(sequence_ids) != len(response.sequences):
+        raise DecodeError(
+            f"the submission named {len(sequence_ids)} sequences but "
+            f"{len(response.sequences)} came back"
+        )
+    stamped = [
+        msgspec.structs.replace(seq, sequence_id=sequence_id)
+        for seq, sequence_id in zip(response.sequences, sequence_ids, strict=True)
+    ]
+    return msgspec.structs.replace(response, sequences=stamped)
