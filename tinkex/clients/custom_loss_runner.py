@@ -15,11 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from tinkex.domain.combine import combine_metrics
-from tinkex.domain.custom_loss import (
-    merge_custom_metrics,
-    weights_from_gradients,
-)
+from tinkex.domain.custom_loss import merge_custom_metrics
 from tinkex.domain.custom_loss import (
     run_custom_loss as evaluate_loss,
 )
@@ -27,36 +23,56 @@ from tinkex.domain.custom_loss_inputs import surrogate_backward_inputs, surrogat
 from tinkex.domain.types import Datum, ForwardBackwardOutput
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from tinkex.clients.futures import FutureTracker
     from tinkex.clients.training import TrainingClient
+    from tinkex.domain.custom_loss import CustomLossFn
 
-__all__ = ["CustomLoss", "run_custom_loss"]
+__all__ = ["CustomLoss", "forward_chunks", "run_custom_loss"]
 
-CustomLoss: TypeAlias = (
-    "Callable[[list[Datum], list[np.ndarray[Any, Any]]],"
-    " tuple[float, list[np.ndarray[Any, Any]], dict[str, float]]]"
-)
-"""``loss(data, logprobs) -> (loss value, d loss / d logprobs per datum, metrics)``."""
+CustomLoss: TypeAlias = "CustomLossFn[Datum]"
+"""``loss(data, logprobs) -> (loss value, d loss / d logprobs per datum, metrics)``, numpy."""
+
+
+def forward_chunks(chunks: list[list[Datum]]) -> list[list[Datum]]:
+    """The chunks of the forward pass: each datum with only targets and weights.
+
+    Raises:
+        ValidationError: A datum has no ``target_tokens`` (the field names its index).
+    """
+    out: list[list[Datum]] = []
+    index = 0
+    for chunk in chunks:
+        converted = []
+        for datum in chunk:
+            inputs = surrogate_forward_inputs(datum.loss_fn_inputs, index=index)
+            converted.append(_with_inputs(datum, inputs))
+            index += 1
+        out.append(converted)
+    return out
 
 
 async def run_custom_loss(
     client: TrainingClient,
     chunks: list[list[Datum]],
+    forward_data: list[list[Datum]],
     first: int,
     loss_fn: CustomLoss,
     tracker: FutureTracker,
 ) -> ForwardBackwardOutput:
-    """Run both phases on the ids ``first .. first + 2*len(chunks) - 1`` reserved for them."""
+    """Run both phases on the ids ``first .. first + 2*len(chunks) - 1`` reserved for them.
+
+    Args:
+        client: The training client (its turns and chunk submission are used).
+        chunks: The user's data, chunked.
+        forward_data: The same chunks as `forward_chunks` made them.
+        first: The first reserved request id.
+        loss_fn: The user's loss.
+        tracker: The future's tracker.
+    """
     count = len(chunks)
     try:
-        forward_chunks = [
-            [_with_inputs(d, surrogate_forward_inputs(d.loss_fn_inputs, index=i)) for d in chunk]
-            for i, chunk in enumerate(chunks)
-        ]
         forward = await client.run_chunks(
-            forward_chunks, first, "cross_entropy", None, forward_only=True, tracker=tracker
+            forward_data, first, "cross_entropy", None, forward_only=True, tracker=tracker
         )
         data = [datum for chunk in chunks for datum in chunk]
         logprobs: list[np.ndarray[Any, np.dtype[np.floating[Any]]]] = [
@@ -64,10 +80,11 @@ async def run_custom_loss(
             for output in forward.loss_fn_outputs
         ]
         evaluated = evaluate_loss(loss_fn, data, logprobs)
-        weights = iter(weights_from_gradients(evaluated.grads))
+        # surrogate_backward_inputs negates the gradient itself (weights = -grad).
+        grads = iter(evaluated.grads)
         backward_chunks = [
             [
-                _with_inputs(d, surrogate_backward_inputs(d.loss_fn_inputs, next(weights)))
+                _with_inputs(d, surrogate_backward_inputs(d.loss_fn_inputs, next(grads)))
                 for d in chunk
             ]
             for chunk in chunks
@@ -84,9 +101,7 @@ async def run_custom_loss(
         # The server may hold one phase and not the other: nothing later is safe to send.
         client.sequencer.poison(exc)
         raise
-    metrics = merge_custom_metrics(
-        combine_metrics([(backward.metrics, len(data))]), evaluated.loss, evaluated.metrics
-    )
+    metrics = merge_custom_metrics(backward.metrics, evaluated.loss, evaluated.metrics)
     return ForwardBackwardOutput(
         loss_fn_output_type=backward.loss_fn_output_type,
         loss_fn_outputs=backward.loss_fn_outputs,

@@ -37,6 +37,8 @@ class FutureTracker(QueueStateObserver):
 
     Submitting code sets `request_id` once the server accepted the request; the poller
     reports queue states here, and they are forwarded to the caller's observer.
+    `since_last_response(request_id)` (optional) says how long ago the server last answered
+    a poll, for timeout messages.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class FutureTracker(QueueStateObserver):
         *,
         clock: Clock,
         observers: tuple[QueueStateObserver, ...] = (),
+        since_last_response: Callable[[str], float | None] | None = None,
     ) -> None:
         self.request_type = request_type
         self.request_id: str | None = None
@@ -53,12 +56,19 @@ class FutureTracker(QueueStateObserver):
         self.submitted_at: float | None = None
         self._clock = clock
         self._observers = observers
+        self._since_last_response = since_last_response
         self._created_at = clock.monotonic()
 
     def mark_submitted(self, request_id: str) -> None:
         """Record that the server accepted the request under `request_id`."""
         self.request_id = request_id
         self.submitted_at = self._clock.monotonic()
+
+    def seconds_since_last_response(self) -> float | None:
+        """Seconds since the server last answered a poll of this request (None: unknown)."""
+        if self.request_id is None or self._since_last_response is None:
+            return None
+        return self._since_last_response(self.request_id)
 
     def created_roundtrip_s(self) -> float:
         """Seconds from the call to the server accepting it (sent on the first poll)."""
@@ -83,7 +93,7 @@ class APIFuture(Generic[T]):
 
     The request was queued for submission in call order when the future was created; the
     result is produced by a task on the caller's event loop. Awaiting it twice gives the same
-    result; cancelling the future cancels submission and polling.
+    result; cancelling the future stops the waiting and polling (see `cancel`).
     """
 
     def __init__(self, task: asyncio.Task[T], tracker: FutureTracker) -> None:
@@ -96,6 +106,11 @@ class APIFuture(Generic[T]):
     ) -> APIFuture[T]:
         """Run `work` as a task on the running loop and wrap it."""
         return cls(asyncio.get_running_loop().create_task(work, name=name), tracker)
+
+    @property
+    def tracker(self) -> FutureTracker:
+        """What this future knows about its request (shared with derived futures)."""
+        return self._tracker
 
     @property
     def request_id(self) -> str | None:
@@ -123,12 +138,20 @@ class APIFuture(Generic[T]):
             return FutureState.SUBMITTING
         return FutureState.PENDING
 
+    def add_done_callback(self, callback: Callable[[APIFuture[T]], object]) -> None:
+        """Call `callback(self)` once the future is done, failed or cancelled."""
+        self._task.add_done_callback(lambda _: callback(self))
+
     def done(self) -> bool:
         """True once the result or the error is known, or the future was cancelled."""
         return self._task.done()
 
     def cancel(self) -> bool:
-        """Stop submitting or polling; returns False when already done."""
+        """Stop waiting for the result (and polling for it); False when already done.
+
+        A training request is still submitted if it was not yet: its seq_id was reserved at
+        call time, and the server applies a run's seq_ids strictly in order.
+        """
         return self._task.cancel()
 
     async def result(self, timeout: float | None = None) -> T:  # noqa: ASYNC109  # the public API of futures takes a timeout, like concurrent.futures
@@ -159,7 +182,7 @@ class APIFuture(Generic[T]):
                     if self._tracker.last_queue_state is not None
                     else None
                 ),
-                seconds_since_last_response=None,
+                seconds_since_last_response=self._tracker.seconds_since_last_response(),
             ) from exc
 
     def map(self, transform: Callable[[T], U]) -> APIFuture[U]:

@@ -20,20 +20,16 @@ from tinkex import api
 from tinkex.bootstrap.adapters import default_adapters
 from tinkex.bootstrap.runtime import Runtime, SessionOptions
 from tinkex.clients.sampling import SamplingClient, create_sampling_client
-from tinkex.clients.training import TrainingClient
-from tinkex.config import load_config
-from tinkex.domain.headers import sdk_method
-from tinkex.domain.paths import require_kind
-from tinkex.domain.types import (
-    CreateModelRequest,
-    CreateModelResponse,
-    GetInfoRequest,
-    GetServerCapabilitiesResponse,
-    LoadWeightsRequest,
-    LoadWeightsResponse,
-    LoraConfig,
-    OptimizerConfig,
+from tinkex.clients.service_invoker import StartingInvoker
+from tinkex.clients.service_training import (
+    check_from_state,
+    check_lora,
+    create_from_state,
+    create_lora,
 )
+from tinkex.config import load_config
+from tinkex.domain.headers import current_sdk_method, sdk_method
+from tinkex.domain.paths import require_kind
 from tinkex.errors import ClosedError, ValidationError
 from tinkex.ports.sessions import SessionEndReason
 
@@ -44,6 +40,8 @@ if TYPE_CHECKING:
 
     from tinkex.bootstrap.adapters import Adapters
     from tinkex.clients.rest import RestClient
+    from tinkex.clients.training import TrainingClient
+    from tinkex.domain.types import GetServerCapabilitiesResponse, OptimizerConfig
     from tinkex.local import LocalBackend
     from tinkex.manifest.schema import Manifest
 
@@ -139,19 +137,46 @@ class ServiceClient:
         await self.close(reason, None if exc is None else type(exc).__name__)
 
     async def start(self) -> None:
-        """Negotiate the server config and create the session (done once; safe to repeat)."""
+        """Negotiate the server config and create the session (done once; safe to repeat).
+
+        Called by every method that needs the session, so ``async with`` is optional.
+
+        Raises:
+            ClosedError: The client was closed.
+        """
         async with self._start_lock:
-            if self._runtime.closed:
-                raise ClosedError("ServiceClient is closed")
-            if not self._started:
+            self._check_open()
+            if self._started:
+                return
+            # The heartbeat and other background tasks started here copy this context:
+            # they must not claim to be the public method that happened to start the session.
+            token = current_sdk_method.set(None)
+            try:
                 await self._runtime.start()
-                self._started = True
+            finally:
+                current_sdk_method.reset(token)
+            self._started = True
 
     async def close(
         self, status: SessionEndReason | str = SessionEndReason.SUCCESS, detail: str | None = None
     ) -> None:
-        """Finish the session with `status` and release every connection (idempotent)."""
-        await self._runtime.aclose(SessionEndReason(status), detail)
+        """Finish the session with `status` and release every connection.
+
+        Safe to call twice, and before the client was ever used (then nothing is sent).
+        Later calls of any method raise `ClosedError`.
+        """
+        reason = SessionEndReason(status)
+        async with self._start_lock:  # never close half-way through a start
+            await self._runtime.aclose(reason, detail)
+
+    @property
+    def closed(self) -> bool:
+        """True once `close` was called."""
+        return self._runtime.closed
+
+    def _check_open(self) -> None:
+        if self._runtime.closed:
+            raise ClosedError("ServiceClient is closed")
 
     @property
     def runtime(self) -> Runtime:
@@ -178,41 +203,27 @@ class ServiceClient:
     ) -> TrainingClient:
         """Create a LoRA training run and return its client.
 
+        Args:
+            base_model: The model to fine-tune (see `get_server_capabilities`).
+            rank: LoRA rank.
+            seed: Seed of the adapter's initialisation (None: server's choice).
+            train_mlp: Adapt the MLP layers.
+            train_attn: Adapt the attention layers.
+            train_unembed: Adapt the unembedding.
+            user_metadata: Stored with the run.
+            optimizer: The run's optimizer family (default AdamW).
+
         Raises:
-            ValidationError: Bad rank, no trainable part, or an empty model name.
+            ValidationError: Bad rank or seed, no trainable part, an empty model name or a
+                bad optimizer (before anything is sent).
         """
         with sdk_method("ServiceClient.create_lora_training_client"):
-            if not base_model:
-                raise ValidationError("must name a base model", field="base_model")
-            rank_value: object = rank  # untyped callers: check at runtime
-            if isinstance(rank_value, bool) or not isinstance(rank_value, int) or rank_value < 1:
-                raise ValidationError("must be a positive integer", field="rank")
-            if not (train_mlp or train_attn or train_unembed):
-                raise ValidationError(
-                    "at least one of train_mlp, train_attn, train_unembed must be true",
-                    field="train_mlp",
-                )
+            self._check_open()
+            lora = check_lora(
+                base_model, rank, seed, (train_mlp, train_attn, train_unembed), optimizer
+            )
             await self.start()
-            runtime = self._runtime
-            request = CreateModelRequest(
-                session_id=await runtime.session_id(),
-                model_seq_id=runtime.next_model_seq_id(),
-                base_model=base_model,
-                user_metadata=dict(user_metadata) if user_metadata is not None else None,
-                lora_config=LoraConfig(
-                    rank=rank,
-                    seed=seed,
-                    train_mlp=train_mlp,
-                    train_attn=train_attn,
-                    train_unembed=train_unembed,
-                ),
-                **({"optimizer_config": optimizer} if optimizer is not None else {}),
-            )
-            submitted = await api.models.create(runtime.invoker, request)
-            created = await runtime.resolver.resolve(
-                submitted.request_id, result_type=CreateModelResponse, request_type="CreateModel"
-            )
-            return await self._training_client(created.model_id, base_model)
+            return await create_lora(self._runtime, base_model, lora, user_metadata, optimizer)
 
     async def create_training_client_from_state(
         self,
@@ -222,10 +233,23 @@ class ServiceClient:
         weights_access_token: str | None = None,
         optimizer: OptimizerConfig | None = None,
     ) -> TrainingClient:
-        """A new training run initialised with a checkpoint's weights (fresh optimizer)."""
+        """A new training run initialised with a checkpoint's weights (fresh optimizer).
+
+        Raises:
+            ValidationError: `path` is not a ``tinker://…/weights/…`` checkpoint.
+        """
         with sdk_method("ServiceClient.create_training_client_from_state"):
-            return await self._from_state(
-                path, base_model, user_metadata, weights_access_token, optimizer, False
+            self._check_open()
+            checkpoint = check_from_state(path, optimizer)
+            await self.start()
+            return await create_from_state(
+                self._runtime,
+                checkpoint,
+                base_model=base_model,
+                user_metadata=user_metadata,
+                token=weights_access_token,
+                optimizer_config=optimizer,
+                with_optimizer=False,
             )
 
     async def create_training_client_from_state_with_optimizer(
@@ -235,52 +259,24 @@ class ServiceClient:
         user_metadata: Mapping[str, Any] | None = None,
         weights_access_token: str | None = None,
     ) -> TrainingClient:
-        """A new training run initialised with a checkpoint's weights and Adam state."""
+        """A new training run initialised with a checkpoint's weights and optimizer state.
+
+        Raises:
+            ValidationError: `path` is not a ``tinker://…/weights/…`` checkpoint.
+        """
         with sdk_method("ServiceClient.create_training_client_from_state_with_optimizer"):
-            return await self._from_state(
-                path, base_model, user_metadata, weights_access_token, None, True
-            )
-
-    async def _from_state(
-        self,
-        path: str,
-        base_model: str | None,
-        user_metadata: Mapping[str, Any] | None,
-        token: str | None,
-        optimizer_config: OptimizerConfig | None,
-        with_optimizer: bool,
-    ) -> TrainingClient:
-        checkpoint = require_kind(path, {"training"}, field="path")
-        await self.start()
-        runtime = self._runtime
-        session_id = await runtime.session_id()
-        model_seq_id = runtime.next_model_seq_id()
-        submitted = await api.weights.load(
-            runtime.invoker,
-            LoadWeightsRequest(
-                session_id=session_id,
-                model_seq_id=model_seq_id,
+            self._check_open()
+            checkpoint = check_from_state(path, None)
+            await self.start()
+            return await create_from_state(
+                self._runtime,
+                checkpoint,
                 base_model=base_model,
-                user_metadata=dict(user_metadata) if user_metadata is not None else None,
-                path=checkpoint.tinker_path,
-                optimizer=with_optimizer,
-                optimizer_config=optimizer_config,
-                weights_access_token=token,
-            ),
-        )
-        loaded = await runtime.resolver.resolve(
-            submitted.request_id, result_type=LoadWeightsResponse, request_type="LoadWeights"
-        )
-        model_id = loaded.model_id or f"{session_id}:train:{model_seq_id}"
-        return await self._training_client(model_id, base_model)
-
-    async def _training_client(self, model_id: str, base_model: str | None) -> TrainingClient:
-        runtime = self._runtime
-        info = await api.models.get_info(runtime.invoker, GetInfoRequest(model_id=model_id))
-        resolved = base_model or info.model_data.model_name or info.model_name
-        if resolved is None:
-            raise ValidationError("the server did not say which base model the run uses")
-        return TrainingClient(runtime, model_id=model_id, base_model=resolved, info=info)
+                user_metadata=user_metadata,
+                token=weights_access_token,
+                optimizer_config=None,
+                with_optimizer=True,
+            )
 
     async def create_sampling_client(
         self,
@@ -289,8 +285,17 @@ class ServiceClient:
         *,
         record_stability_info: bool = False,
     ) -> SamplingClient:
-        """A client sampling from a base model, or from ``tinker://…/sampler_weights/…``."""
+        """A client sampling from a base model, or from ``tinker://…/sampler_weights/…``.
+
+        Raises:
+            ValidationError: Neither given, or `model_path` is not a sampler checkpoint.
+        """
         with sdk_method("ServiceClient.create_sampling_client"):
+            self._check_open()
+            if model_path is None and base_model is None:
+                raise ValidationError("give model_path or base_model", field="model_path")
+            if model_path is not None:
+                require_kind(model_path, {"sampler"}, field="model_path")
             await self.start()
             return await create_sampling_client(
                 self._runtime,
@@ -300,10 +305,18 @@ class ServiceClient:
             )
 
     def create_rest_client(self) -> RestClient:
-        """A client for runs, checkpoints, sessions and samplers (no session needed)."""
+        """A client for runs, checkpoints, sessions and samplers.
+
+        It shares this client's connections; the session starts on its first call if it has
+        not yet.
+
+        Raises:
+            ClosedError: The client was closed.
+        """
         from tinkex.clients.rest import RestClient
 
-        return RestClient(self._runtime.invoker)
+        self._check_open()
+        return RestClient(StartingInvoker(self), clock=self._runtime.clock)
 
     async def get_server_capabilities(self) -> GetServerCapabilitiesResponse:
         """The models the service supports."""

@@ -14,18 +14,18 @@ result, _ = await fwd_bwd, await optim
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from tinkex import api
-from tinkex.clients.futures import APIFuture, FutureTracker
-from tinkex.clients.training_weights import TrainingWeights
-from tinkex.clients.training_wire import (
-    chunk_data,
-    combine_outputs,
-    submit_chunk,
+from tinkex.clients.futures import APIFuture, FutureState, FutureTracker
+from tinkex.clients.training_checks import (
+    OptimParams,
+    choose_optimizer,
     validate_data,
     validate_loss_fn,
 )
+from tinkex.clients.training_weights import TrainingWeights
+from tinkex.clients.training_wire import chunk_data, combine_outputs, numeric_config, submit_chunk
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.types import (
     AdamParams,
@@ -44,9 +44,6 @@ if TYPE_CHECKING:
     from tinkex.domain.types import Datum
 
 __all__ = ["TrainingClient"]
-
-T = TypeVar("T")
-OptimParams = AdamParams | DimuonParams
 
 
 class TrainingClient(TrainingWeights):
@@ -104,22 +101,36 @@ class TrainingClient(TrainingWeights):
     ) -> APIFuture[ForwardBackwardOutput]:
         """Train on a loss computed in this process from the server's logprobs.
 
-        Runs a forward pass, calls `loss_fn(data, logprobs)` for the gradient of the loss with
-        respect to every logprob, then a cross-entropy forward_backward whose weights are the
-        negated gradient. See `tinkex.clients.custom_loss_runner`.
+        Runs a forward pass, calls `loss_fn(data, logprobs)` for the loss value, its gradient
+        with respect to every logprob (numpy arrays shaped like the logprobs) and metrics, then
+        a cross-entropy forward_backward whose weights are the negated gradient. A torch loss
+        ``fn(data, logprob_tensors) -> (loss, metrics)`` works through
+        `tinkex.domain.custom_loss.torch_loss_adapter`. Every datum needs ``target_tokens``;
+        its other inputs stay on the client for the loss to read. A failure between the two
+        passes poisons the client (see `tinkex.clients.custom_loss_runner`).
+
+        Raises:
+            ValidationError: Bad data or a non-callable loss (before anything is sent).
         """
-        from tinkex.clients.custom_loss_runner import run_custom_loss
+        from tinkex.clients.custom_loss_runner import forward_chunks, run_custom_loss
 
         with sdk_method("TrainingClient.forward_backward_custom"):
-            datums = validate_data(data)
-            chunks = chunk_data(self._runtime, datums)
+            self._check_open()
+            if not callable(loss_fn):
+                raise ValidationError("must be callable", field="loss_fn")
+            chunks = chunk_data(self._runtime, validate_data(data))
+            forward = forward_chunks(chunks)  # checks target_tokens before anything is sent
             first = self._sequencer.reserve(2 * len(chunks))
             tracker = self._tracker("ForwardBackward")
-            return APIFuture.start(
-                run_custom_loss(self, chunks, first, loss_fn, tracker),
+            future = APIFuture.start(
+                run_custom_loss(self, chunks, forward, first, loss_fn, tracker),
                 tracker,
                 name="tinkex-forward-backward-custom",
             )
+            # Cancelled before it ran, it never sent its reserved ids: like any failure
+            # between the two phases, that leaves the run's sequence unknowable.
+            future.add_done_callback(self._poison_if_cancelled)
+            return future
 
     def _fwdbwd(
         self,
@@ -129,15 +140,22 @@ class TrainingClient(TrainingWeights):
         *,
         forward_only: bool,
     ) -> APIFuture[ForwardBackwardOutput]:
-        datums = validate_data(data)
+        self._check_open()
         config = validate_loss_fn(loss_fn, loss_fn_config)
+        datums = validate_data(data, loss_fn)
+        if self._runtime.legacy:
+            numeric_config(config)  # refuse string values before anything is sent
         chunks = chunk_data(self._runtime, datums)
         first = self._sequencer.reserve(len(chunks))
         tracker = self._tracker("Forward" if forward_only else "ForwardBackward")
-        work = self.run_chunks(
+        submit = self.submit_chunks(
             chunks, first, loss_fn, config, forward_only=forward_only, tracker=tracker
         )
-        return APIFuture.start(work, tracker, name=f"tinkex-{tracker.request_type}")
+
+        async def resolve(submitted: list[UntypedAPIFuture]) -> ForwardBackwardOutput:
+            return await self.resolve_chunks(submitted, chunks, tracker)
+
+        return self._submit_then_resolve(submit, resolve, tracker)
 
     async def run_chunks(
         self,
@@ -149,10 +167,41 @@ class TrainingClient(TrainingWeights):
         forward_only: bool,
         tracker: FutureTracker,
     ) -> ForwardBackwardOutput:
+        """Submit pre-chunked data on reserved ids (see `submit_chunks`) and combine results.
+
+        Used by the custom-loss runner, which reserves the ids of both its phases up front.
+        """
+        submitted = await self.submit_chunks(
+            chunks, first, loss_fn, config, forward_only=forward_only, tracker=tracker
+        )
+        return await self.resolve_chunks(submitted, chunks, tracker)
+
+    async def resolve_chunks(
+        self,
+        submitted: list[UntypedAPIFuture],
+        chunks: list[list[Datum]],
+        tracker: FutureTracker,
+    ) -> ForwardBackwardOutput:
+        """Wait for every chunk's result and fold them into one (spec 8.3)."""
+        results = await asyncio.gather(
+            *(self._resolve(f, ForwardBackwardOutput, tracker) for f in submitted)
+        )
+        return combine_outputs(results, [len(c) for c in chunks])
+
+    async def submit_chunks(
+        self,
+        chunks: list[list[Datum]],
+        first: int,
+        loss_fn: str,
+        config: dict[str, float | str] | None,
+        *,
+        forward_only: bool,
+        tracker: FutureTracker,
+    ) -> list[UntypedAPIFuture]:
         """Submit pre-chunked data on reserved ids ``first..first+len(chunks)-1``, in turn.
 
-        Used by forward/forward_backward and by the custom-loss runner, which reserves the
-        ids of both its phases up front.
+        Returns:
+            The server's future of each chunk, in chunk order.
         """
 
         async def send(index: int) -> UntypedAPIFuture:
@@ -179,10 +228,11 @@ class TrainingClient(TrainingWeights):
                 async with self._sequencer.turn(first + index):
                     submitted.append(await send(index))
         tracker.mark_submitted(submitted[0].request_id)
-        results = await asyncio.gather(
-            *(self._resolve(f, ForwardBackwardOutput, tracker) for f in submitted)
-        )
-        return combine_outputs(results, [len(c) for c in chunks])
+        return submitted
+
+    def _poison_if_cancelled(self, future: APIFuture[ForwardBackwardOutput]) -> None:
+        if future.state is FutureState.CANCELLED:
+            self._sequencer.poison(asyncio.CancelledError("forward_backward_custom cancelled"))
 
     # -- optimizer -----------------------------------------------------------------------
 
@@ -192,14 +242,16 @@ class TrainingClient(TrainingWeights):
         """Apply the accumulated gradients with Adam (or another optimizer family).
 
         Args:
-            optim_params: `AdamParams` or `DimuonParams`.
+            optim_params: `AdamParams` or `DimuonParams`, matching the run's optimizer.
             adam_params: The same as `optim_params` for Adam, by keyword.
 
         Raises:
-            ValidationError: Both or neither given, or not optimizer parameters.
+            ValidationError: Both or neither given, not optimizer parameters, parameters of
+                another family than the run's, or out-of-range values.
         """
         with sdk_method("TrainingClient.optim_step"):
-            params = _choose_optimizer(optim_params, adam_params)
+            self._check_open()
+            params = choose_optimizer(optim_params, adam_params, self._info.optimizer_config)
             return self._single(
                 "OptimStep",
                 lambda seq_id: api.training.optim_step(
@@ -214,30 +266,32 @@ class TrainingClient(TrainingWeights):
                 OptimStepResponse,
             )
 
-    async def train_step(
+    def train_step(
         self,
         data: Sequence[Datum],
         loss_fn: str,
         adam_params: OptimParams,
         loss_fn_config: Mapping[str, float | str] | None = None,
-    ) -> tuple[ForwardBackwardOutput, OptimStepResponse]:
-        """Submit forward_backward and optim_step in the same clock cycle; await both."""
-        fwd_bwd = self.forward_backward(data, loss_fn, loss_fn_config)
-        optim = self.optim_step(adam_params)
-        return await fwd_bwd, await optim
+    ) -> APIFuture[tuple[ForwardBackwardOutput, OptimStepResponse]]:
+        """Submit forward_backward and optim_step in the same clock cycle.
 
+        Both are checked before either is sent. The returned future resolves to both
+        results; cancelling it stops waiting for both (see `APIFuture.cancel`).
 
-def _choose_optimizer(
-    optim_params: OptimParams | None, adam_params: AdamParams | None
-) -> OptimParams:
-    if optim_params is not None and adam_params is not None:
-        raise ValidationError("give optim_params or adam_params, not both", field="adam_params")
-    chosen: object = optim_params if optim_params is not None else adam_params
-    if chosen is None:
-        raise ValidationError("optimizer parameters are required", field="optim_params")
-    if not isinstance(chosen, AdamParams | DimuonParams):
-        raise ValidationError(
-            f"expected AdamParams or DimuonParams, got {type(chosen).__name__}",
-            field="optim_params",
-        )
-    return chosen
+        Raises:
+            ValidationError: Bad data, loss or optimizer parameters (nothing is sent).
+        """
+        with sdk_method("TrainingClient.train_step"):
+            choose_optimizer(adam_params, None, self._info.optimizer_config)
+            fwd_bwd = self.forward_backward(data, loss_fn, loss_fn_config)
+            optim = self.optim_step(adam_params)
+
+            async def both() -> tuple[ForwardBackwardOutput, OptimStepResponse]:
+                try:
+                    return await fwd_bwd, await optim
+                except asyncio.CancelledError:
+                    fwd_bwd.cancel()
+                    optim.cancel()
+                    raise
+
+            return APIFuture.start(both(), fwd_bwd.tracker, name="tinkex-train-step")

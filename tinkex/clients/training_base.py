@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinkex.clients.futures import APIFuture, FutureTracker
 from tinkex.domain.ordering import TurnSequencer
+from tinkex.domain.paths import training_run_console_url
+from tinkex.errors import ClosedError
 from tinkex.flows.queue_state import QueueStateLogger
 from tinkex.tokenizer import Tokenizer, get_tokenizer
 
@@ -65,14 +68,38 @@ class TrainingClientBase:
             local=self._runtime.config.is_local,
         )
 
+    def get_console_url(self) -> str:
+        """The run's page on the Tinker console."""
+        return training_run_console_url(self.model_id)
+
+    def add_queue_state_observer(self, observer: QueueStateObserver) -> None:
+        """Tell `observer` the queue states of every request submitted from now on."""
+        self._observers = (*self._observers, observer)
+
     def pending(self) -> list[Any]:
         """Every request of this runtime being polled right now (for debugging hangs)."""
         return self._runtime.resolver.pending()
 
     # -- machinery -----------------------------------------------------------------------
 
+    def _check_open(self) -> None:
+        """Refuse new work once the ServiceClient that made this client was closed."""
+        if self._runtime.closed:
+            raise ClosedError("the ServiceClient of this training client is closed")
+
     def _tracker(self, request_type: str) -> FutureTracker:
-        return FutureTracker(request_type, clock=self._runtime.clock, observers=self._observers)
+        return FutureTracker(
+            request_type,
+            clock=self._runtime.clock,
+            observers=self._observers,
+            since_last_response=self._since_last_response,
+        )
+
+    def _since_last_response(self, request_id: str) -> float | None:
+        for info in self._runtime.resolver.pending():
+            if info.request_id == request_id:
+                return info.seconds_since_last_response
+        return None
 
     def _single(
         self,
@@ -80,17 +107,42 @@ class TrainingClientBase:
         send: Callable[[int], Awaitable[UntypedAPIFuture]],
         result_type: type[T],
     ) -> APIFuture[T]:
+        self._check_open()
         request_id = self._sequencer.reserve()
         tracker = self._tracker(request_type)
 
-        async def run() -> T:
+        async def submit() -> list[UntypedAPIFuture]:
             async with self._sequencer.turn(request_id):
                 submitted = await send(request_id + 1)
             tracker.mark_submitted(submitted.request_id)
-            return await self._resolve(submitted, result_type, tracker)
+            return [submitted]
 
-        work: Coroutine[Any, Any, T] = run()
-        return APIFuture.start(work, tracker, name=f"tinkex-{request_type}")
+        async def resolve(submitted: list[UntypedAPIFuture]) -> T:
+            return await self._resolve(submitted[0], result_type, tracker)
+
+        return self._submit_then_resolve(submit(), resolve, tracker)
+
+    def _submit_then_resolve(
+        self,
+        submit: Coroutine[Any, Any, list[UntypedAPIFuture]],
+        resolve: Callable[[list[UntypedAPIFuture]], Coroutine[Any, Any, T]],
+        tracker: FutureTracker,
+    ) -> APIFuture[T]:
+        """Submit in a task of its own, started now; the future waits for it, then resolves.
+
+        The submission is shielded from the future's cancellation: its request ids were
+        reserved at call time and the server applies seq_ids strictly in order, so an id
+        that is never sent would stall every later request of the run. Cancelling the future
+        stops the waiting and the polling; a request not yet sent is still sent.
+        """
+        name = f"tinkex-{tracker.request_type}"
+        submitting = asyncio.get_running_loop().create_task(submit, name=f"{name}:submit")
+        submitting.add_done_callback(_retrieve_exception)
+
+        async def run() -> T:
+            return await resolve(await asyncio.shield(submitting))
+
+        return APIFuture.start(run(), tracker, name=name)
 
     async def _resolve(
         self, submitted: UntypedAPIFuture, result_type: type[T], tracker: FutureTracker
@@ -107,3 +159,10 @@ class TrainingClientBase:
     def sequencer(self) -> TurnSequencer:
         """The turn counter (used by the custom-loss runner to submit its phases)."""
         return self._sequencer
+
+
+def _retrieve_exception(task: asyncio.Task[Any]) -> None:
+    # A submission whose future was cancelled has nobody awaiting it; its error (already
+    # reported by the pipeline) must not be logged again as "never retrieved".
+    if not task.cancelled():
+        task.exception()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from tinkex import api
 from tinkex.clients.training_base import TrainingClientBase
 from tinkex.domain.headers import sdk_method
-from tinkex.domain.paths import parse_tinker_path
+from tinkex.domain.paths import require_kind
 from tinkex.domain.ttl import validate_ttl
 from tinkex.domain.types import (
     LoadWeightsRequest,
@@ -129,7 +129,8 @@ class TrainingWeights(TrainingClientBase):
     def _load(
         self, path: str, *, optimizer: bool, token: str | None
     ) -> APIFuture[LoadWeightsResponse]:
-        parsed = parse_tinker_path(path)
+        self._check_open()
+        parsed = require_kind(path, {"training"}, field="path")
         return self._single(
             "LoadWeights",
             lambda seq_id: api.weights.load(

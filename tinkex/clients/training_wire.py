@@ -1,4 +1,4 @@
-"""Building and sending training requests: validation, chunking, wire form, combination.
+"""Building and sending training requests: chunking, wire form, combination.
 
 Kept apart from `TrainingClient` so the class reads as the public surface and this module as
 the mechanics: what one forward/forward_backward call turns into on the wire (protobuf chunks,
@@ -7,8 +7,6 @@ or the JSON-era bodies for servers that predate protobuf) and how chunk results 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tinkex import api
@@ -24,89 +22,20 @@ from tinkex.domain.types import (
     ForwardRequestLegacy,
     ImageAssetPointerChunk,
     ImageChunk,
-    TensorData,
     UntypedAPIFuture,
 )
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from tinkex.bootstrap.runtime import Runtime
 
-__all__ = [
-    "LossFnConfig",
-    "chunk_data",
-    "combine_outputs",
-    "submit_chunk",
-    "validate_data",
-    "validate_loss_fn",
-]
-
-LossFnConfig = Mapping[str, float | str]
+__all__ = ["chunk_data", "combine_outputs", "datum_bytes", "numeric_config", "submit_chunk"]
 
 
-def validate_data(data: Sequence[Datum]) -> list[Datum]:
-    """Check a batch before anything is sent.
-
-    Raises:
-        ValidationError: The batch is empty, holds something other than `Datum`, or a datum
-            has no tokens, inconsistent spans, or a ragged tensor.
-    """
-    if isinstance(data, Datum):
-        raise ValidationError("pass a list of Datum, not a single Datum", field="data")
-    items = list(data)
-    if not items:
-        raise ValidationError("no data provided", field="data")
-    for index, datum in enumerate(items):
-        if not isinstance(datum, Datum):
-            raise ValidationError(
-                f"expected a Datum, got {type(datum).__name__}", field=f"data[{index}]"
-            )
-        if datum.model_input.length == 0:
-            raise ValidationError("model_input is empty", field=f"data[{index}].model_input")
-        if (datum.model_input_spans is None) != (datum.loss_fn_input_spans is None):
-            raise ValidationError(
-                "give both model_input_spans and loss_fn_input_spans, or neither",
-                field=f"data[{index}]",
-            )
-        for key, tensor in datum.loss_fn_inputs.items():
-            _check_tensor(tensor, f"data[{index}].loss_fn_inputs[{key!r}]")
-    return items
-
-
-def _check_tensor(tensor: TensorData, field: str) -> None:
-    if tensor.sparse_crow_indices is not None or tensor.shape is None:
-        return
-    expected = math.prod(tensor.shape)
-    if expected != len(tensor.data):
-        raise ValidationError(
-            f"shape {tensor.shape} needs {expected} values, got {len(tensor.data)}", field=field
-        )
-
-
-def validate_loss_fn(loss_fn: str, config: LossFnConfig | None) -> dict[str, float | str] | None:
-    """Check the loss name and its config values.
-
-    Loss names are open (servers may offer more than the built-in five); only their shape is
-    checked here. Config values must be finite numbers or strings.
-    """
-    name: object = loss_fn  # callers may be untyped; check at runtime
-    if not isinstance(name, str) or not name:
-        raise ValidationError("must be a non-empty loss function name", field="loss_fn")
-    if config is None:
-        return None
-    checked: dict[str, float | str] = {}
-    for key, raw in config.items():
-        value: object = raw  # callers may be untyped; check at runtime
-        where = f"loss_fn_config[{key!r}]"
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValidationError("must be a number or a string", field=where)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValidationError("must be finite", field=where)
-        checked[key] = float(value) if isinstance(value, int) else value
-    return checked
-
-
-def _datum_bytes(datum: Datum) -> int:
+def datum_bytes(datum: Datum) -> int:
+    """The estimated protobuf size of a datum (spec 8.2)."""
     tokens = 0
     blob = 0
     for chunk in datum.model_input.chunks:
@@ -132,7 +61,7 @@ def chunk_data(runtime: Runtime, data: Sequence[Datum]) -> list[list[Datum]]:
     flags = runtime.server_config
     return chunk_by_budget(
         data,
-        estimate=_datum_bytes,
+        estimate=datum_bytes,
         max_items=flags.fwdbwd_max_chunk_len,
         max_bytes=flags.fwdbwd_max_chunk_bytes_count,
     )
@@ -150,7 +79,7 @@ async def submit_chunk(
 ) -> UntypedAPIFuture:
     """Send one chunk, as protobuf, or as JSON to a server that predates protobuf."""
     if runtime.legacy:
-        numeric = _numeric_config(loss_fn_config)
+        numeric = numeric_config(loss_fn_config)
         body = ForwardBackwardInput(data=chunk, loss_fn=loss_fn, loss_fn_config=numeric)
         if forward_only:
             return await api.training.forward_legacy(
@@ -172,7 +101,7 @@ async def submit_chunk(
         forward_only=forward_only,
     )
     encoding = runtime.protobuf.content_encoding
-    estimate = sum(_datum_bytes(datum) for datum in chunk)
+    estimate = sum(datum_bytes(datum) for datum in chunk)
     # The byte budget bounds what is in flight across concurrent chunk submissions.
     await runtime.fwdbwd_bytes.acquire(estimate)
     try:
@@ -185,7 +114,12 @@ async def submit_chunk(
         runtime.fwdbwd_bytes.release(estimate)
 
 
-def _numeric_config(config: dict[str, float | str] | None) -> dict[str, float] | None:
+def numeric_config(config: dict[str, float | str] | None) -> dict[str, float] | None:
+    """The config as the JSON wire takes it: numbers only.
+
+    Raises:
+        ValidationError: A value is a string (JSON-era servers take numbers only).
+    """
     if config is None:
         return None
     text = [key for key, value in config.items() if isinstance(value, str)]
