@@ -323,3 +323,24 @@ class ServiceClient:
         with sdk_method("ServiceClient.get_server_capabilities"):
             await self.start()
             return await api.service.get_server_capabilities(self._runtime.invoker)
+
+    async def copy_weights(
+        self,
+        path: str,
+        *,
+        ttl_seconds: int | None = None,
+        weights_access_token: str | None = None,
+    ) -> str:
+        """Copy a checkpoint into this client's project; returns the copy's path.
+
+        Raises:
+            ValidationError: Bad path or TTL, or no project (pass ``project_id`` to the
+                client or set ``TINKER_PROJECT_ID``).
+        """
+        with sdk_method("ServiceClient.copy_weights"):
+            return await self.create_rest_client().copy_weights(
+                path,
+                self._config.project_id,
+                ttl_seconds=ttl_seconds,
+                weights_access_token=weights_access_token,
+            )

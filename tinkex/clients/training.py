@@ -33,6 +33,8 @@ from tinkex.domain.types import (
     ForwardBackwardOutput,
     OptimStepRequest,
     OptimStepResponse,
+    UnloadModelRequest,
+    UnloadModelResponse,
     UntypedAPIFuture,
 )
 from tinkex.errors import ValidationError
@@ -295,3 +297,20 @@ class TrainingClient(TrainingWeights):
                     raise
 
             return APIFuture.start(both(), fwd_bwd.tracker, name="tinkex-train-step")
+
+    def unload_model(self) -> APIFuture[UnloadModelResponse]:
+        """Free the run's model on the server once everything submitted before it has run.
+
+        The client accepts no further requests afterwards (they raise `ClosedError`): the
+        unload carries no seq_id, so anything sent after it would wait for a gap forever.
+        """
+        with sdk_method("TrainingClient.unload_model"):
+            future = self._single(
+                "UnloadModel",
+                lambda _seq_id: api.models.unload(
+                    self._runtime.invoker, UnloadModelRequest(model_id=self.model_id)
+                ),
+                UnloadModelResponse,
+            )
+            self._unloaded = True
+            return future

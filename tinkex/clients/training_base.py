@@ -46,6 +46,7 @@ class TrainingClientBase:
         self.base_model = base_model
         self._info = info
         self._sequencer = TurnSequencer()
+        self._unloaded = False
         self._observers = (
             QueueStateLogger.for_training(model_id, clock=runtime.clock, logger=runtime.logger),
             *observers,
@@ -86,6 +87,8 @@ class TrainingClientBase:
         """Refuse new work once the ServiceClient that made this client was closed."""
         if self._runtime.closed:
             raise ClosedError("the ServiceClient of this training client is closed")
+        if self._unloaded:
+            raise ClosedError(f"the model {self.model_id} was unloaded")
 
     def _tracker(self, request_type: str) -> FutureTracker:
         return FutureTracker(
