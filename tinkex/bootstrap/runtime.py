@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from opentelemetry import trace
 
 from tinkex import api
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
@@ -56,6 +57,7 @@ from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
     from collections.abc import Awaitable, Callable
 
     from structlog.typing import FilteringBoundLogger
@@ -107,8 +109,10 @@ class Runtime:
         *,
         manifest: Manifest | None = None,
         session: SessionOptions | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.config = config
+        self.tracer: Tracer = tracer if tracer is not None else trace.get_tracer("tinkex")
         self.manifest = manifest if manifest is not None else load_manifest()
         self.settings: FeatureSettings = read_feature_settings(self.manifest)
         self.clock = adapters.clock
@@ -339,6 +343,7 @@ class Runtime:
             billing=settings.billing,
             sdk_version=SDK_VERSION,
             telemetry=telemetry,
+            tracer=self.tracer,
             logger=self.logger,
             circuit_breakers={
                 name: CircuitBreaker(name, cfg, clock=self.clock)

@@ -146,6 +146,12 @@ class APIFuture(Generic[T]):
         """True once the result or the error is known, or the future was cancelled."""
         return self._task.done()
 
+    def exception(self) -> BaseException | None:
+        """The error the operation failed with, or None (not done, succeeded or cancelled)."""
+        if not self._task.done() or self._task.cancelled():
+            return None
+        return self._task.exception()
+
     def cancel(self) -> bool:
         """Stop waiting for the result (and polling for it); False when already done.
 

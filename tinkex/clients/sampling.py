@@ -16,9 +16,12 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Self
 
+from opentelemetry import trace
+
 from tinkex import api
 from tinkex.adapters.clock import SystemClock
 from tinkex.clients.futures import APIFuture, FutureTracker
+from tinkex.clients.operation_span import traced
 from tinkex.clients.sampling_checks import check_sample_args, check_sample_result, prompt_bytes
 from tinkex.clients.sampling_handle import (
     CLONE_SEQ_STRIDE,
@@ -45,6 +48,8 @@ from tinkex.tokenizer import Tokenizer, get_tokenizer
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+
+    from opentelemetry.trace import Tracer
 
     from tinkex.bootstrap.runtime import Runtime
     from tinkex.config import Secret
@@ -178,10 +183,14 @@ class SamplingClient:
                     prompt_logprobs_last_n=prompt_logprobs_last_n,
                 )
 
-            return APIFuture.start(
-                self._run(build, check, prompt_bytes(prompt), tracker),
-                tracker,
-                name="tinkex-sample",
+            return traced(
+                self._tracer(),
+                "Sample",
+                lambda: APIFuture.start(
+                    self._run(build, check, prompt_bytes(prompt), tracker),
+                    tracker,
+                    name="tinkex-sample",
+                ),
             )
 
     def compute_logprobs(
@@ -256,6 +265,12 @@ class SamplingClient:
         return await handler.execute(attempt)
 
     # -- runtime, handles and pickling -------------------------------------------------------
+
+    def _tracer(self) -> Tracer:
+        # A rebuilt client has no runtime yet at call time; it traces with the global tracer.
+        if isinstance(self._source, LazyRuntime):
+            return trace.get_tracer("tinkex")
+        return self._source.tracer
 
     async def _get_runtime(self) -> Runtime:
         if not isinstance(self._source, LazyRuntime):

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
+    from opentelemetry.trace import Tracer
+
     from tinkex.bootstrap.adapters import Adapters
     from tinkex.clients.rest import RestClient
     from tinkex.clients.training import TrainingClient
@@ -67,6 +69,7 @@ class ServiceClient:
         manifest: Another manifest than the shipped one.
         adapters: Fully custom adapters (transport pool, clock); overrides the above.
         env: The environment to read (default `os.environ`).
+        tracer: OpenTelemetry tracer for the SDK's spans (default: the global provider's).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class ServiceClient:
         manifest: Manifest | None = None,
         adapters: Adapters | None = None,
         env: Mapping[str, str] | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         if backend is not None and base_url is None:
             base_url = "local"
@@ -109,6 +113,7 @@ class ServiceClient:
                 project_id=project_id,
                 display_name=display_name,
             ),
+            tracer=tracer,
         )
         self._start_lock = asyncio.Lock()
         self._started = False

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tinkex import api
 from tinkex.clients.futures import APIFuture, FutureState, FutureTracker
+from tinkex.clients.operation_span import traced
 from tinkex.clients.training_checks import (
     OptimParams,
     choose_optimizer,
@@ -124,10 +125,14 @@ class TrainingClient(TrainingWeights):
             forward = forward_chunks(chunks)  # checks target_tokens before anything is sent
             first = self._sequencer.reserve(2 * len(chunks))
             tracker = self._tracker("ForwardBackward")
-            future = APIFuture.start(
-                run_custom_loss(self, chunks, forward, first, loss_fn, tracker),
-                tracker,
-                name="tinkex-forward-backward-custom",
+            future = traced(
+                self._runtime.tracer,
+                tracker.request_type,
+                lambda: APIFuture.start(
+                    run_custom_loss(self, chunks, forward, first, loss_fn, tracker),
+                    tracker,
+                    name="tinkex-forward-backward-custom",
+                ),
             )
             # Cancelled before it ran, it never sent its reserved ids: like any failure
             # between the two phases, that leaves the run's sequence unknowable.

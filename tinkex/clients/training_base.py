@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinkex.clients.futures import APIFuture, FutureTracker
+from tinkex.clients.operation_span import end_with, operation_span
 from tinkex.domain.ordering import TurnSequencer
 from tinkex.domain.paths import training_run_console_url
 from tinkex.errors import ClosedError
@@ -139,13 +140,16 @@ class TrainingClientBase:
         stops the waiting and the polling; a request not yet sent is still sent.
         """
         name = f"tinkex-{tracker.request_type}"
-        submitting = asyncio.get_running_loop().create_task(submit, name=f"{name}:submit")
-        submitting.add_done_callback(_retrieve_exception)
+        with operation_span(self._runtime.tracer, tracker.request_type) as span:
+            submitting = asyncio.get_running_loop().create_task(submit, name=f"{name}:submit")
+            submitting.add_done_callback(_retrieve_exception)
 
-        async def run() -> T:
-            return await resolve(await asyncio.shield(submitting))
+            async def run() -> T:
+                return await resolve(await asyncio.shield(submitting))
 
-        return APIFuture.start(run(), tracker, name=name)
+            future = APIFuture.start(run(), tracker, name=name)
+        future.add_done_callback(lambda done: end_with(span, done))
+        return future
 
     async def _resolve(
         self, submitted: UntypedAPIFuture, result_type: type[T], tracker: FutureTracker
