@@ -57,9 +57,9 @@ from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
-    from opentelemetry.trace import Tracer
     from collections.abc import Awaitable, Callable
 
+    from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
     from tinkex.bootstrap.adapters import Adapters
