@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 from tinkex.version import __version__
 
 if TYPE_CHECKING:
-    from tinkex import api, errors, types
+    from tinkex import (
+        api,
+        errors,
+        metrics,
+        multipart,
+        queue_state,
+        recovery,
+        regularizer,
+        telemetry,
+        types,
+    )
     from tinkex.clients.futures import APIFuture
     from tinkex.clients.rest import RestClient
     from tinkex.clients.sampling import SamplingClient
@@ -32,6 +42,12 @@ __all__ = [
     "__version__",
     "api",
     "errors",
+    "metrics",
+    "multipart",
+    "queue_state",
+    "recovery",
+    "regularizer",
+    "telemetry",
     "types",
 ]
 
@@ -42,7 +58,17 @@ _LAZY = {
     "ServiceClient": "tinkex.clients.service",
     "TrainingClient": "tinkex.clients.training",
 }
-_MODULES = {"api", "errors", "types"}
+_MODULES = {
+    "api",
+    "errors",
+    "metrics",
+    "multipart",
+    "queue_state",
+    "recovery",
+    "regularizer",
+    "telemetry",
+    "types",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -45,6 +45,7 @@ from tinkex.flows.circuit_breaker import CircuitBreaker
 from tinkex.flows.heartbeat import HeartbeatRunner, LoopHeartbeat, ThreadedHeartbeat
 from tinkex.flows.invoker import PipelineInvoker
 from tinkex.flows.logging import configure_logging
+from tinkex.flows.metering import MeteredPool
 from tinkex.flows.polling import PollingFutureResolver
 from tinkex.flows.rate_limiter import RateLimiter
 from tinkex.flows.sampling_retry import SamplingRetryHandlers
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from tinkex.bootstrap.adapters import Adapters
     from tinkex.config import TinkexConfig
     from tinkex.manifest.schema import Manifest
+    from tinkex.metrics import Metrics
     from tinkex.ports.codec import Codec
     from tinkex.ports.pool import ConnectionPool
 
@@ -110,7 +112,12 @@ class Runtime:
         manifest: Manifest | None = None,
         session: SessionOptions | None = None,
         tracer: Tracer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        if metrics is not None:
+            adapters = msgspec.structs.replace(
+                adapters, pool=MeteredPool(adapters.pool, metrics, adapters.clock)
+            )
         self.config = config
         self.tracer: Tracer = tracer if tracer is not None else trace.get_tracer("tinkex")
         self.manifest = manifest if manifest is not None else load_manifest()

@@ -266,6 +266,10 @@ class SamplingClient:
 
     # -- runtime, handles and pickling -------------------------------------------------------
 
+    def add_queue_state_observer(self, observer: QueueStateObserver) -> None:
+        """Tell `observer` the queue states of every sample submitted from now on."""
+        self._observers = (*self._observers, observer)
+
     def _tracer(self) -> Tracer:
         # A rebuilt client has no runtime yet at call time; it traces with the global tracer.
         if isinstance(self._source, LazyRuntime):

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from tinkex.domain.types import GetServerCapabilitiesResponse, OptimizerConfig
     from tinkex.local import LocalBackend
     from tinkex.manifest.schema import Manifest
+    from tinkex.metrics import Metrics
+    from tinkex.telemetry import TelemetryReporter
 
 __all__ = ["ServiceClient"]
 
@@ -70,6 +72,7 @@ class ServiceClient:
         adapters: Fully custom adapters (transport pool, clock); overrides the above.
         env: The environment to read (default `os.environ`).
         tracer: OpenTelemetry tracer for the SDK's spans (default: the global provider's).
+        metrics: A `tinkex.metrics.Metrics` registry that every HTTP attempt reports to.
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class ServiceClient:
         adapters: Adapters | None = None,
         env: Mapping[str, str] | None = None,
         tracer: Tracer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         if backend is not None and base_url is None:
             base_url = "local"
@@ -114,6 +118,7 @@ class ServiceClient:
                 display_name=display_name,
             ),
             tracer=tracer,
+            metrics=metrics,
         )
         self._start_lock = asyncio.Lock()
         self._started = False
@@ -349,3 +354,9 @@ class ServiceClient:
                 ttl_seconds=ttl_seconds,
                 weights_access_token=weights_access_token,
             )
+
+    async def telemetry_reporter(self) -> TelemetryReporter | None:
+        """The reporter of this session's telemetry, or None when telemetry is off."""
+        from tinkex.telemetry import telemetry_reporter
+
+        return await telemetry_reporter(self)

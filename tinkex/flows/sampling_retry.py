@@ -153,6 +153,10 @@ class SamplingRetryHandler:
             if not task.done():
                 task.cancel()
                 await asyncio.wait((task,))
+            if not task.cancelled():
+                # When we are being cancelled the attempt's own error goes unreported; fetch it
+                # so asyncio does not log it as never retrieved.
+                task.exception()
         if not task.cancelled():
             return task.result()
         timeout = self.config.progress_timeout_s
