@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 import tinkex
 from tinkex import types
 from tinkex.flows.queue_state import QueueStateRecorder
@@ -31,7 +33,7 @@ async def test_every_request_reports_to_the_metrics_registry(tmp_path: Path) -> 
 async def test_sampling_observer_sees_the_paused_queue_state(tmp_path: Path) -> None:
     """An observer added to a sampling client hears the server's paused_capacity state."""
     backend = LocalBackend(
-        tmp_path, fault_plan=FaultPlan(seed=3, paused_408=1.0, endpoints=["retrieve_future"])
+        tmp_path, fault_plan=FaultPlan(seed=3, paused_408=1.0, endpoints=("retrieve_future",))
     )
     recorder = QueueStateRecorder()
     async with tinkex.ServiceClient(backend=backend, telemetry=False) as service:
@@ -41,10 +43,8 @@ async def test_sampling_observer_sees_the_paused_queue_state(tmp_path: Path) -> 
             types.ModelInput.from_ints([1, 2, 3]), 1, types.SamplingParams(max_tokens=2)
         )
         # Every poll is answered 408 + paused_capacity: the future waits and reports it.
-        try:
+        with pytest.raises(TimeoutError):
             await future.result(timeout=0.5)
-        except TimeoutError:
-            pass
         future.cancel()
     assert "paused_capacity" in [state.value for state in recorder.states]
 
