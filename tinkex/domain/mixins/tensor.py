@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
+from tinkex.domain.tensors import to_sparse_csr, torch_to_numpy
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -50,6 +51,42 @@ class TensorDataMixin:
         else:
             raise ValidationError(f"unsupported array dtype {array.dtype} (use float or int)")
         return cls(data=converted.ravel().tolist(), dtype=dtype, shape=list(array.shape))
+
+    @classmethod
+    def from_numpy_sparse(cls, array: npt.NDArray[Any], pad_value: int = 0) -> Self:
+        """A 2-D tensor stored as CSR of its entries other than `pad_value`, when smaller.
+
+        Falls back to the dense form when CSR would not save space (or the array is not 2-D).
+        """
+        dense = cls.from_numpy(array)
+        csr = to_sparse_csr(np.asarray(dense.to_numpy()), pad_value)
+        if csr is None:
+            return dense
+        return cls(
+            data=csr.values.tolist(),
+            dtype=dense.dtype,
+            shape=list(csr.shape),
+            sparse_crow_indices=csr.crow_indices.tolist(),
+            sparse_col_indices=csr.col_indices.tolist(),
+        )
+
+    @classmethod
+    def from_torch(cls, tensor: Any) -> Self:
+        """A dense tensor from a ``torch.Tensor`` (bfloat16 widened to float32).
+
+        torch is optional; only this method and `to_torch` need it.
+        """
+        return cls.from_numpy(torch_to_numpy(tensor))
+
+    def to_torch(self, pad_value: int = 0) -> Any:
+        """The tensor as a ``torch.Tensor`` (sparse densified with `pad_value`).
+
+        Raises:
+            ImportError: torch is not installed.
+        """
+        import torch  # type: ignore[import-not-found]  # optional dependency
+
+        return torch.from_numpy(self.to_numpy(pad_value))
 
     def to_numpy(self, pad_value: int = 0) -> npt.NDArray[Any]:
         """The tensor as an array of its dtype; sparse CSR is densified with `pad_value`.
