@@ -1,0 +1,97 @@
+"""Command line: ``python -m benchmarks run [--smoke] [--reps N] [--scenarios P1,P3] ...``.
+
+The full run writes ``benchmarks/results/latest.json``, ``benchmarks/results/latest.md`` and the
+generated part of ``benchmarks/RESULTS.md``. ``--smoke`` (CI) uses tiny sizes, skips the
+official SDK and writes nothing into the tree unless ``--out`` says where. Missed targets never
+fail the run; a tinkex or raw-aiohttp worker that crashes does (the benchmark has rotted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks import markdown, report, runner
+from benchmarks.sizes import SCENARIOS
+
+HERE = Path(__file__).absolute().parent
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the benchmarks")
+    run.add_argument("--smoke", action="store_true", help="tiny sizes, seconds (CI)")
+    run.add_argument("--reps", type=int, default=None, help="repetitions (default 3; smoke 1)")
+    run.add_argument("--scenarios", default=",".join(SCENARIOS), help="e.g. P1,P3")
+    run.add_argument("--tinker-python", default=None, help="python of a venv with tinker")
+    run.add_argument(
+        "--no-create-venv", action="store_true", help="do not build benchmarks/.venv-tinker"
+    )
+    run.add_argument("--clients", default="tinkex,official,raw", help="a subset, e.g. tinkex,raw")
+    run.add_argument("--out", type=Path, default=None, help="where JSON/markdown go")
+    run.add_argument(
+        "--profile", type=Path, default=None, help="pyinstrument reports of tinkex into DIR"
+    )
+    return parser
+
+
+def _update_results_md(table: str) -> None:
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else f"# Benchmark results\n\n{START}\n{END}\n"
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    scenarios = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
+    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    if unknown:
+        print(f"unknown scenarios: {unknown}", file=sys.stderr)
+        return 2
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    options = runner.Options(
+        smoke=args.smoke,
+        reps=args.reps or (1 if args.smoke else 3),
+        scenarios=scenarios,
+        tinker_python=args.tinker_python,
+        create_venv=not args.no_create_venv,
+        profile=args.profile,
+        clients=tuple(c.strip() for c in args.clients.split(",") if c.strip()),
+    )
+    run = runner.run(options)
+    summary = report.summarize(run)
+    table = markdown.render(run, summary)
+    out = args.out
+    if out is None and args.smoke:
+        out = Path(tempfile.mkdtemp(prefix="tinkex-bench-smoke-"))
+    elif out is None:
+        out = HERE / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps({**run, "summary": summary}, indent=1) + "\n")
+    (out / "latest.md").write_text(table + "\n")
+    if not args.smoke and args.out is None:
+        _update_results_md(table)
+    print(table)
+    print(f"[bench] wrote {out / 'latest.json'} and {out / 'latest.md'}", file=sys.stderr)
+    broken = [
+        key
+        for key, reps in run["records"].items()
+        if not key.endswith("/official") and any("error" in r for r in reps)
+    ]
+    if broken:
+        print(f"[bench] broken workers: {broken}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Run every scenario for every client, interleaved, with a fresh server per measurement."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import imports, machine, official_env
+from benchmarks.server import Server
+from benchmarks.sizes import CLIENTS, FULL, SMOKE, VARIANTS
+from benchmarks.workers.common import API_KEY, RESULT_PREFIX
+
+REPO_ROOT = Path(__file__).absolute().parent.parent
+WORKERS = {
+    "tinkex": "benchmarks.workers.tinkex_worker",
+    "raw": "benchmarks.workers.raw_worker",
+    "official": "benchmarks.workers.official_worker",
+}
+
+
+@dataclass
+class Options:
+    """What to run.
+
+    Attributes:
+        smoke: Tiny sizes, one repetition, no official SDK unless given (CI).
+        reps: Repetitions of every measurement (interleaved across clients).
+        scenarios: The scenarios to run (P1..P6).
+        tinker_python: The official SDK's python (else found or created).
+        create_venv: Build ``benchmarks/.venv-tinker`` when the official SDK is missing.
+        profile: Run tinkex workers under pyinstrument, writing reports to this directory.
+        clients: The clients to measure.
+    """
+
+    smoke: bool
+    reps: int
+    scenarios: list[str]
+    tinker_python: str | None = None
+    create_venv: bool = True
+    profile: Path | None = None
+    clients: tuple[str, ...] = ("tinkex", "official", "raw")
+
+
+def _worker(
+    client: str, python: str, jobs: list[dict[str, Any]], timeout_s: float
+) -> list[dict[str, Any]]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "TINKER_API_KEY": API_KEY,
+            "TINKER_BASE_URL": jobs[0]["base_url"],
+            "TINKER_TELEMETRY": "0",
+        }
+    )
+    if client == "official":
+        env.pop("PYTHONPATH", None)  # the official venv must not see this venv's packages
+    command = [python, "-m", WORKERS[client], json.dumps(jobs)]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return [{"error": f"timed out after {timeout_s:.0f}s"}] * len(jobs)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            results: list[dict[str, Any]] = json.loads(line[len(RESULT_PREFIX) :])
+            return results
+    tail = "\n".join(done.stderr.strip().splitlines()[-12:])
+    return [{"error": f"exit {done.returncode}: {tail}"}] * len(jobs)
+
+
+@dataclass
+class Step:
+    """One measurement: a scenario (and input variant) for one client, in one repetition."""
+
+    rep: int
+    scenario: str
+    variant: str
+    client: str
+    params: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """Where its result is recorded."""
+        return f"{self.scenario}/{self.variant}/{self.client}"
+
+
+def plan(options: Options, official: bool) -> list[Step]:
+    """Every measurement in run order: repetitions outermost, clients rotated per repetition."""
+    sizes = SMOKE if options.smoke else FULL
+    steps = []
+    for rep in range(options.reps):
+        for scenario in options.scenarios:
+            if scenario == "P5":
+                continue
+            clients = [
+                c
+                for c in CLIENTS[scenario]
+                if c in options.clients and (c != "official" or official)
+            ]
+            shift = rep % len(clients)
+            clients = clients[shift:] + clients[:shift]
+            for variant in VARIANTS.get(scenario, ("",)):
+                params = dict(sizes[scenario], kind=variant or "numpy")
+                steps += [Step(rep, scenario, variant, c, params) for c in clients]
+    return steps
+
+
+def _job(step: Step, server: Server, profile: Path | None) -> dict[str, Any]:
+    job: dict[str, Any] = {
+        "scenario": step.scenario,
+        "base_url": server.url,
+        "server_pid": server.pid,
+        "params": step.params,
+    }
+    if profile is not None and step.client == "tinkex":
+        job["profile"] = str(profile / f"{step.scenario}-{step.variant or 'x'}-{step.rep}.txt")
+    return job
+
+
+def _execute(
+    options: Options, steps: list[Step], pythons: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    records: dict[str, list[dict[str, Any]]] = {}
+    if options.smoke:
+        # Seconds matter more than isolation: one server, one process per client.
+        with Server(sys.executable, REPO_ROOT) as server:
+            for client in dict.fromkeys(s.client for s in steps):
+                mine = [s for s in steps if s.client == client]
+                jobs = [_job(s, server, options.profile) for s in mine]
+                for step, result in zip(
+                    mine, _worker(client, pythons[client], jobs, 120.0), strict=False
+                ):
+                    records.setdefault(step.key, []).append(result)
+        return records
+    for step in steps:
+        began = time.monotonic()
+        # A fresh server per measurement: no state carried over from the previous client.
+        with Server(sys.executable, REPO_ROOT) as server:
+            job = _job(step, server, options.profile)
+            result = _worker(step.client, pythons[step.client], [job], 900.0)[0]
+        records.setdefault(step.key, []).append(result)
+        status = result.get("error", "ok").splitlines()[0][:120]
+        took = time.monotonic() - began
+        print(f"[bench] rep {step.rep + 1} {step.key}: {status} ({took:.1f}s)", file=sys.stderr)
+    return records
+
+
+def run(options: Options) -> dict[str, Any]:
+    """Run the plan; return everything measured (records keyed ``scenario/variant/client``)."""
+    started = time.time()
+    sizes = SMOKE if options.smoke else FULL
+    info = machine.describe(REPO_ROOT)
+    if "official" not in options.clients:
+        official, note = None, "not requested"
+    elif options.smoke and options.tinker_python is None:
+        official, note = None, "skipped in smoke mode"
+    else:
+        official, note = official_env.find_official_python(
+            options.tinker_python, create=options.create_venv
+        )
+    print(f"[bench] official SDK: {note}", file=sys.stderr)
+    pythons = {"tinkex": sys.executable, "raw": sys.executable, "official": str(official)}
+    records = _execute(options, plan(options, official is not None), pythons)
+    if "P5" in options.scenarios:
+        for rep in range(options.reps):
+            measured = imports.measure(
+                sys.executable, official, sizes["P5"]["reps"], rotate=rep, warm=not options.smoke
+            )
+            for key, values in measured.items():
+                records.setdefault(f"P5//{key}", []).extend(values)
+    info["loadavg_end"] = os.getloadavg()
+    return {
+        "mode": "smoke" if options.smoke else "full",
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "duration_s": round(time.time() - started, 1),
+        "reps": options.reps,
+        "machine": info,
+        "official_sdk": note,
+        "sizes": sizes,
+        "records": records,
+    }
