@@ -1,0 +1,105 @@
+"""Part 2: same bytes. The official SDK 0.38.0 and tinkex run the same scenario against a
+recording server; every logical call must match (method, path, query, parsed JSON or protobuf
+body, headers) except for the differences listed in ``wire_diff.INTENDED_DIFFERENCES`` (the
+table in ``docs/conformance.md``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from recording_server import RecordedRequest, RecordingServer
+from scenario_results import comparable
+from sdk_env import CURRENT_SDK, SCRIPTS, official_sdk_python, script_env
+from tinkex_scenario import API_KEY, run_tinkex_scenario
+from wire_diff import INTENDED_DIFFERENCES, diff_recordings, normalise
+
+import tinkex
+
+DOCS = Path(tinkex.__file__).resolve().parents[1] / "docs" / "conformance.md"
+
+
+async def record_official(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str, Any]]:
+    """The official SDK 0.38.0's requests for the scenario, and its results."""
+    python = official_sdk_python(CURRENT_SDK)
+    home = tmp_path / "home"
+    home.mkdir()
+    async with RecordingServer(tmp_path / "official") as server:
+        process = await asyncio.create_subprocess_exec(
+            str(python),
+            str(SCRIPTS / "official_scenario.py"),
+            server.url,
+            cwd=home,
+            env=script_env(home),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=180)
+    assert process.returncode == 0, stderr.decode()[-4000:]
+    return server.records, json.loads(stdout.decode().strip().splitlines()[-1])
+
+
+async def record_tinkex(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str, Any]]:
+    """tinkex's requests for the scenario, and its results."""
+    async with RecordingServer(tmp_path / "tinkex") as server:
+        service = tinkex.ServiceClient(
+            base_url=server.url, api_key=API_KEY, telemetry=False, env={}
+        )
+        results = await run_tinkex_scenario(service)
+    return server.records, results
+
+
+@pytest.mark.conformance
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path) -> None:
+    official, official_results = await record_official(tmp_path)
+    ours, our_results = await record_tinkex(tmp_path)
+    assert comparable(our_results) == comparable(official_results)
+    # Both recordings cover the whole scenario (so an empty diff means something).
+    endpoints = set(normalise(official))
+    assert {"POST /api/v1/forward_backward", "POST /api/v1/asample"} <= endpoints
+    assert len(endpoints) >= 20
+    differences = diff_recordings(ours, official)
+    assert differences == [], "tinkex differs from the official SDK:\n" + "\n".join(differences)
+
+
+def _request(path: str, body: Any, **headers: str) -> RecordedRequest:
+    return RecordedRequest(method="POST", path=path, query=(), headers=headers, body=body)
+
+
+def test_wire_diff_reports_a_changed_body_field_and_a_missing_header() -> None:
+    theirs = [_request("/api/v1/optim_step", {"seq_id": 3, "lr": 0.1}, **{"x-sdk-method": "m"})]
+    ours = [_request("/api/v1/optim_step", {"seq_id": 3, "lr": 0.2})]
+    assert diff_recordings(ours, theirs) == [
+        "POST /api/v1/optim_step #0.body.lr: tinkex 0.2 != official 0.1",
+        "POST /api/v1/optim_step #0.headers.x-sdk-method: missing in tinkex (official: 'm')",
+    ]
+
+
+def test_wire_diff_ignores_only_the_intended_differences() -> None:
+    theirs = [
+        _request("/api/v1/create_session", {"session": "sess-aa"}, **{"user-agent": "Tinker"}),
+        _request("/api/v1/retrieve_future", {"request_id": "req-01"}, **{"x-idempotency-key": "a"}),
+        _request("/api/v1/retrieve_future", {"request_id": "req-01"}),
+        _request("/api/v1/session_heartbeat", {"session_id": "sess-aa"}),
+    ]
+    ours = [
+        _request("/api/v1/create_session", {"session": "sess-bb"}, **{"user-agent": "Tinkex"}),
+        _request("/api/v1/retrieve_future", {"request_id": "req-02"}, **{"x-idempotency-key": "b"}),
+    ]
+    assert diff_recordings(ours, theirs) == []
+    ours.append(_request("/api/v1/asample", {}))
+    assert diff_recordings(ours, theirs) == [
+        "POST /api/v1/asample: tinkex made 1 calls, official 0"
+    ]
+
+
+def test_every_intended_difference_is_documented() -> None:
+    text = DOCS.read_text()
+    for difference in INTENDED_DIFFERENCES:
+        assert f"| {difference.where} | {difference.what} | {difference.reason} |" in text

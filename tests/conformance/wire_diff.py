@@ -1,0 +1,174 @@
+"""Compare two recordings of the conformance scenario, request by request.
+
+Each recording is normalised first (server-made ids and timing-dependent traffic out, see
+`INTENDED_DIFFERENCES`), then grouped per endpoint (method + path with ids replaced) and the
+n-th call of an endpoint in one recording is compared with the n-th in the other: query, parsed
+body and headers must be equal. Grouping per endpoint keeps the comparison strict while
+letting independent requests (a forward_backward and the optim_step submitted right after it)
+reach the server in either order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recording_server import RecordedRequest
+
+__all__ = ["INTENDED_DIFFERENCES", "Difference", "diff_recordings", "normalise"]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One intended difference between the official SDK's requests and tinkex's."""
+
+    where: str
+    what: str
+    reason: str
+
+
+INTENDED_DIFFERENCES: tuple[Difference, ...] = (
+    Difference(
+        "all requests",
+        "header `user-agent`",
+        "names the SDK: `AsyncTinker/Python <version>` vs `AsyncTinkex/Python 0.38.0`",
+    ),
+    Difference(
+        "all requests",
+        "header `connection: keep-alive`",
+        "httpx writes the HTTP/1.1 default explicitly, aiohttp leaves it implicit",
+    ),
+    Difference(
+        "all requests",
+        "header `host`, `content-length`",
+        "the recording server's port; bodies are compared parsed (JSON key order is free)",
+    ),
+    Difference(
+        "non-GET requests",
+        "value of `x-idempotency-key`",
+        "random per logical call (`stainless-python-retry-<uuid>` vs `tinkex-retry-<hex>`);"
+        " presence is compared",
+    ),
+    Difference(
+        "retrieve_future",
+        "value of `x-tinker-create-promise-roundtrip-time`",
+        "a measured duration; presence is compared",
+    ),
+    Difference(
+        "retrieve_future",
+        "number of polls per future",
+        "a poll that finds the result not ready is repeated; only each future's first poll"
+        " is compared",
+    ),
+    Difference(
+        "session_heartbeat",
+        "number and timing",
+        "sent every 10 s on a timer, not by the scenario",
+    ),
+    Difference(
+        "telemetry",
+        "whole request",
+        "event ids, timestamps and SDK-internal events; tinkex runs the scenario with"
+        " telemetry=False",
+    ),
+    Difference(
+        "client/config, client/dynamic_config",
+        "repetitions and order of setup calls",
+        "0.38's standalone RestClient negotiates the config again; the session is created"
+        " on first use, so its order relative to get_server_capabilities is free",
+    ),
+    Difference(
+        "all ids",
+        "session, model, sampler and request ids",
+        "made by the server per run: replaced by `sess-*` and `req#N` (order of appearance)",
+    ),
+)
+
+IGNORED_HEADERS = frozenset({"user-agent", "connection", "host", "content-length"})
+PRESENCE_ONLY_HEADERS = frozenset({"x-idempotency-key", "x-tinker-create-promise-roundtrip-time"})
+DROPPED_PATHS = frozenset({"/api/v1/session_heartbeat", "/api/v1/telemetry"})
+DEDUPED_PATHS = frozenset({"/api/v1/client/config", "/api/v1/client/dynamic_config"})
+_SESSION = re.compile(r"sess-[0-9a-f]+")
+_REQUEST = re.compile(r"req-[0-9a-f]+")
+
+
+class _Ids:
+    """Replaces server-made ids by stable placeholders (requests by order of appearance)."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, str] = {}
+
+    def text(self, value: str) -> str:
+        value = _SESSION.sub("sess-*", value)
+        return _REQUEST.sub(self._request, value)
+
+    def _request(self, match: re.Match[str]) -> str:
+        return self.requests.setdefault(match.group(0), f"req#{len(self.requests)}")
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k): self.data(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return value
+
+
+def normalise(records: list[RecordedRequest]) -> dict[str, list[dict[str, Any]]]:
+    """The comparable view of a recording: per endpoint, its calls in order."""
+    ids = _Ids()
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    polled: set[str] = set()
+    for record in records:
+        if record.path in DROPPED_PATHS:
+            continue
+        body = ids.data(record.body)
+        if record.path == "/api/v1/retrieve_future":
+            request_id = body.get("request_id") if isinstance(body, dict) else None
+            if request_id in polled:
+                continue
+            polled.add(str(request_id))
+        headers = {
+            name: "<present>" if name in PRESENCE_ONLY_HEADERS else ids.text(value)
+            for name, value in record.headers.items()
+            if name not in IGNORED_HEADERS
+        }
+        call = {"query": [list(q) for q in record.query], "body": body, "headers": headers}
+        key = f"{record.method} {ids.text(record.path)}"
+        if record.path in DEDUPED_PATHS and call in groups[key]:
+            continue
+        groups[key].append(call)
+    return dict(groups)
+
+
+def _diff_value(where: str, ours: Any, theirs: Any, out: list[str]) -> None:
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for key in sorted(set(ours) | set(theirs), key=str):
+            if key not in ours:
+                out.append(f"{where}.{key}: missing in tinkex (official: {theirs[key]!r:.200})")
+            elif key not in theirs:
+                out.append(f"{where}.{key}: only in tinkex ({ours[key]!r:.200})")
+            else:
+                _diff_value(f"{where}.{key}", ours[key], theirs[key], out)
+    elif isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        for index, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
+            _diff_value(f"{where}[{index}]", mine, other, out)
+    elif ours != theirs or type(ours) is not type(theirs):
+        out.append(f"{where}: tinkex {ours!r:.200} != official {theirs!r:.200}")
+
+
+def diff_recordings(ours: list[RecordedRequest], theirs: list[RecordedRequest]) -> list[str]:
+    """Every difference between two recordings, one line each (empty when conformant)."""
+    mine, other = normalise(ours), normalise(theirs)
+    out: list[str] = []
+    for key in sorted(set(mine) | set(other)):
+        calls, expected = mine.get(key, []), other.get(key, [])
+        if len(calls) != len(expected):
+            out.append(f"{key}: tinkex made {len(calls)} calls, official {len(expected)}")
+        for index, (call, want) in enumerate(zip(calls, expected, strict=False)):
+            _diff_value(f"{key} #{index}", call, want, out)
+    return out
