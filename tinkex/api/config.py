@@ -39,7 +39,7 @@ DYNAMIC_CONFIG = EndpointSpec(
     accept="json",
     pool=PoolKind.SESSION,
     max_retries=10,
-    timeout_s=60.0,
+    timeout_s=10.0,
     features=("retry_standard", "retry_outer", "server_config"),
     headers=(),
 )

@@ -28,6 +28,7 @@ from tinkex.clients.rest_checks import (
     check_optional_text,
 )
 from tinkex.clients.rest_sessions import SessionsRestApi
+from tinkex.clients.sdk_methods import names_sdk_methods
 from tinkex.domain.paths import (
     CheckpointKind,
     CheckpointPath,
@@ -61,6 +62,7 @@ _IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 _EXTERNAL: tuple[CheckpointKind, ...] = ("external",)
 
 
+@names_sdk_methods
 class RestClient(SessionsRestApi):
     """Training runs, checkpoints, weights, sessions, samplers and billing over REST.
 

@@ -176,8 +176,9 @@ class ServiceClient:
         Later calls of any method raise `ClosedError`.
         """
         reason = SessionEndReason(status)
-        async with self._start_lock:  # never close half-way through a start
-            await self._runtime.aclose(reason, detail)
+        with sdk_method("ServiceClient.close"):
+            async with self._start_lock:  # never close half-way through a start
+                await self._runtime.aclose(reason, detail)
 
     @property
     def closed(self) -> bool:

@@ -111,12 +111,14 @@ async def create_lora(
         lora_config=lora,
         **({"optimizer_config": optimizer} if optimizer is not None else {}),
     )
+    started = runtime.clock.monotonic()
     submitted = await api.models.create(runtime.invoker, request)
     created = await runtime.resolver.resolve(
         submitted.request_id,
         result_type=CreateModelResponse,
         request_type="CreateModel",
         observer=_creation_logger(runtime, base_model),
+        created_roundtrip_s=runtime.clock.monotonic() - started,
     )
     return await _training_client(runtime, created.model_id, base_model)
 
@@ -134,6 +136,7 @@ async def create_from_state(
     """Create a training run from a checkpoint (create-via-load_weights)."""
     session_id = await runtime.session_id()
     model_seq_id = runtime.next_model_seq_id()
+    started = runtime.clock.monotonic()
     submitted = await api.weights.load(
         runtime.invoker,
         LoadWeightsRequest(
@@ -152,6 +155,7 @@ async def create_from_state(
         result_type=LoadWeightsResponse,
         request_type="LoadWeights",
         observer=_creation_logger(runtime, checkpoint.tinker_path),
+        created_roundtrip_s=runtime.clock.monotonic() - started,
     )
     # Servers that do not echo the id use the documented format (spec 7).
     model_id = loaded.model_id or f"{session_id}:train:{model_seq_id}"
