@@ -11,13 +11,15 @@ import numpy as np
 from tinkex.local.codec import Fields, decode_json, parse_model_input
 from tinkex.local.model import ByteTokenizer, LoraSpec, SampleSettings
 from tinkex.local.records import SamplerRecord
-from tinkex.local.reply import HttpError, Reply, UserError, json_reply
+from tinkex.local.reply import HttpError, Reply, UserError, encode_json, json_reply
 from tinkex.local.results import SampleResponseResult
 from tinkex.local.router import Route, route
 from tinkex.local.state import SamplerSlot
 from tinkex.local.store import parse_tinker_path
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from tinkex.local.engine import ModelEngine
     from tinkex.local.results import FutureResult
     from tinkex.local.state import Call, ServiceState
@@ -79,6 +81,7 @@ class SamplingHandlers:
             route("POST", "/api/v1/create_sampling_session", self.create_session),
             route("POST", "/api/v1/join_sampling_session", self.join_session),
             route("POST", "/api/v1/asample", self.asample),
+            route("POST", "/api/v1/stream_sample", self.stream_sample),
             route("GET", "/api/v1/samplers/{sampler_id}", self.get_sampler),
         ]
 
@@ -234,3 +237,50 @@ class SamplingHandlers:
 
         self._s.run_future(entry, work, on_finish=lambda: slot.record_finished(seq_id, entry))
         return json_reply(entry.submission())
+
+    async def stream_sample(self, call: Call) -> Reply:
+        """``stream_sample`` (a Tinkex addition): one sequence as server-sent events.
+
+        One ``token`` event per sampled token, then ``done`` with the stop reason. The model
+        samples the whole sequence at once, so the events are written together; a JSON-era
+        server has no such endpoint, and the legacy mode answers 404 like one.
+        """
+        if self._s.legacy:
+            raise HttpError(404, "Not Found")
+        body = Fields(decode_json(call.body))
+        if body.has("sampling_session_id"):
+            slot = self._sampler(body.req_str("sampling_session_id"))
+        else:
+            slot = await self._anonymous(body)
+        prompt = parse_model_input(body.sub("prompt"), "body.prompt")
+        settings = sample_settings(body.sub("sampling_params"))
+        result = await self._s.blocking(slot.engine.sample, prompt, 1, settings)
+        sequence = result.sequences[0]
+        events = []
+        for index, (token, logprob) in enumerate(
+            zip(sequence.tokens.tolist(), sequence.logprobs.tolist(), strict=True)
+        ):
+            chunk = {
+                "event_type": "token",
+                "token": _TOKENIZER.decode([token]),
+                "token_id": token,
+                "index": index,
+                "logprob": logprob,
+            }
+            events.append(_sse("token", chunk))
+        done = {
+            "event_type": "done",
+            "finish_reason": sequence.stop_reason,
+            "total_tokens": len(sequence.tokens),
+        }
+        events.append(_sse("done", done))
+        return Reply(
+            status=200, headers={"content-type": "text/event-stream"}, body=b"".join(events)
+        )
+
+
+_TOKENIZER = ByteTokenizer()
+
+
+def _sse(event: str, data: Mapping[str, object]) -> bytes:
+    return b"event: " + event.encode() + b"\ndata: " + encode_json(data) + b"\n\n"
