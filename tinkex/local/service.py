@@ -183,6 +183,9 @@ class LocalBackend:
             refused = {"detail": "sampling backpressure"}
             return json_reply(refused, 429, {"retry-after": "1"}), False
         if fault.paused:
+            # A real server answers 408 when its long-poll runs out; answering at once would
+            # turn a client's immediate re-poll into a busy loop. A short hold is enough.
+            await self.state.clock.sleep(min(self.state.config.poll_timeout_s, 0.25))
             paused = {
                 "detail": "queue paused",
                 "queue_state": "paused_capacity",
