@@ -39,6 +39,7 @@ from tinkex.domain.types import (
     UntypedAPIFuture,
 )
 from tinkex.errors import ValidationError
+from tinkex.flows.bytes_semaphore import BytesSemaphore
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -210,6 +211,10 @@ class TrainingClient(TrainingWeights):
         Returns:
             The server's future of each chunk, in chunk order.
         """
+        # Parallel chunks overlap only about two full chunks' bytes at a time: each body is
+        # encoded when its send starts and freed when its POST returns, so a large batch never
+        # holds every encoded chunk at once (a batch of small chunks still goes out together).
+        window = BytesSemaphore(self._runtime.server_config.fwdbwd_max_chunk_bytes_count)
 
         async def send(index: int) -> UntypedAPIFuture:
             return await submit_chunk(
@@ -220,6 +225,7 @@ class TrainingClient(TrainingWeights):
                 loss_fn=loss_fn,
                 loss_fn_config=config,
                 forward_only=forward_only,
+                window=window,
             )
 
         submitted: list[UntypedAPIFuture]

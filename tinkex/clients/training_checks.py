@@ -106,27 +106,36 @@ def _check_tensor(tensor: object, field: str) -> int | None:
     dtype: object = tensor.dtype  # built without validation: check at runtime
     if dtype not in ("int64", "float32"):
         raise ValidationError(f"dtype must be int64 or float32, got {dtype!r}", field=field)
-    values = np.asarray(tensor.data)  # one C pass; batches hold millions of values
-    if values.dtype.kind not in "iuf":
-        raise ValidationError("holds values that are not numbers", field=field)
-    if values.dtype.kind == "f":
-        if not np.isfinite(values).all():
-            raise ValidationError("holds NaN or infinite values", field=field)
-        if dtype == "int64" and not (values == np.floor(values)).all():
-            raise ValidationError("an int64 tensor holds fractional values", field=field)
+    _check_values(tensor.data, dtype, field)
     shape = tensor.shape
     if shape is not None and any(isinstance(d, bool) or d < 0 for d in shape):
         raise ValidationError(f"bad shape {shape}", field=field)
     if tensor.sparse_crow_indices is not None or tensor.sparse_col_indices is not None:
         return _check_sparse(tensor, field)
+    count = tensor.size
     if shape is None:
-        return len(tensor.data)
+        return count
     expected = math.prod(shape)
-    if expected != len(tensor.data):
-        raise ValidationError(
-            f"shape {shape} needs {expected} values, got {len(tensor.data)}", field=field
-        )
+    if expected != count:
+        raise ValidationError(f"shape {shape} needs {expected} values, got {count}", field=field)
     return shape[0] if shape else None
+
+
+def _check_values(data: object, dtype: object, field: str) -> None:
+    # An array (the usual case: Datum keeps the caller's arrays) is checked as it is, in a few
+    # vectorised passes; a list is read into an array once. Integer arrays need no pass.
+    try:
+        values = data if isinstance(data, np.ndarray) else np.asarray(data)
+    except ValueError as exc:  # ragged nesting
+        raise ValidationError("holds values that are not numbers", field=field) from exc
+    kind = values.dtype.kind
+    if kind not in "iuf":
+        raise ValidationError("holds values that are not numbers", field=field)
+    if kind == "f":
+        if not np.isfinite(values).all():
+            raise ValidationError("holds NaN or infinite values", field=field)
+        if dtype == "int64" and not (values == np.floor(values)).all():
+            raise ValidationError("an int64 tensor holds fractional values", field=field)
 
 
 def _check_sparse(tensor: TensorData, field: str) -> int | None:
@@ -135,7 +144,7 @@ def _check_sparse(tensor: TensorData, field: str) -> int | None:
         raise ValidationError(
             "a sparse tensor needs crow and col indices and a 2-D shape", field=field
         )
-    if len(crow) != shape[0] + 1 or len(col) != len(tensor.data) or crow[-1] != len(col):
+    if len(crow) != shape[0] + 1 or len(col) != tensor.size or crow[-1] != len(col):
         raise ValidationError("sparse CSR indices do not match the values and shape", field=field)
     return shape[0]
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tinkex.bootstrap.runtime import Runtime
+    from tinkex.flows.bytes_semaphore import BytesSemaphore
 
 __all__ = ["chunk_data", "combine_outputs", "datum_bytes", "numeric_config", "submit_chunk"]
 
@@ -47,12 +48,13 @@ def datum_bytes(datum: Datum) -> int:
             blob += len(chunk.location)
         else:
             blob += len(chunk.dmel)
-    tensors = sum(
-        len(t.data) * (4 if t.dtype == "float32" else 8)
-        + 8 * len(t.sparse_crow_indices or ())
-        + 8 * len(t.sparse_col_indices or ())
-        for t in datum.loss_fn_inputs.values()
-    )
+    tensors = 0
+    for tensor in datum.loss_fn_inputs.values():
+        tensors += tensor.nbytes  # from the stored count: the values are not read
+        if tensor.sparse_crow_indices is not None:
+            tensors += 8 * len(tensor.sparse_crow_indices)
+        if tensor.sparse_col_indices is not None:
+            tensors += 8 * len(tensor.sparse_col_indices)
     return estimate_datum_bytes(tokens, blob, tensors)
 
 
@@ -76,8 +78,13 @@ async def submit_chunk(
     loss_fn: str,
     loss_fn_config: dict[str, float | str] | None,
     forward_only: bool,
+    window: BytesSemaphore | None = None,
 ) -> UntypedAPIFuture:
-    """Send one chunk, as protobuf, or as JSON to a server that predates protobuf."""
+    """Send one chunk, as protobuf, or as JSON to a server that predates protobuf.
+
+    The protobuf body is encoded inside the send and dropped when its POST returns; `window`
+    (one per batch) additionally bounds the bytes of this batch's chunks in flight together.
+    """
     if runtime.legacy:
         numeric = numeric_config(loss_fn_config)
         body = ForwardBackwardInput(data=chunk, loss_fn=loss_fn, loss_fn_config=numeric)
@@ -102,16 +109,22 @@ async def submit_chunk(
     )
     encoding = runtime.protobuf.content_encoding
     estimate = sum(datum_bytes(datum) for datum in chunk)
-    # The byte budget bounds what is in flight across concurrent chunk submissions.
-    await runtime.fwdbwd_bytes.acquire(estimate)
+    if window is not None:
+        await window.acquire(estimate)
     try:
-        return await api.training.forward_backward(
-            runtime.invoker,
-            request,
-            headers={"Content-Encoding": encoding} if encoding else None,
-        )
+        # The byte budget bounds what is in flight across concurrent chunk submissions.
+        await runtime.fwdbwd_bytes.acquire(estimate)
+        try:
+            return await api.training.forward_backward(
+                runtime.invoker,
+                request,
+                headers={"Content-Encoding": encoding} if encoding else None,
+            )
+        finally:
+            runtime.fwdbwd_bytes.release(estimate)
     finally:
-        runtime.fwdbwd_bytes.release(estimate)
+        if window is not None:
+            window.release(estimate)
 
 
 def numeric_config(config: dict[str, float | str] | None) -> dict[str, float] | None:

@@ -1,7 +1,7 @@
 """Loopback HTTP servers for SamplingClient tests, and the worker run in a spawned process.
 
 `serve` exposes an embedded backend on 127.0.0.1 with `make_app`. Because the embedded backend
-has no ``stream_sample`` route, `serve(..., stream="sse")` adds one in front of it: it samples
+streams all at once, `serve(..., stream="sse")` puts its own route in front of it: it samples
 through the backend's own ``asample``/``retrieve_future`` and writes one server-sent event
 per token, flushing each, so streaming is tested against the backend's real tokens.
 """
@@ -93,8 +93,10 @@ def _stream_middleware(local: LocalBackend, mode: StreamMode, gate: asyncio.Even
     async def middleware(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        if mode == "none" or not request.path.endswith("/api/v1/stream_sample"):
+        if not request.path.endswith("/api/v1/stream_sample"):
             return await handler(request)
+        if mode == "none":  # a server that does not offer streaming
+            return web.json_response({"detail": "Not Found"}, status=404)
         if mode == "json":
             return web.json_response({"sequences": []})
         return await _sse(local, request, gate)

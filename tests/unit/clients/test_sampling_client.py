@@ -264,8 +264,8 @@ async def test_handle_round_trip_keeps_identity_without_key(tmp_path: Path) -> N
 
 
 async def test_stream_on_a_server_without_streaming_is_unsupported(tmp_path: Path) -> None:
-    """The embedded backend has no stream_sample route: a clear UnsupportedByServerError."""
-    async with sampler(backend(tmp_path)) as (client, _):
+    """A server without stream_sample (the JSON-era mode): a clear UnsupportedByServerError."""
+    async with sampler(backend(tmp_path, legacy=True)) as (client, _):
         with pytest.raises(UnsupportedByServerError, match="does not stream"):
             async for _ in client.sample_stream(PROMPT, PARAMS):
                 pass

@@ -69,7 +69,7 @@ BAD_TRAINING_CALLS: list[tuple[str, Callable[[TrainingClient], object], str]] = 
     (
         "non-number values",
         lambda t: t.forward(
-            [_with(weights=TensorData(data=[1.0, None, 1.0], dtype="float32"))],  # type: ignore[list-item]
+            [_with(weights=TensorData(data=[1.0, None, 1.0], dtype="float32"))],
             "cross_entropy",
         ),
         "data[0].loss_fn_inputs['weights']",

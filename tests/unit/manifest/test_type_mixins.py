@@ -62,9 +62,10 @@ def test_dmel_length_reads_the_first_dimension() -> None:
 def test_tensor_from_numpy_normalises_dtypes() -> None:
     """Float kinds become float32, signed ints int64; shape is recorded."""
     floats = TensorData.from_numpy(np.array([[0.5, 1.5]], dtype=np.float64))
-    assert (floats.dtype, floats.shape, floats.data) == ("float32", [1, 2], [0.5, 1.5])
+    assert (floats.dtype, floats.shape, floats.tolist()) == ("float32", [1, 2], [[0.5, 1.5]])
+    assert floats.values.dtype == np.float32
     ints = TensorData.from_numpy(np.array([1, 2, 3], dtype=np.int16))
-    assert (ints.dtype, ints.data) == ("int64", [1, 2, 3])
+    assert (ints.dtype, ints.tolist()) == ("int64", [1, 2, 3])
     assert ints.to_numpy().dtype == np.int64
 
 

@@ -3,7 +3,8 @@
 Lists, numpy arrays and torch tensors are accepted and converted under the per-key dtype rules
 of `tinkex.domain.tensors` (``target_tokens`` int64, ``weights``/``advantages``/... float32; a
 plain list under an unknown key is an error), so a bad value fails where it was written, with a
-`ValidationError` naming the key, and never on the wire.
+`ValidationError` naming the key, and never on the wire. A C-contiguous float32 or int64 array
+is kept as it is (the `TensorData` views the caller's array); nothing becomes a Python list.
 """
 
 from __future__ import annotations

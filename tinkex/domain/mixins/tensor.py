@@ -1,9 +1,18 @@
-"""numpy conversions of `TensorData` (spec 12.2): float kinds become float32, signed ints int64."""
+"""`TensorData` storage and numpy conversions (spec 12.2): floats float32, signed ints int64.
+
+``data`` holds the flat values either as a numpy array (built by `from_numpy`, by `Datum` from
+user arrays, or decoded from a protobuf result) or as a Python list (decoded from JSON, or
+written by hand). Readers go through `values` (a flat array in the wire dtype, zero-copy for a
+stored array of that dtype), `size`, `nbytes`, `to_numpy` and `tolist`, so a 1M-token batch is
+never turned into Python numbers unless someone asks for a list. JSON encoding writes an array
+as the same flat list of numbers the list form holds (see `tinkex.adapters.msgspec_codec`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
+import msgspec
 import numpy as np
 
 from tinkex.domain.tensors import to_sparse_csr, torch_to_numpy
@@ -14,14 +23,17 @@ if TYPE_CHECKING:
 
 __all__ = ["TensorDataMixin"]
 
+_FLOAT32: Final = np.dtype(np.float32)
+_INT64: Final = np.dtype(np.int64)
+
 
 class TensorDataMixin:
-    """numpy helpers on `TensorData`."""
+    """Array-or-list storage, numpy conversions and value equality on `TensorData`."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        data: list[int | float]
+        data: Any
         dtype: str
         shape: list[int] | None
         sparse_crow_indices: list[int] | None
@@ -30,27 +42,50 @@ class TensorDataMixin:
         def __init__(
             self,
             *,
-            data: list[int | float],
+            data: Any,
             dtype: Any,
             shape: list[int] | None = None,
             sparse_crow_indices: list[int] | None = None,
             sparse_col_indices: list[int] | None = None,
         ) -> None: ...
 
+    def __post_init__(self) -> None:
+        # Runs on construction and on decode. Only the container is normalised here: element
+        # checks (numbers, finite, integral) stay with `validate_data`, which names the field.
+        data = self.data
+        if isinstance(data, np.ndarray):
+            if data.ndim != 1 or not data.flags.c_contiguous or type(data) is not np.ndarray:
+                # Flat, contiguous, plain ndarray: JSON writes a flat list, protobuf one view.
+                _force(self, "data", np.ascontiguousarray(data).reshape(-1))
+        elif isinstance(data, tuple):
+            _force(self, "data", list(data))
+        elif not isinstance(data, list):
+            raise ValidationError(
+                f"must be a list or a numpy array, got {type(data).__name__}", field="data"
+            )
+
     @classmethod
     def from_numpy(cls, array: npt.NDArray[Any]) -> Self:
         """A dense tensor from an array: float kinds → float32, signed ints → int64.
 
+        No copy is made when `array` is already a C-contiguous float32 or int64 array: the
+        tensor then views the caller's array, so writing to that array later changes what
+        the tensor holds (and sends). Any other array is converted into one new array.
+
         Raises:
             ValidationError: The array is bool, unsigned, complex or non-numeric.
         """
-        if array.dtype.kind == "f":
-            converted, dtype = array.astype(np.float32), "float32"
-        elif array.dtype.kind == "i":
-            converted, dtype = array.astype(np.int64), "int64"
+        array = np.asarray(array)
+        kind = array.dtype.kind
+        target: np.dtype[Any]
+        if kind == "f":
+            target, dtype = _FLOAT32, "float32"
+        elif kind == "i":
+            target, dtype = _INT64, "int64"
         else:
             raise ValidationError(f"unsupported array dtype {array.dtype} (use float or int)")
-        return cls(data=converted.ravel().tolist(), dtype=dtype, shape=list(array.shape))
+        flat = np.ascontiguousarray(array, dtype=target).reshape(-1)
+        return cls(data=flat, dtype=dtype, shape=list(array.shape))
 
     @classmethod
     def from_numpy_sparse(cls, array: npt.NDArray[Any], pad_value: int = 0) -> Self:
@@ -59,11 +94,11 @@ class TensorDataMixin:
         Falls back to the dense form when CSR would not save space (or the array is not 2-D).
         """
         dense = cls.from_numpy(array)
-        csr = to_sparse_csr(np.asarray(dense.to_numpy()), pad_value)
+        csr = to_sparse_csr(dense.to_numpy(), pad_value)
         if csr is None:
             return dense
         return cls(
-            data=csr.values.tolist(),
+            data=csr.values,
             dtype=dense.dtype,
             shape=list(csr.shape),
             sparse_crow_indices=csr.crow_indices.tolist(),
@@ -88,28 +123,93 @@ class TensorDataMixin:
 
         return torch.from_numpy(self.to_numpy(pad_value))
 
-    def to_numpy(self, pad_value: int = 0) -> npt.NDArray[Any]:
-        """The tensor as an array of its dtype; sparse CSR is densified with `pad_value`.
+    @property
+    def values(self) -> npt.NDArray[Any]:
+        """The stored values as a flat array of the wire dtype (sparse: the stored entries).
+
+        Zero-copy when ``data`` is an array of that dtype (`from_numpy` with float32/int64
+        input, protobuf results): the result then views the stored array. A list is converted
+        on every call.
 
         Raises:
-            ValidationError: `pad_value` is not an int, or the sparse layout is not 2-D.
+            ValidationError: ``data`` holds something that is not a number.
+        """
+        try:
+            return np.asarray(self.data, dtype=_np_dtype(self.dtype))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("holds values that are not numbers", field="data") from exc
+
+    @property
+    def size(self) -> int:
+        """How many values are stored (sparse: the stored entries), without converting them."""
+        return len(self.data)
+
+    @property
+    def nbytes(self) -> int:
+        """The stored values' size in the wire dtype (4 bytes each for float32, else 8)."""
+        return self.size * _np_dtype(self.dtype).itemsize
+
+    def to_numpy(self, pad_value: int = 0) -> npt.NDArray[Any]:
+        """The tensor as an array of its dtype, in its shape; sparse CSR is densified.
+
+        A dense array-backed tensor is returned as a view of its storage (no copy): copy it
+        before writing to it if the tensor must stay unchanged.
+
+        Raises:
+            ValidationError: `pad_value` is not an int, the values are not numbers, or the
+                sparse layout is not 2-D.
         """
         if isinstance(pad_value, bool) or not isinstance(pad_value, int):
             raise ValidationError("pad_value must be an int")
-        np_dtype = np.float32 if self.dtype == "float32" else np.int64
-        values = np.asarray(self.data, dtype=np_dtype)
+        values = self.values
         if self.sparse_crow_indices is None or self.sparse_col_indices is None:
             return values.reshape(self.shape) if self.shape is not None else values
         if self.shape is None or len(self.shape) != 2:
             raise ValidationError("sparse TensorData needs a 2-D shape")
-        dense = np.full(self.shape, pad_value, dtype=np_dtype)
-        crow = self.sparse_crow_indices
-        for row in range(self.shape[0]):
-            cols = self.sparse_col_indices[crow[row] : crow[row + 1]]
-            dense[row, cols] = values[crow[row] : crow[row + 1]]
+        dense = np.full(self.shape, pad_value, dtype=values.dtype)
+        crow = np.asarray(self.sparse_crow_indices, dtype=np.int64)
+        try:
+            rows = np.repeat(np.arange(self.shape[0]), np.diff(crow))
+            dense[rows, np.asarray(self.sparse_col_indices, dtype=np.int64)] = values
+        except (IndexError, ValueError) as exc:
+            raise ValidationError("sparse CSR indices do not match the values and shape") from exc
         return dense
 
     def tolist(self, pad_value: int = 0) -> list[Any]:
         """The tensor as (nested) Python lists, sparse densified with `pad_value`."""
         result: list[Any] = self.to_numpy(pad_value).tolist()
         return result
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TensorDataMixin):
+            return NotImplemented
+        return (
+            self.dtype == other.dtype
+            and self.shape == other.shape
+            and self.sparse_crow_indices == other.sparse_crow_indices
+            and self.sparse_col_indices == other.sparse_col_indices
+            and _data_equal(self, other)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # holds a list or an array: unhashable
+
+
+def _np_dtype(dtype: object) -> np.dtype[Any]:
+    # Anything but float32 reads as int64, as the wire's two dtypes allow.
+    return _FLOAT32 if dtype == "float32" else _INT64
+
+
+def _data_equal(a: TensorDataMixin, b: TensorDataMixin) -> bool:
+    if isinstance(a.data, list) and isinstance(b.data, list):
+        return bool(a.data == b.data)
+    # An array on either side: compare the values as they would go on the wire.
+    try:
+        left, right = a.values, b.values
+    except ValidationError:
+        return False
+    return bool(np.array_equal(left, right, equal_nan=left.dtype.kind == "f"))
+
+
+def _force(obj: object, name: str, value: object) -> None:
+    # Frozen Structs refuse __setattr__; normalising a field in __post_init__ needs this.
+    msgspec.structs.force_setattr(cast("msgspec.Struct", obj), name, value)

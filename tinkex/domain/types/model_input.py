@@ -1,7 +1,7 @@
 # Generated from tinkex/manifest/tinker.yaml by python -m tinkex.manifest generate; do not edit.
 """Wire types of the ``model_input`` group."""
 
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from tinkex.domain.mixins.chunks import (
     DmelLengthMixin,
@@ -91,9 +91,9 @@ TensorDtype: TypeAlias = Literal["int64", "float32"]
 
 
 class TensorData(TensorDataMixin, Wire, frozen=True, kw_only=True):
-    """A flat row-major tensor with dtype and shape (optionally sparse CSR)."""
+    """Flat row-major values (numpy array or list) with dtype and shape, optionally sparse CSR."""
 
-    data: list[int | float]
+    data: Any
     dtype: TensorDtype
     shape: list[int] | None = None
     sparse_crow_indices: list[int] | None = None
