@@ -168,7 +168,8 @@ def request_headers(
 
     Precedence, lowest first: `common` (identification, defaults, credentials), negotiation
     (`Accept`, `Content-Type`, read timeout), the endpoint's own headers, `x-sdk-method` from
-    the current context, then the caller's headers.
+    the current context, then the caller's headers. Outside a public method (no
+    `x-sdk-method`), `x-sdk-version` is left out too.
 
     Args:
         common: Identification, default and credential headers.
@@ -184,4 +185,8 @@ def request_headers(
     negotiation.append(("x-stainless-read-timeout", format_timeout(timeout_s)))
     method = current_sdk_method.get()
     context = [("x-sdk-method", method)] if method is not None else []
+    if method is None:
+        # Like x-sdk-method, x-sdk-version marks traffic of a public method; background
+        # requests (config, session creation, heartbeats, polls) carry neither.
+        common = [(name, value) for name, value in common if name.lower() != "x-sdk-version"]
     return merge_headers(common, negotiation, endpoint_headers, context, caller_headers)
