@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from tinkex.adapters.aiohttp_pool import AiohttpConnectionPool, PoolLimits
 from tinkex.adapters.clock import SystemClock
 from tinkex.ports.clock import Clock
 from tinkex.ports.pool import ConnectionPool
@@ -92,6 +91,9 @@ def default_adapters(
         from tinkex.local import LocalBackend
 
         return local_adapters(LocalBackend(local_data_dir), owns_backend=True)
+    # Imported here so that importing the clients does not load the aiohttp adapters.
+    from tinkex.adapters.aiohttp_pool import AiohttpConnectionPool, PoolLimits
+
     return Adapters(
         pool=AiohttpConnectionPool(PoolLimits()), clock=SystemClock(), base_url=config.base_url
     )

@@ -4,6 +4,10 @@
 server that predates it), builds the pipeline invoker with the codecs that config calls for,
 the future resolver, the sampling limiters, telemetry, and creates the session. `aclose`
 tears it all down in reverse order.
+
+The stack's modules (flows, codecs, the compiled manifest, structlog, OpenTelemetry) are
+imported inside the methods that build it, so importing this module (and with it
+`tinkex.ServiceClient`) stays cheap; they load once, when the first Runtime is created.
 """
 
 from __future__ import annotations
@@ -15,14 +19,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from opentelemetry import trace
 
 from tinkex import api
-from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
-from tinkex.adapters.protobuf_codec import PROTOBUF_MEDIA_TYPE, ProtobufCodec
-from tinkex.bootstrap.heartbeat_sender import threaded_heartbeat_sender
-from tinkex.bootstrap.settings import FeatureSettings, read_feature_settings
-from tinkex.domain.headers import current_sdk_method
+from tinkex.domain.headers import MEDIA_TYPES, current_sdk_method
 from tinkex.domain.types import (
     ClientConfigRequest,
     ClientConfigResponse,
@@ -39,20 +38,6 @@ from tinkex.domain.types import (
     TelemetryResponse,
 )
 from tinkex.errors import ClosedError
-from tinkex.flows.backpressure import SamplingDispatcher
-from tinkex.flows.bytes_semaphore import BytesSemaphore
-from tinkex.flows.circuit_breaker import CircuitBreaker
-from tinkex.flows.heartbeat import HeartbeatRunner, LoopHeartbeat, ThreadedHeartbeat
-from tinkex.flows.invoker import PipelineInvoker
-from tinkex.flows.logging import configure_logging
-from tinkex.flows.metering import MeteredPool
-from tinkex.flows.polling import PollingFutureResolver
-from tinkex.flows.rate_limiter import RateLimiter
-from tinkex.flows.sampling_retry import SamplingRetryHandlers
-from tinkex.flows.server_config import fetch_or_default, negotiate
-from tinkex.flows.sessions import ManagedSession
-from tinkex.flows.telemetry import BatchingTelemetry, build_batch_body
-from tinkex.manifest.loader import load_manifest
 from tinkex.ports.sessions import SessionEndReason
 from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
@@ -63,8 +48,15 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
+    from tinkex.adapters.protobuf_codec import ProtobufCodec
     from tinkex.bootstrap.adapters import Adapters
+    from tinkex.bootstrap.settings import FeatureSettings
     from tinkex.config import TinkexConfig
+    from tinkex.flows.heartbeat import HeartbeatRunner
+    from tinkex.flows.invoker import PipelineInvoker
+    from tinkex.flows.polling import PollingFutureResolver
+    from tinkex.flows.sessions import ManagedSession
+    from tinkex.flows.telemetry import BatchingTelemetry
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
     from tinkex.ports.codec import Codec
@@ -73,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
 
 SDK_VERSION = WIRE_SDK_VERSION
+_PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
 
 
 LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
@@ -114,6 +107,18 @@ class Runtime:
         tracer: Tracer | None = None,
         metrics: Metrics | None = None,
     ) -> None:
+        from opentelemetry import trace
+
+        from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+        from tinkex.adapters.protobuf_codec import ProtobufCodec
+        from tinkex.bootstrap.settings import read_feature_settings
+        from tinkex.flows.backpressure import SamplingDispatcher
+        from tinkex.flows.bytes_semaphore import BytesSemaphore
+        from tinkex.flows.logging import configure_logging
+        from tinkex.flows.metering import MeteredPool
+        from tinkex.flows.sampling_retry import SamplingRetryHandlers
+        from tinkex.manifest.loader import load_manifest
+
         if metrics is not None:
             adapters = msgspec.structs.replace(
                 adapters, pool=MeteredPool(adapters.pool, metrics, adapters.clock)
@@ -159,6 +164,12 @@ class Runtime:
                 unpickled sampling client): no create_session, heartbeats only, and closing
                 does not finish it (its owner does).
         """
+        from tinkex.flows.bytes_semaphore import BytesSemaphore
+        from tinkex.flows.polling import PollingFutureResolver
+        from tinkex.flows.server_config import fetch_or_default, negotiate
+        from tinkex.flows.sessions import ManagedSession
+        from tinkex.flows.telemetry import BatchingTelemetry
+
         bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
         negotiated = await negotiate(
             lambda: api.config.client_config(
@@ -314,6 +325,11 @@ class Runtime:
     # -- wiring ----------------------------------------------------------------------------
 
     def _apply_server_config(self) -> None:
+        from tinkex.adapters.protobuf_codec import ProtobufCodec
+        from tinkex.flows.backpressure import SamplingDispatcher
+        from tinkex.flows.bytes_semaphore import BytesSemaphore
+        from tinkex.flows.sampling_retry import SamplingRetryHandlers
+
         flags = self._server_config
         self._protobuf = ProtobufCodec(compress=flags.proto_compress_fwdbwd)
         self.fwdbwd_bytes = BytesSemaphore(flags.fwdbwd_dispatch_bytes_semaphore_size)
@@ -338,6 +354,10 @@ class Runtime:
     def _build_invoker(
         self, protobuf: Codec, *, telemetry: BatchingTelemetry | None
     ) -> PipelineInvoker:
+        from tinkex.flows.circuit_breaker import CircuitBreaker
+        from tinkex.flows.invoker import PipelineInvoker
+        from tinkex.flows.rate_limiter import RateLimiter
+
         settings = self.settings
         return PipelineInvoker(
             pool=self._adapters.pool,
@@ -372,11 +392,14 @@ class Runtime:
         return headers
 
     def _decode_result(self, body: bytes, content_type: str, result_type: type[Any]) -> Any:
-        if PROTOBUF_MEDIA_TYPE in content_type:
+        if _PROTOBUF_MEDIA_TYPE in content_type:
             return self._protobuf.decode(body, result_type)
         return self._json.decode(body, result_type)
 
     def _heartbeat_runner(self) -> HeartbeatRunner:
+        from tinkex.bootstrap.heartbeat_sender import threaded_heartbeat_sender
+        from tinkex.flows.heartbeat import LoopHeartbeat, ThreadedHeartbeat
+
         settings = self.settings
         if self._adapters.threaded_heartbeat:
             return ThreadedHeartbeat(
@@ -436,6 +459,8 @@ class Runtime:
         )
 
     async def _send_telemetry(self, events: list[dict[str, Any]]) -> None:
+        from tinkex.flows.telemetry import build_batch_body
+
         session_id = self._session.session_id if self._session is not None else None
         body = build_batch_body(
             events,

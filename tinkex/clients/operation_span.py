@@ -4,15 +4,15 @@ A client method returns at once and finishes in background tasks; the span is op
 method is called (so it nests under whatever span the caller has open) and made current while
 those tasks are created, so every request span of the operation (submission attempts,
 retrieve_future polls) becomes its child. It ends when the operation's result is known.
+
+OpenTelemetry is imported on first use (by then the caller's tracer has loaded it), which
+keeps it out of `import tinkex`.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from tinkex.clients.futures import FutureState
 from tinkex.domain.headers import current_sdk_method
@@ -35,6 +35,9 @@ def operation_span(tracer: Tracer, request_type: str) -> Iterator[Span]:
 
     The caller ends it with `end_with` once the operation's task is done.
     """
+    from opentelemetry import trace
+    from opentelemetry.trace import SpanKind
+
     name = current_sdk_method.get() or f"tinkex {request_type}"
     span = tracer.start_span(
         name, kind=SpanKind.INTERNAL, attributes={"tinker.request_type": request_type}
@@ -45,6 +48,8 @@ def operation_span(tracer: Tracer, request_type: str) -> Iterator[Span]:
 
 def end_with(span: Span, future: APIFuture[Any]) -> None:
     """End `span` with the outcome of `future` (use as a done callback)."""
+    from opentelemetry.trace import Status, StatusCode
+
     if future.state is FutureState.CANCELLED:
         span.set_status(Status(StatusCode.ERROR, "cancelled"))
     elif (error := future.exception()) is not None:
@@ -54,7 +59,14 @@ def end_with(span: Span, future: APIFuture[Any]) -> None:
 
 
 def traced(tracer: Tracer, request_type: str, start: Callable[[], APIFuture[T]]) -> APIFuture[T]:
-    """Run `start` (which creates the operation's tasks) under a new operation span."""
+    """Run `start` (which creates the operation's tasks) under a new operation span.
+
+    A no-op tracer opens no span: it would only re-expose the caller's context.
+    """
+    from tinkex.flows.tracing import tracing_enabled
+
+    if not tracing_enabled(tracer):
+        return start()
     with operation_span(tracer, request_type) as span:
         future = start()
     future.add_done_callback(lambda done: end_with(span, done))

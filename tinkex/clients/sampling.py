@@ -16,13 +16,12 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Self
 
-from opentelemetry import trace
-
 from tinkex import api
 from tinkex.adapters.clock import SystemClock
 from tinkex.clients.futures import APIFuture, FutureTracker
 from tinkex.clients.operation_span import traced
-from tinkex.clients.sampling_checks import check_sample_args, check_sample_result, prompt_bytes
+from tinkex.clients.sampling_call import SampleCall
+from tinkex.clients.sampling_checks import check_sample_args, prompt_bytes
 from tinkex.clients.sampling_handle import (
     CLONE_SEQ_STRIDE,
     LazyRuntime,
@@ -30,8 +29,6 @@ from tinkex.clients.sampling_handle import (
     clone_seq_start,
     handle_for,
 )
-from tinkex.clients.sampling_stream import stream_sample
-from tinkex.clients.sampling_submit import resolve_sample, submit_sample
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.paths import require_kind
 from tinkex.domain.types import (
@@ -47,7 +44,7 @@ from tinkex.flows.queue_state import QueueStateLogger
 from tinkex.tokenizer import Tokenizer, get_tokenizer
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+    from collections.abc import AsyncIterator, Iterator, Sequence
 
     from opentelemetry.trace import Tracer
 
@@ -157,40 +154,26 @@ class SamplingClient:
                 prompt_logprobs_last_n=prompt_logprobs_last_n,
             )
             tracker = FutureTracker("Sample", clock=self._clock, observers=self._observers)
-
-            def build(seq_id: int) -> SampleRequest:
-                return SampleRequest(
-                    num_samples=num_samples,
-                    prompt=prompt,
-                    sampling_params=params,
-                    sampling_session_id=self.sampling_session_id,
-                    seq_id=seq_id,
-                    prompt_logprobs=include_prompt_logprobs,
-                    topk_prompt_logprobs=topk_prompt_logprobs,
-                    topk_sample_logprobs=topk_sample_logprobs,
-                    target_prompt_logprobs=target_prompt_logprobs,
-                    prompt_alt_tokens_k=prompt_alt_tokens_k,
-                    prompt_logprobs_last_n=prompt_logprobs_last_n,
-                    record_stability_info=self._record_stability_info,
-                )
-
-            def check(response: SampleResponse, sequence_ids: list[str] | None) -> SampleResponse:
-                return check_sample_result(
-                    response,
-                    sequence_ids,
-                    prompt_length=prompt.length,
-                    prompt_alt_tokens_k=prompt_alt_tokens_k,
-                    prompt_logprobs_last_n=prompt_logprobs_last_n,
-                )
-
+            call = SampleCall(
+                prompt=prompt,
+                num_samples=num_samples,
+                params=params,
+                sampling_session_id=self.sampling_session_id,
+                record_stability_info=self._record_stability_info,
+                include_prompt_logprobs=include_prompt_logprobs,
+                topk_prompt_logprobs=topk_prompt_logprobs,
+                topk_sample_logprobs=topk_sample_logprobs,
+                target_prompt_logprobs=target_prompt_logprobs,
+                prompt_alt_tokens_k=prompt_alt_tokens_k,
+                prompt_logprobs_last_n=prompt_logprobs_last_n,
+                tracker=tracker,
+                estimate=prompt_bytes(prompt),
+                next_seq=self._next_seq,
+            )
             return traced(
                 self._tracer(),
                 "Sample",
-                lambda: APIFuture.start(
-                    self._run(build, check, prompt_bytes(prompt), tracker),
-                    tracker,
-                    name="tinkex-sample",
-                ),
+                lambda: APIFuture.start(self._run(call), tracker, name="tinkex-sample"),
             )
 
     def compute_logprobs(
@@ -242,27 +225,16 @@ class SamplingClient:
             sampling_session_id=self.sampling_session_id,
             seq_id=self._next_seq(),
         )
+        # Imported on first use: streaming is a rarely used Tinkex addition.
+        from tinkex.clients.sampling_stream import stream_sample
+
         async for chunk in stream_sample(runtime, request):
             yield chunk
 
-    async def _run(
-        self,
-        build: Callable[[int], SampleRequest],
-        check: Callable[[SampleResponse, list[str] | None], SampleResponse],
-        estimate: int,
-        tracker: FutureTracker,
-    ) -> SampleResponse:
-        runtime = await self._get_runtime()
-        handler = runtime.sampling_retries.for_session(self.sampling_session_id)
-
-        async def attempt() -> SampleResponse:
-            # Each attempt (and each retry) is a new request with a new seq_id.
-            submitted = await submit_sample(runtime, build(self._next_seq()), estimate)
-            tracker.mark_submitted(submitted.request_id)
-            response = await resolve_sample(runtime, submitted.request_id, tracker)
-            return check(response, submitted.sample_sequence_ids)
-
-        return await handler.execute(attempt)
+    async def _run(self, call: SampleCall) -> SampleResponse:
+        call.runtime = await self._get_runtime()
+        handler = call.runtime.sampling_retries.for_session(self.sampling_session_id)
+        return await handler.execute(call.attempt)
 
     # -- runtime, handles and pickling -------------------------------------------------------
 
@@ -273,6 +245,8 @@ class SamplingClient:
     def _tracer(self) -> Tracer:
         # A rebuilt client has no runtime yet at call time; it traces with the global tracer.
         if isinstance(self._source, LazyRuntime):
+            from opentelemetry import trace
+
             return trace.get_tracer("tinkex")
         return self._source.tracer
 

@@ -9,6 +9,7 @@ sleeps. The result is polled as protobuf (numpy fields), or as JSON from a JSON-
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -16,10 +17,12 @@ import msgspec
 from tinkex import api
 from tinkex.domain.types import SampleResponse, SampleResponseJson, UntypedAPIFuture
 from tinkex.errors import RateLimitError
-from tinkex.flows.invoker import OUTER_RETRY_FEATURE
+from tinkex.flows.features import OUTER_RETRY_FEATURE
 from tinkex.flows.outer_retry import run_outer
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from tinkex.bootstrap.runtime import Runtime
     from tinkex.clients.futures import FutureTracker
     from tinkex.domain.types import SampleRequest
@@ -32,10 +35,10 @@ ASAMPLE_WITHOUT_OUTER_RETRY = msgspec.structs.replace(
 )
 
 
-async def submit_sample(
+def submit_sample(
     runtime: Runtime, request: SampleRequest, estimate: int
-) -> UntypedAPIFuture:
-    """Submit one sample request, riding out 429s; returns the accepted future.
+) -> Awaitable[UntypedAPIFuture]:
+    """Submit one sample request, riding out 429s; the awaitable gives the accepted future.
 
     Args:
         runtime: The client stack.
@@ -46,26 +49,28 @@ async def submit_sample(
         APIStatusError: A non-retryable status, or retries ran out.
         APIConnectionError: No answer, after the outer retries.
     """
+    # Returned, not awaited, and bound with partials rather than closures: each wrapper
+    # coroutine would be one more frame that every I/O wake-up passes through, and each
+    # captured variable one more cell for the garbage collector to scan while it waits.
+    send = functools.partial(
+        run_outer,
+        functools.partial(_submit_once, runtime, request),
+        endpoint=ASAMPLE_WITHOUT_OUTER_RETRY.name,
+        clock=runtime.clock,
+        outer=runtime.settings.outer_retry,
+        billing=None,
+        logger=runtime.logger,
+    )
+    return runtime.dispatcher.dispatch(estimate, send)
 
-    async def once() -> UntypedAPIFuture | None:
-        try:
-            return await runtime.invoker.invoke(
-                ASAMPLE_WITHOUT_OUTER_RETRY, request, response_type=UntypedAPIFuture
-            )
-        except RateLimitError:
-            return None  # backpressure: the dispatcher backs off and resends
 
-    async def send() -> UntypedAPIFuture | None:
-        return await run_outer(
-            once,
-            endpoint=ASAMPLE_WITHOUT_OUTER_RETRY.name,
-            clock=runtime.clock,
-            outer=runtime.settings.outer_retry,
-            billing=None,
-            logger=runtime.logger,
+async def _submit_once(runtime: Runtime, request: SampleRequest) -> UntypedAPIFuture | None:
+    try:
+        return await runtime.invoker.invoke(
+            ASAMPLE_WITHOUT_OUTER_RETRY, request, response_type=UntypedAPIFuture
         )
-
-    return await runtime.dispatcher.dispatch(estimate, send)
+    except RateLimitError:
+        return None  # backpressure: the dispatcher backs off and resends
 
 
 async def resolve_sample(

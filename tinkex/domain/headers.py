@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import platform
 import sys
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING
 
 import msgspec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
     "MEDIA_TYPES",
@@ -40,23 +39,30 @@ current_sdk_method: ContextVar[str | None] = ContextVar("tinkex_sdk_method", def
 """``"<Class>.<method>"`` of the outermost public SDK method running in this context."""
 
 
-@contextmanager
-def sdk_method(name: str) -> Iterator[None]:
+class sdk_method:  # noqa: N801  # used like a function: `with sdk_method("X.y"):`
     """Mark requests sent inside the block as made by the public method `name`.
 
-    Nested calls keep the outermost name, as the official SDK does.
+    Nested calls keep the outermost name, as the official SDK does. (A small class rather
+    than a generator-based context manager: it is entered on every public call.)
 
     Args:
         name: ``"<Class>.<method>"``, e.g. ``"SamplingClient.sample"``.
     """
-    if current_sdk_method.get() is not None:
-        yield
-        return
-    token = current_sdk_method.set(name)
-    try:
-        yield
-    finally:
-        current_sdk_method.reset(token)
+
+    __slots__ = ("_name", "_token")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._token: Token[str | None] | None = None
+
+    def __enter__(self) -> None:
+        if current_sdk_method.get() is None:
+            self._token = current_sdk_method.set(self._name)
+
+    def __exit__(self, *exc_info: object) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            current_sdk_method.reset(token)
 
 
 class PlatformInfo(msgspec.Struct, frozen=True, kw_only=True):

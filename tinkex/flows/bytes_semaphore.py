@@ -41,6 +41,13 @@ class BytesSemaphore:
         """How many acquirers are blocked right now."""
         return len(self._waiters)
 
+    def try_acquire(self, n: int) -> bool:
+        """Take `n` bytes if the budget is not overdrawn, without waiting; False otherwise."""
+        if self._value < 0:
+            return False
+        self._value -= n
+        return True
+
     async def acquire(self, n: int) -> None:
         """Take `n` bytes, waiting while the budget is overdrawn.
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 import msgspec
 
 __all__ = [
+    "OUTER_RETRY_FEATURE",
     "BillingPauseConfig",
     "CircuitBreakerConfig",
     "OuterRetryConfig",
     "RateLimiterConfig",
     "RetryConfig",
 ]
+
+OUTER_RETRY_FEATURE = "retry_outer"
+"""Manifest feature name that puts an endpoint under the outer retry layer."""
 
 
 class RetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

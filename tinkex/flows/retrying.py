@@ -8,7 +8,7 @@ The outer layer around whole logical calls is `tinkex.flows.outer_retry`.
 
 from __future__ import annotations
 
-import uuid
+import contextlib
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -16,7 +16,8 @@ import msgspec
 from tinkex.domain.headers import merge_headers
 from tinkex.domain.retry import classify, is_cloudflare_reset
 from tinkex.errors import APIConnectionError, APIStatusError, TinkexError, status_error_for
-from tinkex.flows.logging import redact_headers
+from tinkex.flows.idempotency import IDEMPOTENCY_HEADER, idempotency_key_in, new_idempotency_key
+from tinkex.flows.logging import debug_enabled, redact_headers
 from tinkex.flows.tracing import fail, record_response, safe_url
 from tinkex.ports.endpoint import EndpointSpec
 from tinkex.ports.transport import HttpRequest, HttpResponse
@@ -42,19 +43,26 @@ __all__ = [
     "RETRY_COUNT_HEADER",
     "HttpRetrier",
     "PreparedRequest",
+    "debug_enabled",
+    "idempotency_key_in",
     "new_idempotency_key",
     "status_error",
 ]
 
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
 CLOUDFLARE_RESET_BUDGET = 16
 """Edge-proxy resets turned into connection errors before they surface as 400 (spec 2.4)."""
 _MAX_ERROR_BODY = 2048
+_RETRY_COUNTS = tuple(str(n) for n in range(16))  # the common values, without str() per try
+# Stands in for the attempt span when nothing is traced (reusable, enters as None).
+_NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
 
 
-class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True):
+class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Everything shared by the attempts of one logical request.
+
+    Not tracked by the garbage collector (``gc=False``): it only holds strings, bytes, tuples
+    and the endpoint spec, so it can never be part of a reference cycle.
 
     Attributes:
         endpoint: The endpoint description.
@@ -63,6 +71,8 @@ class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True):
         headers: Headers sent on every attempt (per-attempt ones are added later).
         path: The request path (no query), for errors.
         caller_names: Lower-cased names of the headers the caller passed explicitly.
+        known_caller_key: The `X-Idempotency-Key` value among `headers` (None: there is
+            none) when the builder already knows it; UNSET makes `caller_key` look it up.
     """
 
     endpoint: EndpointSpec
@@ -71,6 +81,7 @@ class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True):
     headers: tuple[tuple[str, str], ...]
     path: str
     caller_names: frozenset[str] = frozenset()
+    known_caller_key: str | msgspec.UnsetType | None = msgspec.UNSET
 
     def __repr__(self) -> str:
         # The headers hold credentials; show only what identifies the request.
@@ -79,13 +90,10 @@ class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def caller_key(self) -> str | None:
         """The idempotency key the caller supplied, if any."""
-        lowered = IDEMPOTENCY_HEADER.lower()
-        return next((v for k, v in self.headers if k.lower() == lowered), None)
-
-
-def new_idempotency_key() -> str:
-    """A fresh idempotency key for one logical request."""
-    return f"tinkex-retry-{uuid.uuid4().hex}"
+        known = self.known_caller_key
+        if known is not msgspec.UNSET:
+            return known
+        return idempotency_key_in(self.headers)
 
 
 def status_error(
@@ -166,9 +174,16 @@ class HttpRetrier:
         self._auth = auth
         self._cloudflare_budget = CLOUDFLARE_RESET_BUDGET
         self._redirect_endpoints = redirect_endpoints
+        # Asked once: the per-attempt debug event redacts every header, which costs even
+        # when the event is then filtered out.
+        self._debug = debug_enabled(logger)
 
-    async def send(self, prepared: PreparedRequest) -> HttpResponse:
+    async def send(self, prepared: PreparedRequest, *, traced: bool = True) -> HttpResponse:
         """Send until a 2xx arrives or the policy gives up.
+
+        Args:
+            prepared: The request.
+            traced: Open a span per attempt (False when the tracer is known to be a no-op).
 
         Raises:
             APIStatusError: The subclass for the last status once retries are exhausted.
@@ -177,15 +192,18 @@ class HttpRetrier:
         """
         endpoint = prepared.endpoint
         transport = self._pool.transport_for(endpoint.pool)
-        key = prepared.caller_key
+        caller_key = prepared.caller_key
+        key = caller_key
         if key is None and endpoint.method != "GET":
             key = new_idempotency_key()
+        # A key of our own is added per attempt; the caller's is already among the headers.
+        own_key = key if caller_key is None else None
         # The client-wide setting caps the endpoint's own (which is 0 for poll-like calls).
         max_retries = min(endpoint.max_retries, self._settings.max_retries)
         attempt = 0
         while True:
             outcome = self._cloudflare_check(
-                await self._attempt(transport, prepared, key, attempt), prepared
+                await self._attempt(transport, prepared, own_key, attempt, traced), prepared
             )
             if isinstance(outcome, HttpResponse) and self._is_answer(endpoint, outcome.status):
                 return outcome
@@ -215,9 +233,9 @@ class HttpRetrier:
             )
             await self._clock.sleep(decision.delay_s)
             attempt += 1
-            if not endpoint.idempotent and prepared.caller_key is None:
+            if not endpoint.idempotent and caller_key is None:
                 # The endpoint asks for a fresh key when an attempt is replayed.
-                key = new_idempotency_key()
+                own_key = new_idempotency_key()
 
     def _is_answer(self, endpoint: EndpointSpec, status: int) -> bool:
         # Endpoints with a redirect feature answer with the 3xx itself (its Location is the
@@ -242,21 +260,25 @@ class HttpRetrier:
             )
         return outcome
 
-    async def _headers(
-        self, prepared: PreparedRequest, key: str | None, attempt: int
-    ) -> list[tuple[str, str]]:
-        headers = list(prepared.headers)
-        if self._auth is not None:
-            fresh = [
-                (k, v) for k, v in await self._auth() if k.lower() not in prepared.caller_names
-            ]
-            headers = merge_headers(headers, fresh)
-        if key is not None and prepared.caller_key is None:
-            headers.append((IDEMPOTENCY_HEADER, key))
+    def _headers(
+        self,
+        prepared: PreparedRequest,
+        key: str | None,
+        attempt: int,
+        fresh: Sequence[tuple[str, str]] | None,
+    ) -> tuple[tuple[str, str], ...]:
+        headers = prepared.headers
+        if fresh is not None:
+            kept = [(k, v) for k, v in fresh if k.lower() not in prepared.caller_names]
+            headers = tuple(merge_headers(headers, kept))
+        if key is not None:
+            headers += ((IDEMPOTENCY_HEADER, key),)
         if RETRY_COUNT_HEADER not in prepared.caller_names:
-            headers.append((RETRY_COUNT_HEADER, str(attempt)))
-        headers.extend(self._tracer.trace_headers())
-        return headers
+            headers += (
+                (RETRY_COUNT_HEADER, _RETRY_COUNTS[attempt] if attempt < 16 else str(attempt)),
+            )
+        trace_context = self._tracer.trace_headers()
+        return headers + tuple(trace_context) if trace_context else headers
 
     def _note_deprecation(self, response: HttpResponse, endpoint: str) -> None:
         note = response.headers.get("x-deprecation-note")
@@ -267,30 +289,42 @@ class HttpRetrier:
         log("http.deprecation", endpoint=endpoint, note=note)
 
     async def _attempt(
-        self, transport: Transport, prepared: PreparedRequest, key: str | None, attempt: int
+        self,
+        transport: Transport,
+        prepared: PreparedRequest,
+        key: str | None,
+        attempt: int,
+        traced: bool,
     ) -> HttpResponse | APIConnectionError:
+        # One frame per attempt: every I/O wake-up of the exchange passes through it.
         endpoint = prepared.endpoint
-        limiter = self._limiters.get(endpoint.name)
+        limiter = self._limiters.get(endpoint.name) if self._limiters else None
         if limiter is not None:
             await limiter.acquire()
-        breaker = self._breakers.get(endpoint.name)
+        breaker = self._breakers.get(endpoint.name) if self._breakers else None
         trial = breaker.acquire() if breaker is not None else False
         success: bool | None = None
         try:
-            with self._tracer.attempt(endpoint.method, prepared.url, attempt) as span:
-                headers = await self._headers(prepared, key, attempt)
-                self._logger.debug(
-                    "http.attempt",
-                    endpoint=endpoint.name,
-                    method=endpoint.method,
-                    url=safe_url(prepared.url),
-                    attempt=attempt,
-                    headers=redact_headers(headers),
-                )
+            with (
+                self._tracer.attempt(endpoint.method, prepared.url, attempt)
+                if traced and self._tracer.enabled
+                else _NO_SPAN
+            ) as span:
+                fresh = await self._auth() if self._auth is not None else None
+                headers = self._headers(prepared, key, attempt, fresh)
+                if self._debug:
+                    self._logger.debug(
+                        "http.attempt",
+                        endpoint=endpoint.name,
+                        method=endpoint.method,
+                        url=safe_url(prepared.url),
+                        attempt=attempt,
+                        headers=redact_headers(headers),
+                    )
                 request = HttpRequest(
                     method=endpoint.method,
                     url=prepared.url,
-                    headers=tuple(headers),
+                    headers=headers,
                     body=prepared.body,
                     timeout_s=endpoint.timeout_s,
                     pool=endpoint.pool,
@@ -298,10 +332,12 @@ class HttpRetrier:
                 try:
                     response = await transport.send(request)
                 except APIConnectionError as exc:
-                    fail(span, exc)
+                    if span is not None:
+                        fail(span, exc)
                     success = False
                     return exc
-                record_response(span, response.status)
+                if span is not None:
+                    record_response(span, response.status)
                 self._note_deprecation(response, endpoint.name)
                 success = response.status < 500
                 return response

@@ -10,13 +10,13 @@ finished for `progress_timeout_s`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from tinkex.errors import APIConnectionError, APIStatusError, FutureTimeoutError
+from tinkex.flows.count_semaphore import CountSemaphore
 from tinkex.flows.logging import configure_logging
 from tinkex.flows.polling_state import PromiseExpiredError
 from tinkex.ports.telemetry import Severity, TelemetryEvent
@@ -112,8 +112,11 @@ class SamplingRetryHandler:
         self._telemetry = telemetry
         self._log: FilteringBoundLogger = logger or configure_logging()
         limit = self.config.max_connections
-        self._semaphore = asyncio.Semaphore(limit) if limit is not None else None
+        self._semaphore = CountSemaphore(limit) if limit is not None else None
         self._last_progress = clock.monotonic()
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stalled: set[asyncio.Task[Any]] = set()
+        self._watchdog: asyncio.Future[None] | None = None
         self.active = 0
         self.completed = 0
         self.retries = 0
@@ -131,65 +134,97 @@ class SamplingRetryHandler:
             APIConnectionError: No operation of this handler made progress for
                 `progress_timeout_s` ("No progress made in …").
         """
-        async with self._semaphore or contextlib.nullcontext():
+        # One coroutine frame for the whole operation (no nested helpers, no extra tasks):
+        # every I/O wake-up of the attempt passes through each frame above it.
+        semaphore = self._semaphore
+        if semaphore is not None and not semaphore.try_acquire():
+            await semaphore.acquire()
+        try:
             if self.active == 0:
                 # Idle time is not a stall: the clock starts when work is there.
                 self._last_progress = self._clock.monotonic()
             self.active += 1
+            task = asyncio.current_task() if self.config.enable_stuck_detection else None
+            if task is not None:
+                self._watch_task(task)
             try:
-                if not self.config.enable_stuck_detection:
-                    return await self._retry_loop(operation)
-                return await self._watched(operation)
+                attempt = 0
+                while True:
+                    attempt += 1
+                    try:
+                        result = await operation()
+                    except Exception as exc:
+                        retry = self.config.enable_retry_logic and is_retryable_sampling_error(exc)
+                        self._report(exc, attempt, retry)
+                        if not retry:
+                            raise
+                        self.retries += 1
+                        await self._clock.sleep(
+                            sampling_retry_delay(attempt, self.config, self._rng)
+                        )
+                        continue
+                    self._last_progress = self._clock.monotonic()
+                    self.completed += 1
+                    return result
+            except asyncio.CancelledError:
+                if task is not None and self._stalled_by_watchdog(task):
+                    raise self._stuck_error() from None
+                raise
             finally:
                 self.active -= 1
-
-    async def _watched(self, operation: Callable[[], Awaitable[T]]) -> T:
-        task = asyncio.ensure_future(self._retry_loop(operation))
-        watchdog = asyncio.ensure_future(self._watch())
-        try:
-            await asyncio.wait((task, watchdog), return_when=asyncio.FIRST_COMPLETED)
+                if task is not None:
+                    self._unwatch_task(task)
         finally:
-            watchdog.cancel()
-            if not task.done():
-                task.cancel()
-                await asyncio.wait((task,))
-            if not task.cancelled():
-                # When we are being cancelled the attempt's own error goes unreported; fetch it
-                # so asyncio does not log it as never retrieved.
-                task.exception()
-        if not task.cancelled():
-            return task.result()
+            if semaphore is not None:
+                semaphore.release()
+
+    # The operation runs in the caller's own task; one watchdog per handler cancels the tasks
+    # of every running operation when the handler stalls, and `execute` turns that
+    # cancellation into the "stuck" error (a task per operation would cost two more tasks and
+    # an `asyncio.wait` per sample).
+
+    def _watch_task(self, task: asyncio.Task[Any]) -> None:
+        self._running.add(task)
+        if self._watchdog is None:
+            self._watchdog = asyncio.ensure_future(self._watch())
+
+    def _stalled_by_watchdog(self, task: asyncio.Task[Any]) -> bool:
+        # True when the cancellation came from the watchdog alone.
+        if task not in self._stalled:
+            return False
+        self._stalled.discard(task)
+        return task.uncancel() == 0
+
+    def _unwatch_task(self, task: asyncio.Task[Any]) -> None:
+        self._running.discard(task)
+        if task in self._stalled:
+            # The operation absorbed the watchdog's cancellation and finished anyway.
+            self._stalled.discard(task)
+            task.uncancel()
+        if not self._running and self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+
+    def _stuck_error(self) -> APIConnectionError:
         timeout = self.config.progress_timeout_s
         self._log.error("sampling.stuck", handler=self.name, progress_timeout_s=timeout)
-        raise APIConnectionError(f"No progress made in {timeout:g}s. Requests appear to be stuck.")
+        return APIConnectionError(f"No progress made in {timeout:g}s. Requests appear to be stuck.")
 
     async def _watch(self) -> None:
-        # Returns once the whole handler has gone `progress_timeout_s` without finishing an
-        # operation; any completion elsewhere pushes the deadline out.
+        # Fails every running operation once the whole handler has gone `progress_timeout_s`
+        # without finishing one; any completion pushes the deadline out.
         while True:
             deadline = self._last_progress + self.config.progress_timeout_s
             remaining = deadline - self._clock.monotonic()
-            if remaining <= 0:
-                return
-            await self._clock.sleep(remaining)
-
-    async def _retry_loop(self, operation: Callable[[], Awaitable[T]]) -> T:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                result = await operation()
-            except Exception as exc:
-                retry = self.config.enable_retry_logic and is_retryable_sampling_error(exc)
-                self._report(exc, attempt, retry)
-                if not retry:
-                    raise
-                self.retries += 1
-                await self._clock.sleep(sampling_retry_delay(attempt, self.config, self._rng))
+            if remaining > 0:
+                await self._clock.sleep(remaining)
                 continue
-            self._last_progress = self._clock.monotonic()
-            self.completed += 1
-            return result
+            self._watchdog = None
+            for task in list(self._running):
+                if task not in self._stalled:
+                    self._stalled.add(task)
+                    task.cancel()
+            return
 
     def _report(self, exc: Exception, attempt: int, retry: bool) -> None:
         self._log.debug(

@@ -3,29 +3,78 @@
 One CLIENT span per logical call (``tinker <endpoint name>``) with one child span per HTTP
 attempt (named by method). Only `opentelemetry-api` is needed: without an SDK the tracer is a
 no-op, no span is valid, and nothing is injected into requests.
+
+Spans cost tens of microseconds each, so while the tracer is a no-op (no provider installed,
+the default) callers skip them altogether (`PipelineTracer.enabled`, `tracing_enabled`). That is
+the same outcome: a no-op span only re-exposes its parent's context, which is already current.
 """
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import (
+    NoOpTracer,
+    NoOpTracerProvider,
+    ProxyTracer,
+    ProxyTracerProvider,
+    SpanKind,
+    Status,
+    StatusCode,
+    Tracer,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from opentelemetry.trace import Span, Tracer
+    from opentelemetry.trace import Span
 
     from tinkex.ports.endpoint import EndpointSpec
 
-__all__ = ["PipelineTracer", "error_type", "fail", "record_response", "safe_url"]
+__all__ = [
+    "PipelineTracer",
+    "error_type",
+    "fail",
+    "record_response",
+    "safe_url",
+    "tracing_enabled",
+]
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+_W3C_FIELDS = frozenset({"traceparent", "tracestate", "baggage"})
+# Endpoints are few, but a URL embeds path parameters and query values; the bound keeps a
+# long-running client from growing the cache without limit.
+_URL_CACHE_SIZE = 4096
 
 
+def tracing_enabled(tracer: Tracer) -> bool:
+    """True unless `tracer` is a no-op: a `NoOpTracer`, or a proxy while no provider is set.
+
+    A `ProxyTracer` (what `trace.get_tracer` returns before the application installs a
+    provider) starts following the provider once one is installed, so this is asked per call.
+    """
+    if type(tracer) is ProxyTracer and type(getattr(tracer, "_tracer", None)) is NoOpTracer:
+        return False  # the default (no provider installed), answered without ABC checks
+    if isinstance(tracer, NoOpTracer):
+        return False
+    if isinstance(tracer, ProxyTracer):
+        # The proxy delegates every span to its `_tracer` (the provider's, once one is
+        # installed, else a no-op); asking it is exactly the decision the proxy makes, without
+        # `get_tracer_provider`'s environment lookup on every call.
+        delegate = getattr(tracer, "_tracer", None)
+        if isinstance(delegate, Tracer) and not isinstance(delegate, ProxyTracer):
+            return not isinstance(delegate, NoOpTracer)
+        provider = trace.get_tracer_provider()
+        return not isinstance(provider, ProxyTracerProvider | NoOpTracerProvider)
+    return True
+
+
+@functools.lru_cache(maxsize=_URL_CACHE_SIZE)
 def safe_url(url: str) -> str:
     """Return `url` without user info, query or fragment (they may carry secrets)."""
     parts = urlsplit(url)
@@ -51,6 +100,17 @@ class PipelineTracer:
 
     def __init__(self, tracer: Tracer | None = None) -> None:
         self._tracer = tracer if tracer is not None else trace.get_tracer("tinkex")
+        # Once a real tracer is seen it stays real (a global provider can be set only once).
+        self._live = tracing_enabled(self._tracer)
+        self._textmap: object = None
+        self._textmap_w3c = False
+
+    @property
+    def enabled(self) -> bool:
+        """False while the tracer is a no-op: callers then open no spans at all."""
+        if not self._live:
+            self._live = tracing_enabled(self._tracer)
+        return self._live
 
     @contextmanager
     def logical(self, endpoint: EndpointSpec) -> Iterator[Span]:
@@ -92,12 +152,24 @@ class PipelineTracer:
         ) as span:
             yield span
 
-    @staticmethod
-    def trace_headers() -> list[tuple[str, str]]:
+    def trace_headers(self) -> list[tuple[str, str]]:
         """Return the W3C trace-context headers for the current span (none without one)."""
+        if not otel_context.get_current() and self._w3c_only(propagate.get_global_textmap()):
+            # Nothing is current (no span, no baggage): the W3C propagators have nothing to
+            # write, so skip their work (the common case without a tracer provider).
+            return []
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
         return list(carrier.items())
+
+    def _w3c_only(self, textmap: object) -> bool:
+        # Whether the global propagator writes only the W3C fields, which it derives from the
+        # current context alone; remembered per propagator object (it is rarely replaced).
+        if textmap is not self._textmap:
+            fields = getattr(textmap, "fields", None)
+            self._textmap = textmap
+            self._textmap_w3c = isinstance(fields, set | frozenset) and fields <= _W3C_FIELDS
+        return self._textmap_w3c
 
 
 def record_response(span: Span, status: int) -> None:

@@ -4,22 +4,30 @@ Outputs (paths relative to the output root, normally the repository root)::
 
     <package>/domain/types/_base.py, <group>.py..., __init__.py
     <package>/api/<resource>.py..., registry.py, __init__.py
+    <package>/manifest/compiled.py (the validated Manifest as msgpack, for `load_manifest()`)
 
 Generation is deterministic: the same manifest always yields the same bytes.
 """
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from tinkex.manifest.gen_api import render_api_init, render_registry, render_resource, resources
 from tinkex.manifest.gen_types import BASE_MODULE, render_group, render_types_init
+from tinkex.manifest.pysource import HEADER
 
 if TYPE_CHECKING:
     from tinkex.manifest.schema import Manifest
 
-__all__ = ["check", "default_output_root", "generate", "write"]
+__all__ = ["check", "default_output_root", "generate", "render_compiled", "write"]
+
+# Base64 characters per line of the compiled manifest (fits 100 columns with its indent).
+_COMPILED_LINE = 88
 
 
 def default_output_root() -> Path:
@@ -44,6 +52,7 @@ def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
         f"{root}/domain/types/__init__.py": render_types_init(manifest, package=package),
         f"{root}/api/__init__.py": render_api_init(manifest, package=package),
         f"{root}/api/registry.py": render_registry(manifest, package=package),
+        f"{root}/manifest/compiled.py": render_compiled(manifest),
     }
     for group in sorted({t.group for t in manifest.types.values()}):
         files[f"{root}/domain/types/{group}.py"] = render_group(manifest, group, package=package)
@@ -52,6 +61,23 @@ def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
             manifest, resource, names, package=package
         )
     return dict(sorted(files.items()))
+
+
+def render_compiled(manifest: Manifest) -> str:
+    """Render the module holding `manifest` pre-parsed, as base64 of its msgpack encoding.
+
+    `load_manifest()` decodes it instead of parsing the YAML: parsing and validating
+    `tinker.yaml` costs about a hundred milliseconds, decoding this about one.
+    """
+    text = base64.b64encode(msgspec.msgpack.encode(manifest)).decode("ascii")
+    lines = [text[i : i + _COMPILED_LINE] for i in range(0, len(text), _COMPILED_LINE)]
+    body = "\n".join(f'    "{line}"' for line in lines)
+    return (
+        f"{HEADER}\n"
+        '"""The shipped manifest, validated and encoded (msgpack, base64) by the generator."""\n'
+        "\n"
+        f"MANIFEST_MSGPACK_B64 = (\n{body}\n)\n"
+    )
 
 
 def write(files: dict[str, str], out: Path) -> list[Path]:

@@ -1,7 +1,13 @@
-"""Load `tinker.yaml` into a validated `Manifest`, naming key path and line on any error."""
+"""Load `tinker.yaml` into a validated `Manifest`, naming key path and line on any error.
+
+`load_manifest()` without an argument reads the shipped manifest from its compiled form
+(`tinkex.manifest.compiled`, written by the generator and kept in step by ``--check``), so
+PyYAML and the validator are imported only when a custom manifest is given.
+"""
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 import types
@@ -12,13 +18,13 @@ from typing import TYPE_CHECKING, Any, get_args, get_origin
 import msgspec
 
 from tinkex.manifest.schema import Manifest
-from tinkex.manifest.validate import validate_manifest
-from tinkex.manifest.yaml_source import KeyPath, SourceMap, read_yaml
 
 if TYPE_CHECKING:
     import os
 
-__all__ = ["default_manifest_path", "load_manifest"]
+    from tinkex.manifest.yaml_source import KeyPath, SourceMap
+
+__all__ = ["default_manifest_path", "load_compiled_manifest", "load_manifest"]
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<at>[^`]*)`)?$", re.DOTALL)
 _PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -38,7 +44,7 @@ def load_manifest(
 
     Args:
         path_or_text: A file path, or the YAML text itself (any string containing a newline
-            is taken as text). None loads the shipped `tinker.yaml`.
+            is taken as text). None loads the shipped `tinker.yaml`, from its compiled form.
         source: Label used in error messages; defaults to the file path or ``<manifest>``.
 
     Returns:
@@ -49,7 +55,11 @@ def load_manifest(
             or a bad reference; the message names the key path and the 1-based line.
     """
     if path_or_text is None:
-        path_or_text = default_manifest_path()
+        return load_compiled_manifest()
+    # Only custom manifests need the YAML reader and the validator.
+    from tinkex.manifest.validate import validate_manifest
+    from tinkex.manifest.yaml_source import read_yaml
+
     if isinstance(path_or_text, str) and "\n" in path_or_text:
         text, label = path_or_text, source or "<manifest>"
     else:
@@ -59,6 +69,13 @@ def load_manifest(
     manifest: Manifest = _convert(data, Manifest, (), source_map)
     validate_manifest(manifest, source_map)
     return manifest
+
+
+def load_compiled_manifest() -> Manifest:
+    """The shipped manifest from `tinkex.manifest.compiled` (validated when generated)."""
+    from tinkex.manifest.compiled import MANIFEST_MSGPACK_B64  # 67 KB, on use
+
+    return msgspec.msgpack.decode(base64.b64decode(MANIFEST_MSGPACK_B64), type=Manifest)
 
 
 @functools.cache

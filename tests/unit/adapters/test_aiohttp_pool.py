@@ -15,13 +15,13 @@ URL = "http://127.0.0.1:8080/api/v1/healthz"
 
 
 def test_default_limits_follow_the_traffic_classes() -> None:
-    """Defaults: session 50, train 100, sample 1000, retrieve 1000, telemetry 10, redirect 10."""
+    """Defaults: session 50, train 100, sample 100, retrieve 100, telemetry 10, redirect 10."""
     limits = PoolLimits()
     assert {kind: limits.for_kind(kind) for kind in PoolKind} == {
         PoolKind.SESSION: 50,
         PoolKind.TRAIN: 100,
-        PoolKind.SAMPLE: 1000,
-        PoolKind.RETRIEVE: 1000,
+        PoolKind.SAMPLE: 100,
+        PoolKind.RETRIEVE: 100,
         PoolKind.TELEMETRY: 10,
         PoolKind.REDIRECT: 10,
     }

@@ -1,0 +1,55 @@
+"""Idempotency keys: one per logical request, unique without uuid4's cost (wire spec 2.2)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["IDEMPOTENCY_HEADER", "idempotency_key_in", "new_idempotency_key"]
+
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+_LOWER = IDEMPOTENCY_HEADER.lower()
+_LENGTH = len(IDEMPOTENCY_HEADER)
+
+
+def idempotency_key_in(headers: Iterable[tuple[str, str]]) -> str | None:
+    """The last `X-Idempotency-Key` value among `headers` (any case), or None."""
+    found = None
+    for name, value in headers:
+        # The length test skips lower-casing almost every other header name.
+        if len(name) == _LENGTH and name.lower() == _LOWER:
+            found = value
+    return found
+
+
+class _KeySource:
+    """Unique keys from a per-process random prefix and a counter (cheaper than uuid4).
+
+    64 random bits tell processes apart and the counter tells requests apart; a forked child
+    draws a new prefix so it never repeats its parent's keys.
+    """
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        self._prefix = f"tinkex-retry-{secrets.token_hex(8)}"
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+_KEYS = _KeySource()
+if hasattr(os, "register_at_fork"):  # absent on Windows, where there is no fork
+    os.register_at_fork(after_in_child=_KEYS.reseed)
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key for one logical request (``tinkex-retry-`` + 32 hex digits)."""
+    return _KEYS.next()
