@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from tinkex.ports.pool import ConnectionPool
     from tinkex.ports.telemetry import TelemetrySink
 
+JSON_MEDIA_TYPE = "application/json"
+
 __all__ = ["OUTER_RETRY_FEATURE", "PipelineInvoker"]
 
 T = TypeVar("T")
@@ -244,6 +246,10 @@ class PipelineInvoker:
                 raise ConfigError(f"no {endpoint.request_codec!r} codec for {endpoint.name}")
             payload = body if isinstance(body, bytes) else codec.encode(body)
             content_type = codec.media_type
+        elif endpoint.method != "GET":
+            # A body-less POST/PUT/DELETE still says JSON, as the official SDK's does; left
+            # out, the HTTP library would label it application/octet-stream.
+            content_type = JSON_MEDIA_TYPE
         shared, index, static_key = self._shared_headers(endpoint, content_type)
         caller_key = static_key
         if headers:
