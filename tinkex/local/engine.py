@@ -168,14 +168,7 @@ class NullModel:
 
     def weights_info(self) -> dict[str, object]:
         """Base model and LoRA configuration."""
-        return {
-            "base_model": self.base_model,
-            "is_lora": True,
-            "lora_rank": self.lora.rank,
-            "train_unembed": self.lora.train_unembed,
-            "train_mlp": self.lora.train_mlp,
-            "train_attn": self.lora.train_attn,
-        }
+        return self.lora.weights_info(self.base_model)
 
     def export_peft(self) -> dict[str, bytes]:
         """Only the adapter config."""

@@ -298,14 +298,7 @@ class TinyModel:
 
     def weights_info(self) -> dict[str, object]:
         """Describe the weights like Tinker's ``weights_info`` (LoRA rank and targets)."""
-        return {
-            "base_model": self.base_model,
-            "is_lora": True,
-            "lora_rank": self.lora.rank,
-            "train_unembed": self.lora.train_unembed,
-            "train_mlp": self.lora.train_mlp,
-            "train_attn": self.lora.train_attn,
-        }
+        return self.lora.weights_info(self.base_model)
 
     def export_peft(self) -> dict[str, bytes]:
         """Build the files of an external-weights export (``adapter_config.json``, npz)."""

@@ -37,6 +37,17 @@ class LoraSpec:
     train_attn: bool = True
     train_unembed: bool = True
 
+    def weights_info(self, base_model: str) -> dict[str, object]:
+        """Describe weights with these adapters like Tinker's ``weights_info``."""
+        return {
+            "base_model": base_model,
+            "is_lora": True,
+            "lora_rank": self.rank,
+            "train_unembed": self.train_unembed,
+            "train_mlp": self.train_mlp,
+            "train_attn": self.train_attn,
+        }
+
 
 @dataclass(frozen=True)
 class AdamSettings:
