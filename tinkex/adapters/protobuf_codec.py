@@ -127,12 +127,17 @@ def _datum(datum: Datum, index: int) -> wire.ProtoDatum:
     )
 
 
-def _token_array(tokens: Sequence[int]) -> np.ndarray[Any, Any]:
+def _token_array(tokens: Sequence[int] | np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Token ids straight into the little-endian int32 the wire carries, in one pass.
 
-    `struct` packs a list of ints faster than numpy reads one; anything it refuses (an id
-    beyond int32, a non-integer) takes the numpy path, whose checks name the problem.
+    A stored int32 array (`EncodedTextChunk` keeps arrays as int32 when the ids fit) is sent
+    as it is, with no copy. `struct` packs a list of ints faster than numpy reads one;
+    anything it refuses (an id beyond int32, a non-integer) takes the numpy path, whose
+    checks name the problem.
     """
+    if isinstance(tokens, np.ndarray):
+        # int32 goes through as a view; a wider array is range-checked by `wire.TextChunk`.
+        return tokens
     if isinstance(tokens, list):
         try:
             packed = _int32_packer(len(tokens)).pack(*tokens)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+import numpy as np
+
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -26,10 +28,19 @@ class ModelInputMixin:
 
     @classmethod
     def from_ints(cls, tokens: Iterable[int]) -> Self:
-        """One text chunk holding `tokens`."""
+        """One text chunk holding `tokens`.
+
+        A numpy integer array is kept as an array (int32 when the ids fit, a view of the
+        caller's array when it already is C-contiguous int32), so sending it converts nothing;
+        any other iterable is copied into a list.
+
+        Raises:
+            ValidationError: `tokens` is an array that is not 1-D integers.
+        """
         from tinkex.domain.types.model_input import EncodedTextChunk
 
-        return cls(chunks=[EncodedTextChunk(tokens=list(tokens))])
+        stored = tokens if isinstance(tokens, np.ndarray) else list(tokens)
+        return cls(chunks=[EncodedTextChunk(tokens=stored)])
 
     @classmethod
     def empty(cls) -> Self:
@@ -50,7 +61,8 @@ class ModelInputMixin:
                 raise ValidationError(
                     f"to_ints() needs text chunks only, found {type(chunk).__name__}"
                 )
-            tokens.extend(chunk.tokens)
+            stored = chunk.tokens
+            tokens.extend(stored.tolist() if isinstance(stored, np.ndarray) else stored)
         return tokens
 
     @property
@@ -63,10 +75,24 @@ class ModelInputMixin:
         return type(self)(chunks=[*self.chunks, chunk])
 
     def append_int(self, token: int) -> Self:
-        """A copy with `token` added, extending the last text chunk when there is one."""
+        """A copy with `token` added, extending the last text chunk when there is one.
+
+        Raises:
+            ValidationError: The last chunk holds an array and `token` is not an int64 id.
+        """
         from tinkex.domain.types.model_input import EncodedTextChunk
 
         if self.chunks and isinstance(self.chunks[-1], EncodedTextChunk):
-            last = EncodedTextChunk(tokens=[*self.chunks[-1].tokens, token])
+            stored = self.chunks[-1].tokens
+            if isinstance(stored, np.ndarray):
+                # int64 holds any id; the chunk narrows the result back to int32 when it fits.
+                try:
+                    extra = np.asarray([token], dtype=np.int64)
+                except (TypeError, ValueError, OverflowError) as exc:
+                    raise ValidationError(f"token {token!r} is not an int64 id") from exc
+                joined = np.concatenate((stored, extra))
+                last = EncodedTextChunk(tokens=joined)
+            else:
+                last = EncodedTextChunk(tokens=[*stored, token])
             return type(self)(chunks=[*self.chunks[:-1], last])
         return self.append(EncodedTextChunk(tokens=[token]))

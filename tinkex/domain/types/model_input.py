@@ -3,11 +3,7 @@
 
 from typing import Any, Literal, TypeAlias
 
-from tinkex.domain.mixins.chunks import (
-    DmelLengthMixin,
-    ExpectedTokensLengthMixin,
-    TokensLengthMixin,
-)
+from tinkex.domain.mixins.chunks import DmelLengthMixin, EncodedTextMixin, ExpectedTokensLengthMixin
 from tinkex.domain.mixins.model_input import ModelInputMixin
 from tinkex.domain.mixins.tensor import TensorDataMixin
 from tinkex.domain.types._base import Wire, always
@@ -28,16 +24,16 @@ __all__ = [
 
 
 class EncodedTextChunk(
-    TokensLengthMixin,
+    EncodedTextMixin,
     Wire,
     frozen=True,
     kw_only=True,
     tag_field="type",
     tag="encoded_text",
 ):
-    """Token ids."""
+    """Token ids (numpy array or list)."""
 
-    tokens: list[int]
+    tokens: Any
 
 
 class ImageChunk(
