@@ -230,7 +230,9 @@ class TrainingClient(TrainingWeights):
 
         submitted: list[UntypedAPIFuture]
         if self._runtime.server_config.parallel_fwdbwd_chunks and not self._runtime.legacy:
-            async with self._sequencer.turn(first, len(chunks)):
+            # A chunk that is never accepted leaves a seq_id gap the server would wait on
+            # forever: the turn poisons the client instead of letting later requests out.
+            async with self._sequencer.turn(first, len(chunks), poison_on_error=True):
                 # The server will not start later seq_ids before the first arrives, so the
                 # first chunk goes last and finds the rest of the batch queued.
                 rest = await asyncio.gather(*(send(i) for i in range(1, len(chunks))))
@@ -238,7 +240,7 @@ class TrainingClient(TrainingWeights):
         else:
             submitted = []
             for index in range(len(chunks)):
-                async with self._sequencer.turn(first + index):
+                async with self._sequencer.turn(first + index, poison_on_error=True):
                     submitted.append(await send(index))
         tracker.mark_submitted(submitted[0].request_id)
         return submitted

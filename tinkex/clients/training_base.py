@@ -116,7 +116,7 @@ class TrainingClientBase:
         tracker = self._tracker(request_type)
 
         async def submit() -> list[UntypedAPIFuture]:
-            async with self._sequencer.turn(request_id):
+            async with self._sequencer.turn(request_id, poison_on_error=True):
                 submitted = await send(request_id + 1)
             tracker.mark_submitted(submitted.request_id)
             return [submitted]

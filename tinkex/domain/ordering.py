@@ -131,17 +131,21 @@ class TurnSequencer:
             raise ValidationError(f"range starting at {first} is in use", field="first")
         self._finish(first, count)
 
-    def turn(self, first: int, count: int = 1) -> AbstractAsyncContextManager[None]:
+    def turn(
+        self, first: int, count: int = 1, *, poison_on_error: bool = False
+    ) -> AbstractAsyncContextManager[None]:
         """Wait for the turn of a range with a single submission; advance when the block exits.
 
         Args:
             first: First id of the range.
             count: Length of the range (the turn moves past all of it on exit).
+            poison_on_error: When the block raises, poison the sequencer before the turn
+                moves on, so no later submission slips out behind an id that was never sent.
 
         Returns:
             An async context manager.
         """
-        return self.turn_range(first, count, members=1)
+        return self._member(first, count, 1, poison_on_error=poison_on_error)
 
     def turn_range(
         self, first: int, count: int, *, members: int
@@ -164,7 +168,7 @@ class TurnSequencer:
             ValidationError: Inconsistent arguments (raised on entering the block).
             PoisonedClientError: The sequencer is or becomes poisoned before the turn arrives.
         """
-        return self._member(first, count, members)
+        return self._member(first, count, members, poison_on_error=False)
 
     def poison(self, exc: BaseException) -> None:
         """Make every waiting and future turn, and every later reserve, fail.
@@ -181,12 +185,19 @@ class TurnSequencer:
         self._waiters.clear()
 
     @asynccontextmanager
-    async def _member(self, first: int, count: int, members: int) -> AsyncIterator[None]:
+    async def _member(
+        self, first: int, count: int, members: int, *, poison_on_error: bool
+    ) -> AsyncIterator[None]:
         self._raise_if_poisoned()
         self._join(first, count, members)
         try:
             await self._wait_for(first)
-            yield
+            try:
+                yield
+            except BaseException as exc:
+                if poison_on_error:
+                    self.poison(exc)
+                raise
         finally:
             self._leave(first)
 

@@ -205,3 +205,24 @@ async def test_range_members_must_agree_on_the_range() -> None:
             async with seq.turn_range(first, 2, members=2):
                 pass
     assert seq.current_turn == 2
+
+
+@pytest.mark.parametrize("poison_on_error", [True, False])
+async def test_failed_block_poisons_only_when_asked(poison_on_error: bool) -> None:
+    """A raising turn poisons later turns with poison_on_error, and only then."""
+    sequencer = TurnSequencer()
+    first, second = sequencer.reserve(), sequencer.reserve()
+
+    async def later() -> str:
+        async with sequencer.turn(second):
+            return "sent"
+
+    waiting = asyncio.create_task(later())
+    with pytest.raises(RuntimeError, match="boom"):
+        async with sequencer.turn(first, poison_on_error=poison_on_error):
+            raise RuntimeError("boom")
+    if poison_on_error:
+        with pytest.raises(PoisonedClientError):
+            await waiting
+    else:
+        assert await waiting == "sent"
