@@ -73,22 +73,25 @@ async def run_demo(
             training = await service.create_lora_training_client(BASE_MODEL, rank=rank, seed=seed)
             tokenizer = training.get_tokenizer()
             tokens = tokenizer.encode(_text(lines), add_bos=True)
+            print(f"training {training.model_id} (rank {rank}) on {len(tokens)} tokens")
             adam = types.AdamParams(learning_rate=learning_rate)
             losses = []
             started = time.perf_counter()
-            for _step, data in enumerate(
+            for step, data in enumerate(
                 _batches(tokens, window=window, batch=batch, steps=steps, seed=seed)
             ):
                 result, _ = await training.train_step(data, "cross_entropy", adam)
                 losses.append(result.metrics["loss:sum"] / (batch * window))
-            time.perf_counter() - started
+                print(f"step {step:3d}  loss/token {losses[-1]:.3f}")
+            elapsed = time.perf_counter() - started
+            print(f"{steps} steps in {elapsed:.1f}s; loss {losses[0]:.3f} -> {losses[-1]:.3f}")
             sampler = await training.save_weights_and_get_sampling_client()
             params = types.SamplingParams(max_tokens=48, temperature=0.5, seed=seed, stop=["\n"])
             for prompt in PROMPTS:
                 prompt_input = types.ModelInput.from_ints(tokenizer.encode(prompt, add_bos=True))
                 response = await sampler.sample(prompt_input, 2, params)
-                for _sequence in response.sequences:
-                    pass
+                for sequence in response.sequences:
+                    print(f"  {prompt!r} -> {prompt + tokenizer.decode(sequence.tokens)!r}")
     return losses[0], losses[-1]
 
 
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     dropped = 1 - last / first
+    print(f"loss fell by {dropped:.0%}")
     return 0 if dropped >= 0.5 else 1
 
 
