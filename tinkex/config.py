@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from tinkex.errors import ConfigError
+from tinkex.redaction import remember_secret
 
 __all__ = ["DEFAULT_BASE_URL", "LOCAL_BASE_URL", "Secret", "TinkexConfig", "load_config"]
 
@@ -60,7 +61,8 @@ class Secret:
     """A credential whose text form never shows the value.
 
     ``str()`` gives ``tml-***`` (only the public prefix of an API key survives) or ``***``;
-    ``repr()`` gives ``Secret('tml-***')``. Use `reveal` where the value must be sent.
+    ``repr()`` gives ``Secret('tml-***')``. Use `reveal` where the value must be sent. The
+    value is remembered by `tinkex.redaction`, so errors and logs mask it wherever it shows up.
     Equality is constant-time. Pickling keeps the value (needed to rebuild clients in worker
     processes); never log a pickle.
     """
@@ -71,6 +73,7 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError("Secret wraps a str")
         self._value = value
+        remember_secret(value)
 
     def reveal(self) -> str:
         """Return the raw value, for the one place that sends it."""

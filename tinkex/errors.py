@@ -23,8 +23,10 @@ TinkexError
 
 Errors carry data, not retry policy: whether to retry is decided by the pure classifier in
 `tinkex.domain.retry`. Every error pickles round-trip, and none ever holds a credential:
-messages are built from status, path and server bodies only, and header values are never
-copied in.
+messages are built from status, path and server bodies only, header values are never copied
+in, and every message, status error body and request id is passed through
+`tinkex.redaction` as the error is built, so a credential a server echoes back (or anything
+shaped like an API key or a JWT) is masked before the error holds it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from __future__ import annotations
 import builtins
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from tinkex.redaction import redact_text, redact_value
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,10 +94,10 @@ def _rebuild(cls: type[TinkexError], message: str, state: dict[str, Any]) -> Tin
 
 
 class TinkexError(Exception):
-    """Base class of every error tinkex raises."""
+    """Base class of every error tinkex raises; its message never holds a credential."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        super().__init__(redact_text(message))
 
     @property
     def message(self) -> str:
@@ -169,7 +173,8 @@ class APIStatusError(APIError):
     Attributes:
         status: The HTTP status code.
         request_id: The server's request id header, or the future id the call concerned.
-        body: The decoded JSON body (or the text) of the response, if any.
+        body: The decoded JSON body (or the text) of the response, if any, with credentials
+            masked.
         should_retry: The server's ``x-should-retry`` answer (True/False), or None if it
             gave none.
     """
@@ -187,8 +192,8 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, method=method, url_path=url_path)
         self.status = status
-        self.body = body
-        self.request_id = request_id
+        self.body = redact_value(body)
+        self.request_id = None if request_id is None else redact_text(request_id)
         self.should_retry = should_retry
 
 

@@ -4,16 +4,18 @@ Nothing happens at import time and structlog's global configuration is never tou
 application's own structlog setup stays intact and two clients can log differently.
 `configure_logging` builds a logger whose processors mask credentials; code that logs header
 lists also calls `redact_headers` itself, so secrets stay out even when an application routes
-events through processors of its own.
+events through processors of its own. What counts as a credential is `tinkex.redaction`'s
+business (header names, remembered values, key and JWT shapes).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
+
+from tinkex.redaction import MASK, SECRET_HEADER_NAMES, redact_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, MutableMapping
@@ -26,35 +28,23 @@ __all__ = [
     "configure_logging",
     "debug_enabled",
     "redact_headers",
+    "redact_rendered",
     "redact_secrets",
     "redact_value",
     "resolve_level",
 ]
 
-MASK = "***"
-"""What a redacted value is replaced with."""
-
-SECRET_HEADER_NAMES = frozenset(
-    {
-        "x-api-key",
-        "authorization",
-        "proxy-authorization",
-        "cf-access-client-secret",
-        "x-tinker-weights-access-token",
-    }
-)
-"""Lower-cased header (and event key) names whose values are always masked."""
-
-# Tinker API keys start with `tml-`; JWTs are three base64url parts, the first `eyJ` ("{").
-_SECRET_TEXT = re.compile(r"tml-[A-Za-z0-9_\-]+|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+(?:\.[\w\-]*)?")
-
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
 
 def redact_value(value: object) -> object:
-    """Mask API keys and JWTs inside any string, list, tuple or mapping (recursively)."""
+    """Mask credentials inside any string, list, tuple or mapping (recursively).
+
+    Values under a secret header name are masked whole; every string is passed through
+    `tinkex.redaction.redact_text` (remembered credentials, API key and JWT shapes).
+    """
     if isinstance(value, str):
-        return _SECRET_TEXT.sub(MASK, value)
+        return redact_text(value)
     if isinstance(value, dict):
         return {key: _redact_item(key, item) for key, item in value.items()}
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
@@ -74,7 +64,7 @@ def _redact_item(key: object, item: object) -> object:
 def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Return header pairs with every secret value masked."""
     return [
-        (name, MASK if name.lower() in SECRET_HEADER_NAMES else _SECRET_TEXT.sub(MASK, value))
+        (name, MASK if name.lower() in SECRET_HEADER_NAMES else redact_text(value))
         for name, value in headers
     ]
 
@@ -95,6 +85,15 @@ def redact_secrets(
     for key in list(event_dict):
         event_dict[key] = _redact_item(key, event_dict[key])
     return event_dict
+
+
+def redact_rendered(logger: object, method_name: str, rendered: Any) -> Any:
+    """Structlog processor after the renderer: mask credentials in the finished line.
+
+    The renderer formats what `redact_secrets` cannot see into, such as the reprs of objects
+    and the tracebacks of exceptions passed as ``exc_info``.
+    """
+    return redact_text(rendered) if isinstance(rendered, str) else rendered
 
 
 def debug_enabled(logger: object) -> bool:
@@ -144,6 +143,7 @@ def configure_logging(
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_secrets,
             structlog.dev.ConsoleRenderer(colors=False),
+            redact_rendered,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(resolve_level(level)),
         context_class=dict,
