@@ -11,6 +11,7 @@ from tinkex.adapters.aiohttp_transport import (
     DEFAULT_TIMEOUT_S,
     AiohttpTransport,
 )
+from tinkex.adapters.credential_scope import CredentialScope
 from tinkex.errors import ClosedError
 from tinkex.ports.transport import HttpRequest, HttpResponse, PoolKind
 
@@ -65,6 +66,8 @@ class AiohttpConnectionPool:
         timeout_s: Default total timeout for requests without their own.
         connect_timeout_s: Cap on establishing a connection.
         trust_env: Honour proxy environment variables (see `AiohttpTransport`).
+        credential_origin: The configured service URL: every transport sends credential
+            headers to its origin only, and follows redirects elsewhere without them.
     """
 
     def __init__(
@@ -74,8 +77,11 @@ class AiohttpConnectionPool:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
         trust_env: bool = False,
+        credential_origin: str | None = None,
     ) -> None:
         self.limits = limits if limits is not None else PoolLimits()
+        CredentialScope(credential_origin)  # a bad origin fails here, not on first use
+        self._credential_origin = credential_origin
         self._timeout_s = timeout_s
         self._connect_timeout_s = connect_timeout_s
         self._trust_env = trust_env
@@ -99,6 +105,7 @@ class AiohttpConnectionPool:
                 connect_timeout_s=self._connect_timeout_s,
                 follow_redirects=kind is PoolKind.REDIRECT,
                 trust_env=self._trust_env,
+                credential_origin=self._credential_origin,
             )
         return transport
 

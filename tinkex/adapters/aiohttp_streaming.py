@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from tinkex.adapters.aiohttp_transport import AiohttpTransport, body_payload, translate_errors
+from tinkex.adapters.aiohttp_transport import AiohttpTransport, translate_errors
 from tinkex.adapters.content_encoding import BodyDecoder
 from tinkex.ports.streaming import StreamingResponse
 
@@ -108,17 +108,10 @@ class AiohttpStreamingTransport:
             ClosedError: The transport was closed.
         """
         transport = self._transport
-        session = transport.session()
         timeout = self._timeout_for(request.timeout_s)
         with translate_errors(request, timeout.sock_read, transport):
-            response = await session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=body_payload(request.body),
-                timeout=timeout,
-                allow_redirects=transport.follow_redirects,
-            )
+            # The transport keeps credentials on their origin and follows redirects.
+            response = await transport.open_response(request, timeout)
         try:
             headers = {key.lower(): value for key, value in response.headers.items()}
             chunks = ChunkStream(response, request, timeout.sock_read, transport)

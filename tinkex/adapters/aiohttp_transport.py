@@ -5,12 +5,20 @@ be built outside a running loop; it is then bound to that loop. Bodies are read 
 decompressed by `tinkex.adapters.content_encoding` (gzip, deflate and zstd): aiohttp's own
 decoder does not know zstd without an extra package and would fail on such a response.
 
+Credential headers (API key, Cloudflare Access, ``Authorization``...) go to one origin only:
+the configured service's (`credential_origin`), or, without one, the origin of each request's
+own URL. Redirects are followed here, hop by hop, rather than by aiohttp, which would forward
+every custom header to wherever a ``Location`` points: the first hop that leaves the origin
+and every hop after it go without credentials.
+
 Every aiohttp / OS exception is translated in one place, `translate_errors`, into
 `APIConnectionError` or `APITimeoutError`, chained with ``raise ... from``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import warnings
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -20,11 +28,19 @@ from aiohttp import hdrs
 from aiohttp.payload import BytesPayload
 
 from tinkex.adapters.content_encoding import decode_body
+from tinkex.adapters.credential_scope import (
+    REDIRECT_STATUSES,
+    CredentialScope,
+    body_less,
+    next_hop,
+    origin_of,
+    without_credentials,
+)
 from tinkex.errors import APIConnectionError, APITimeoutError, ClosedError, TinkexError
 from tinkex.ports.transport import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import AsyncIterator, Iterable
     from types import TracebackType
 
 __all__ = [
@@ -130,6 +146,14 @@ def body_payload(body: bytes | None) -> bytes | BytesPayload | None:
     return body
 
 
+def _redirect_error(request: HttpRequest, what: str) -> APIConnectionError:
+    # The Location may be a signed URL: the message names the request only.
+    path = urlsplit(request.url).path or "/"
+    return APIConnectionError(
+        f"{request.method} {path}: {what}", method=request.method, url_path=path
+    )
+
+
 def _scrub(text: str, request: HttpRequest) -> str:
     for _, value in request.headers:
         if len(value) >= _MIN_SCRUB_LEN and value in text:
@@ -149,8 +173,11 @@ class AiohttpTransport:
         limit_per_host: Maximum connections to one host (default: `limit`).
         timeout_s: Total timeout of a request whose `timeout_s` is None.
         connect_timeout_s: Cap on establishing a connection (within the total timeout).
-        follow_redirects: Follow 3xx responses (only the redirect pool does).
+        follow_redirects: Follow 3xx responses (only the redirect pool does); a hop to
+            another origin than the trusted one goes without credential headers.
         max_redirects: Redirect hops allowed when following.
+        credential_origin: The configured service URL; credential headers are sent to its
+            origin only. None: each request's own origin (redirects elsewhere still lose them).
         trust_env: Read proxy settings and netrc from the environment. Off by default
             because aiohttp then consults the environment (and netrc, in a thread) on every
             request.
@@ -170,7 +197,9 @@ class AiohttpTransport:
         max_redirects: int = 10,
         trust_env: bool = False,
         skip_auto_headers: Iterable[str] | None = None,
+        credential_origin: str | None = None,
     ) -> None:
+        self._scope = CredentialScope(credential_origin)
         self._limit = limit
         self._limit_per_host = limit if limit_per_host is None else limit_per_host
         self._connect_timeout_s = connect_timeout_s
@@ -235,22 +264,28 @@ class AiohttpTransport:
         """Send the request and read the whole (decompressed) response.
 
         Raises:
-            APIConnectionError: No complete response arrived.
+            APIConnectionError: No complete response arrived (or a redirect went nowhere,
+                or more than `max_redirects` times).
             APITimeoutError: The request's timeout elapsed first.
             ClosedError: The transport was closed.
         """
         session = self._session if self._session is not None else self.session()
         timeout_s = self._default_timeout_s if request.timeout_s is None else request.timeout_s
+        timeout = self.timeout_for(request.timeout_s)
         with translate_errors(request, timeout_s, self):
-            async with session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=body_payload(request.body),
-                timeout=self.timeout_for(request.timeout_s),
-                allow_redirects=self._follow_redirects,
-                max_redirects=self._max_redirects,
-            ) as resp:
+            opened: contextlib.AbstractAsyncContextManager[aiohttp.ClientResponse]
+            if self._follow_redirects:
+                opened = self._following(session, request, timeout)
+            else:
+                opened = session.request(
+                    request.method,
+                    request.url,
+                    headers=self._scope.headers_for(request.url, request.headers),
+                    data=body_payload(request.body),
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+            async with opened as resp:
                 body = await resp.read()
                 status = resp.status
                 headers = {key.lower(): value for key, value in resp.headers.items()}
@@ -258,6 +293,85 @@ class AiohttpTransport:
             if encoding is not None:
                 body = decode_body(body, encoding)
         return HttpResponse(status=status, headers=headers, body=body)
+
+    async def open_response(
+        self, request: HttpRequest, client_timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientResponse:
+        """Send the request (following redirects if this transport does); body left unread.
+
+        The caller releases or closes the response. aiohttp and OS exceptions are raised
+        untranslated (wrap the call in `translate_errors`).
+
+        Raises:
+            APIConnectionError: A redirect went nowhere, or more than `max_redirects` times.
+            ClosedError: The transport was closed.
+        """
+        session = self.session()
+        if self._follow_redirects:
+            return await self._open_following(session, request, client_timeout)
+        return await session.request(
+            request.method,
+            request.url,
+            headers=self._scope.headers_for(request.url, request.headers),
+            data=body_payload(request.body),
+            timeout=client_timeout,
+            allow_redirects=False,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _following(
+        self,
+        session: aiohttp.ClientSession,
+        request: HttpRequest,
+        client_timeout: aiohttp.ClientTimeout,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        response = await self._open_following(session, request, client_timeout)
+        try:
+            yield response
+        finally:
+            response.release()
+
+    async def _open_following(
+        self,
+        session: aiohttp.ClientSession,
+        request: HttpRequest,
+        client_timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.ClientResponse:
+        # Each hop is a request of its own, so the chain shares one deadline, as aiohttp's
+        # own following would.
+        loop = asyncio.get_running_loop()
+        timeout = client_timeout
+        deadline = None if timeout.total is None else loop.time() + timeout.total
+        trusted = self._scope.trusted_origin(request.url)
+        method, url, body = request.method, request.url, request.body
+        headers = self._scope.headers_for(url, request.headers)
+        for hop in range(self._max_redirects + 1):
+            if hop and deadline is not None:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError
+                timeout = aiohttp.ClientTimeout(total=left, connect=timeout.connect)
+            response = await session.request(
+                method,
+                url,
+                headers=headers,
+                data=body_payload(body),
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            location = response.headers.get(hdrs.LOCATION)
+            if response.status not in REDIRECT_STATUSES or location is None:
+                return response
+            response.release()
+            target = next_hop(url, method, response.status, location)
+            if target is None:
+                raise _redirect_error(request, "redirected to a location that is not http(s)")
+            url, method = target.url, target.method
+            if not target.keeps_body:
+                body, headers = None, body_less(headers)
+            if origin_of(url) != trusted:
+                headers = without_credentials(headers)
+        raise _redirect_error(request, f"more than {self._max_redirects} redirects")
 
     async def aclose(self) -> None:
         """Close the session and its connections; idempotent."""

@@ -94,6 +94,6 @@ def default_adapters(
     # Imported here so that importing the clients does not load the aiohttp adapters.
     from tinkex.adapters.aiohttp_pool import AiohttpConnectionPool, PoolLimits
 
-    return Adapters(
-        pool=AiohttpConnectionPool(PoolLimits()), clock=SystemClock(), base_url=config.base_url
-    )
+    # Credential headers go to the configured service's origin only (redirects included).
+    pool = AiohttpConnectionPool(PoolLimits(), credential_origin=config.base_url)
+    return Adapters(pool=pool, clock=SystemClock(), base_url=config.base_url)

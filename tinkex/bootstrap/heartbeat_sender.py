@@ -30,7 +30,7 @@ def threaded_heartbeat_sender(runtime: Runtime) -> Callable[[], HeartbeatSender]
     """
 
     def make() -> HeartbeatSender:
-        pool = AiohttpConnectionPool(PoolLimits(session=2))
+        pool = AiohttpConnectionPool(PoolLimits(session=2), credential_origin=runtime.base_url)
         invoker = PipelineInvoker(
             pool=pool,
             codecs={"json": MsgspecJsonCodec()},
