@@ -39,6 +39,7 @@ from tinkex.domain.paths import (
 from tinkex.domain.ttl import validate_ttl
 from tinkex.domain.types import CopyWeightsRequest, SetCheckpointTtlRequest, WeightsInfoRequest
 from tinkex.errors import ValidationError
+from tinkex.redaction import remember_secret
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -69,8 +70,8 @@ class RestClient(SessionsRestApi):
     Args:
         invoker: Runs endpoint calls through the request pipeline.
         clock: Time source for polling and waits (default: the real clock).
-        env: Environment read for defaults such as ``TINKER_PROJECT_ID`` (default
-            ``os.environ``).
+        env: Environment read once, at construction, for ``TINKER_PROJECT_ID`` (default
+            ``os.environ``); only that value is kept.
     """
 
     async def get_server_capabilities(self) -> GetServerCapabilitiesResponse:
@@ -244,7 +245,7 @@ class RestClient(SessionsRestApi):
         Args:
             path: The checkpoint to copy.
             destination_project_id: The project that will own the copy; defaults to
-                ``TINKER_PROJECT_ID``.
+                ``TINKER_PROJECT_ID`` as it was when this client was built.
             ttl_seconds: Lifetime of the copy (1 hour to 10 years), or None for no expiry.
             weights_access_token: Grants read access to weights of another account; sent
                 as a header, never logged.
@@ -254,7 +255,7 @@ class RestClient(SessionsRestApi):
         """
         source = parse_tinker_path(path, field="path")
         project = check_optional_text(destination_project_id, "destination_project_id")
-        project = project or self._env.get("TINKER_PROJECT_ID") or None
+        project = project or self._default_project_id
         if project is None:
             raise ValidationError(
                 "pass destination_project_id or set TINKER_PROJECT_ID",
@@ -276,4 +277,5 @@ class RestClient(SessionsRestApi):
 def _token(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("must be a non-empty string", field="weights_access_token")
+    remember_secret(value)  # masked in any error or log that might echo it
     return value

@@ -1,8 +1,8 @@
 """Session, sampler and organisation (audit/billing) calls of the REST client.
 
 `SessionsRestApi` is the base of `tinkex.clients.rest.RestClient`: it holds the ports (the
-invoker, the clock, the environment) and the session-side methods, so that each module stays
-one screenful of one API area.
+invoker, the clock), the one environment default it needs, and the session-side methods, so
+that each module stays one screenful of one API area.
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ class SessionsRestApi:
     Args:
         invoker: Runs endpoint calls through the request pipeline.
         clock: Time source for polling (default: the real clock).
-        env: Environment read for defaults such as ``TINKER_PROJECT_ID`` (default
-            ``os.environ``).
+        env: Environment read once, here, for ``TINKER_PROJECT_ID`` (default
+            ``os.environ``); only that value is kept, never the mapping, which may hold
+            credentials.
     """
 
     def __init__(
@@ -79,7 +80,8 @@ class SessionsRestApi:
     ) -> None:
         self._invoker = invoker
         self._clock: Clock = clock if clock is not None else SystemClock()
-        self._env: Mapping[str, str] = os.environ if env is None else env
+        source = os.environ if env is None else env
+        self._default_project_id: str | None = source.get("TINKER_PROJECT_ID") or None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(invoker={self._invoker!r})"
