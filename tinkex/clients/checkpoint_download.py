@@ -35,7 +35,7 @@ from tinkex.domain.paths import (
 from tinkex.errors import APIStatusError, TinkexError, ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Mapping
     from contextlib import AbstractAsyncContextManager
 
     from tinkex.clients.rest import RestClient
@@ -50,6 +50,7 @@ __all__ = [
     "DownloadResult",
     "FileFetcher",
     "ProgressCallback",
+    "check_distinct_paths",
     "download_checkpoint",
     "safe_relative_path",
     "target_directory",
@@ -137,6 +138,36 @@ def safe_relative_path(name: str) -> PurePosixPath:
     return PurePosixPath(name)
 
 
+def check_distinct_paths(files: Mapping[str, PurePosixPath]) -> None:
+    """Check that the server's file paths can all be written side by side.
+
+    Two names differing only in case would overwrite each other on a case-insensitive file
+    system (macOS, Windows), and a name that is also the folder of another cannot be both.
+
+    Raises:
+        ValidationError: Two paths collide; the message names both.
+    """
+    seen: dict[tuple[str, ...], str] = {}
+    folders: dict[tuple[str, ...], str] = {}
+    for name in sorted(files):
+        key = tuple(part.casefold() for part in files[name].parts)
+        if key in seen:
+            raise ValidationError(
+                f"the server listed {seen[key]!r} and {name!r}, which name the same file "
+                "on a case-insensitive file system",
+                field="urls",
+            )
+        seen[key] = name
+        for depth in range(1, len(key)):
+            folders.setdefault(key[:depth], name)
+    for key, name in seen.items():
+        if key in folders:
+            raise ValidationError(
+                f"the server listed {name!r} as a file and as the folder of {folders[key]!r}",
+                field="urls",
+            )
+
+
 async def download_checkpoint(
     rest: RestClient,
     tinker_path: str,
@@ -207,6 +238,7 @@ async def _download_external(
 ) -> DownloadResult:
     signed = await rest.get_external_weights_urls(str(source))
     files = {name: safe_relative_path(name) for name in signed.urls}
+    check_distinct_paths(files)
     run = _Transfer(rest, source, signed, fetcher, progress)
     run.total = await _expected_size(rest, source)
     target.parent.mkdir(parents=True, exist_ok=True)

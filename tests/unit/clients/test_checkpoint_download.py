@@ -187,6 +187,36 @@ async def test_traversal_from_the_server_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("names", "quoted"),
+    [
+        (["a", "a/b.bin"], ["'a'", "'a/b.bin'"]),
+        (["sub/deeper/x.bin", "sub/deeper"], ["'sub/deeper'", "'sub/deeper/x.bin'"]),
+        (["Model.bin", "model.bin"], ["'Model.bin'", "'model.bin'"]),
+        (["Dir/x.bin", "dir"], ["'dir'", "'Dir/x.bin'"]),
+    ],
+)
+async def test_colliding_file_names_are_refused_naming_both(
+    tmp_path: Path, fetcher: AiohttpFileFetcher, names: list[str], quoted: list[str]
+) -> None:
+    """A name that is another's folder, or differs only in case, is a typed error up front."""
+    urls = ExternalWeightsUrlsResponse(
+        urls={name: f"http://127.0.0.1:9/{index}" for index, name in enumerate(names)},
+        expires=datetime.now(UTC) + timedelta(hours=1),
+    )
+    with pytest.raises(ValidationError) as caught:
+        await download_checkpoint(
+            RestClient(ScriptedInvoker([urls])),
+            "tinker://run-1/external_weights/x",
+            tmp_path / "out",
+            fetcher=fetcher,
+        )
+    assert caught.value.field == "urls"
+    for name in quoted:
+        assert name in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_target_directory_flattens_the_path(tmp_path: Path) -> None:
     """The target directory is the path without its scheme, '/' replaced by '_'."""
     path = parse_tinker_path("tinker://sess-1:train:0/external_weights/final")
