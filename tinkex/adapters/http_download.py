@@ -1,7 +1,9 @@
 """`AiohttpFileFetcher`: streams signed download URLs with aiohttp (the `FileFetcher` port).
 
 Signed URLs carry their credential in the path or query, so errors name only the host: the
-URL itself never reaches a message or a log. Nothing is retried here; the download flow signs
+URL itself never reaches a message or a log. Their host is usually a storage provider, a
+third party: the fetcher's own session sends no API key, Cloudflare or ``Authorization``
+header there (or to wherever it redirects). Nothing is retried here; the download flow signs
 expired URLs again and the caller decides about the rest.
 """
 
