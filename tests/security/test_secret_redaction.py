@@ -129,3 +129,18 @@ def test_log_lines_mask_remembered_values_and_exception_tracebacks() -> None:
     _assert_clean([output])
     assert "lookup of *** failed" in output
     assert redact_value({"x-api-key": "short"}) == {"x-api-key": MASK}
+
+
+def test_a_printed_http_request_shows_header_names_not_credentials() -> None:
+    from tinkex.ports.transport import HttpRequest
+
+    request = HttpRequest(
+        method="POST",
+        url="http://127.0.0.1:1/api/v1/forward",
+        headers=(("X-API-Key", "tml-printed-secret"), ("Content-Type", "application/json")),
+        body=b"{}",
+    )
+    shown = repr(request) + str(request)
+    assert "tml-printed-secret" not in shown
+    assert "X-API-Key" in shown
+    assert "2 bytes" in shown

@@ -40,6 +40,15 @@ class HttpRequest(msgspec.Struct, frozen=True, kw_only=True):
     timeout_s: float | None = None
     pool: PoolKind = PoolKind.SESSION
 
+    def __repr__(self) -> str:
+        # Header values can be credentials: a request that is printed or logged shows names only.
+        names = ", ".join(name for name, _ in self.headers)
+        size = "none" if self.body is None else f"{len(self.body)} bytes"
+        return (
+            f"HttpRequest(method={self.method!r}, url={self.url!r}, headers=[{names}], "
+            f"body={size}, timeout_s={self.timeout_s!r}, pool={self.pool!r})"
+        )
+
     def header(self, name: str) -> str | None:
         """Return the last value of a header (case-insensitive), or None."""
         lowered = name.lower()
