@@ -28,12 +28,30 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from tinkex.domain.service_spec import (
+    API_KEY_ENV,
+    API_KEY_HEADER,
+    API_KEY_PREFIX,
+    BASE_URL_ENV,
+    CF_ACCESS_CLIENT_ID_ENV,
+    CF_ACCESS_CLIENT_ID_HEADER,
+    CF_ACCESS_CLIENT_SECRET_ENV,
+    CF_ACCESS_CLIENT_SECRET_HEADER,
+    DEFAULT_BASE_URL,
+    JWT_PREFIX,
+    LOG_LEVEL_ENV,
+    PROJECT_ID_ENV,
+    TAGS_ENV,
+    TELEMETRY_ENV,
+    TELEMETRY_ENV_DEFAULT,
+)
 from tinkex.errors import ConfigError
 from tinkex.redaction import remember_secret
 
 __all__ = ["DEFAULT_BASE_URL", "LOCAL_BASE_URL", "Secret", "TinkexConfig", "load_config"]
 
-DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod"
+# The service's URL, environment variable names and credential header come from the
+# manifest's `service:` section (generated into tinkex/domain/service_spec.py).
 LOCAL_BASE_URL = "local"
 
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
@@ -53,7 +71,7 @@ _SENSITIVE_HEADERS = frozenset(
 _TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _MISSING_KEY = (
     "The api_key client option must be set by passing api_key to the client, or by setting "
-    "the TINKER_API_KEY environment variable (or use base_url='local' for the embedded backend)"
+    f"the {API_KEY_ENV} environment variable (or use base_url='local' for the embedded backend)"
 )
 
 
@@ -134,11 +152,11 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         """The credential headers for every request: X-API-Key, Cloudflare Access, secrets."""
         headers: list[tuple[str, str]] = []
         if self.api_key is not None:
-            headers.append(("X-API-Key", self.api_key.reveal()))
+            headers.append((API_KEY_HEADER, self.api_key.reveal()))
         if self.cf_access_client_id is not None:
-            headers.append(("CF-Access-Client-Id", self.cf_access_client_id))
+            headers.append((CF_ACCESS_CLIENT_ID_HEADER, self.cf_access_client_id))
         if self.cf_access_client_secret is not None:
-            headers.append(("CF-Access-Client-Secret", self.cf_access_client_secret.reveal()))
+            headers.append((CF_ACCESS_CLIENT_SECRET_HEADER, self.cf_access_client_secret.reveal()))
         headers.extend((name, value.reveal()) for name, value in self.secret_headers)
         return headers
 
@@ -203,17 +221,17 @@ def load_config(
     url = _resolve_base_url(base_url, env)
     key = _resolve_api_key(api_key, env, local=url == LOCAL_BASE_URL)
     plain, secret = _split_headers(default_headers or ())
-    cf_secret = _env(env, "CLOUDFLARE_ACCESS_CLIENT_SECRET")
+    cf_secret = _env(env, CF_ACCESS_CLIENT_SECRET_ENV)
     return TinkexConfig(
         api_key=key,
         base_url=url,
-        project_id=project_id if project_id is not None else _env(env, "TINKER_PROJECT_ID"),
+        project_id=project_id if project_id is not None else _env(env, PROJECT_ID_ENV),
         tags=_dedupe(tags) if tags is not None else _env_tags(env),
         telemetry=telemetry if telemetry is not None else _env_telemetry(env),
         log_level=_resolve_log_level(log_level, env),
         default_headers=plain,
         secret_headers=secret,
-        cf_access_client_id=_env(env, "CLOUDFLARE_ACCESS_CLIENT_ID"),
+        cf_access_client_id=_env(env, CF_ACCESS_CLIENT_ID_ENV),
         cf_access_client_secret=None if cf_secret is None else Secret(cf_secret),
     )
 
@@ -226,7 +244,7 @@ def _env(env: Mapping[str, str], name: str) -> str | None:
 def _resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:
     source = "base_url"
     if base_url is None:
-        base_url, source = _env(env, "TINKER_BASE_URL"), "TINKER_BASE_URL"
+        base_url, source = _env(env, BASE_URL_ENV), BASE_URL_ENV
     if base_url is None:
         return DEFAULT_BASE_URL
     url = base_url.strip().rstrip("/")
@@ -250,15 +268,16 @@ def _resolve_api_key(
     source = "api_key"
     raw = api_key.reveal() if isinstance(api_key, Secret) else api_key
     if raw is None:
-        raw, source = _env(env, "TINKER_API_KEY"), "TINKER_API_KEY"
+        raw, source = _env(env, API_KEY_ENV), API_KEY_ENV
     if raw is None:
         if local:
             return None
         raise ConfigError(_MISSING_KEY)
     raw = raw.strip()
-    if not raw.startswith(("tml-", "eyJ")):
+    if not raw.startswith((API_KEY_PREFIX, JWT_PREFIX)):
         raise ConfigError(
-            f"The {source} must start with the 'tml-' prefix (or be a JWT starting with 'eyJ')"
+            f"The {source} must start with the {API_KEY_PREFIX!r} prefix "
+            f"(or be a JWT starting with {JWT_PREFIX!r})"
         )
     if not raw.isprintable() or any(ch.isspace() for ch in raw):
         raise ConfigError(f"The {source} contains whitespace or control characters")
@@ -270,12 +289,12 @@ def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _env_tags(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get("TINKER_TAGS", "")
+    raw = env.get(TAGS_ENV, "")
     return _dedupe(tag for tag in (part.strip() for part in raw.split(",")) if tag)
 
 
 def _env_telemetry(env: Mapping[str, str]) -> bool:
-    return env.get("TINKER_TELEMETRY", "1").strip().lower() in _TRUTHY
+    return env.get(TELEMETRY_ENV, TELEMETRY_ENV_DEFAULT).strip().lower() in _TRUTHY
 
 
 def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | None:
@@ -284,7 +303,7 @@ def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | N
         if level not in _LOG_LEVELS:
             raise ConfigError(f"log_level must be one of {sorted(_LOG_LEVELS)}, got {log_level!r}")
         return level
-    level = env.get("TINKER_LOG", "").strip().lower()
+    level = env.get(LOG_LEVEL_ENV, "").strip().lower()
     return level if level in _ENV_LOG_LEVELS else None
 
 

@@ -35,6 +35,7 @@ import builtins
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from tinkex.domain.error_table import DEFAULT_ERROR, SERVER_ERROR, STATUS_ERRORS
 from tinkex.redaction import redact_text, redact_value
 
 if TYPE_CHECKING:
@@ -241,25 +242,30 @@ class InternalServerError(APIStatusError):
     """5xx: the service failed."""
 
 
+def _status_error_class(name: str) -> type[APIStatusError]:
+    # The manifest's `errors:` table names classes of this module (checked when it is loaded).
+    found: type[APIStatusError] = globals()[name]
+    return found
+
+
+# Generated from the manifest's `errors:` section (tinkex/domain/error_table.py).
 _STATUS_ERRORS: Mapping[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: BillingError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    408: RequestTimeoutError,
-    409: ConflictError,
-    410: GoneError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
+    status: _status_error_class(name) for status, name in STATUS_ERRORS.items()
 }
+_SERVER_ERROR = _status_error_class(SERVER_ERROR)
+_DEFAULT_ERROR = _status_error_class(DEFAULT_ERROR)
 
 
 def status_error_for(status: int) -> type[APIStatusError]:
-    """Return the error class for an HTTP status (5xx share InternalServerError)."""
-    if status >= 500:
-        return InternalServerError
-    return _STATUS_ERRORS.get(status, APIStatusError)
+    """Return the error class for an HTTP status (as the manifest's `errors:` table says).
+
+    Shipped: the 4xx listed in the tree above, InternalServerError for every 5xx, and
+    APIStatusError for the rest.
+    """
+    found = _STATUS_ERRORS.get(status)
+    if found is not None:
+        return found
+    return _SERVER_ERROR if status >= 500 else _DEFAULT_ERROR
 
 
 class DecodeError(APIError):

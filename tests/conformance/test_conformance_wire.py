@@ -81,22 +81,44 @@ def test_wire_diff_reports_a_changed_body_field_and_a_missing_header() -> None:
     ]
 
 
+THEIRS = "stainless-python-retry-0b7a4c1e-5f5d-4e8a-9c61-2f3b8d9e0a17"
+OURS = "stainless-python-retry-" + "3f" * 16
+
+
 def test_wire_diff_ignores_only_the_intended_differences() -> None:
     theirs = [
         _request("/api/v1/create_session", {"session": "sess-aa"}, **{"user-agent": "Tinker"}),
-        _request("/api/v1/retrieve_future", {"request_id": "req-01"}, **{"x-idempotency-key": "a"}),
+        _request(
+            "/api/v1/retrieve_future", {"request_id": "req-01"}, **{"x-idempotency-key": THEIRS}
+        ),
         _request("/api/v1/retrieve_future", {"request_id": "req-01"}),
         _request("/api/v1/session_heartbeat", {"session_id": "sess-aa"}),
     ]
     ours = [
         _request("/api/v1/create_session", {"session": "sess-bb"}, **{"user-agent": "Tinkex"}),
-        _request("/api/v1/retrieve_future", {"request_id": "req-02"}, **{"x-idempotency-key": "b"}),
+        _request(
+            "/api/v1/retrieve_future", {"request_id": "req-02"}, **{"x-idempotency-key": OURS}
+        ),
     ]
     assert diff_recordings(ours, theirs) == []
     ours.append(_request("/api/v1/asample", {}))
     assert diff_recordings(ours, theirs) == [
         "POST /api/v1/asample: tinkex made 1 calls, official 0"
     ]
+
+
+def test_wire_diff_compares_the_idempotency_key_prefix() -> None:
+    """Only the random tail of an idempotency key is free: another prefix is a difference."""
+    theirs = [_request("/api/v1/optim_step", {}, **{"x-idempotency-key": THEIRS})]
+    ours = [
+        _request("/api/v1/optim_step", {}, **{"x-idempotency-key": "tinkex-retry-" + "3f" * 16})
+    ]
+    assert diff_recordings(ours, theirs) == [
+        "POST /api/v1/optim_step #0.headers.x-idempotency-key: tinkex 'tinkex-retry-<random>'"
+        " != official 'stainless-python-retry-<random>'"
+    ]
+    ours = [_request("/api/v1/optim_step", {}, **{"x-idempotency-key": OURS})]
+    assert diff_recordings(ours, theirs) == []
 
 
 def test_every_intended_difference_is_documented() -> None:

@@ -48,9 +48,9 @@ INTENDED_DIFFERENCES: tuple[Difference, ...] = (
     ),
     Difference(
         "non-GET requests",
-        "value of `x-idempotency-key`",
-        "random per logical call (`stainless-python-retry-<uuid>` vs `tinkex-retry-<hex>`);"
-        " presence is compared",
+        "random part of `x-idempotency-key`",
+        "new per logical call (a uuid4 vs 32 hex digits); the `stainless-python-retry-` prefix"
+        " is compared",
     ),
     Difference(
         "retrieve_future",
@@ -88,7 +88,12 @@ INTENDED_DIFFERENCES: tuple[Difference, ...] = (
 )
 
 IGNORED_HEADERS = frozenset({"user-agent", "connection", "host", "content-length"})
-PRESENCE_ONLY_HEADERS = frozenset({"x-idempotency-key", "x-tinker-create-promise-roundtrip-time"})
+PRESENCE_ONLY_HEADERS = frozenset({"x-tinker-create-promise-roundtrip-time"})
+RANDOM_SUFFIX_HEADERS = frozenset({"x-idempotency-key"})
+# The random tail of an idempotency key: the official SDK's uuid4, or tinkex's 32 hex digits.
+_RANDOM_SUFFIX = re.compile(
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})\Z"
+)
 DROPPED_PATHS = frozenset({"/api/v1/session_heartbeat", "/api/v1/telemetry"})
 DEDUPED_PATHS = frozenset({"/api/v1/client/config", "/api/v1/client/dynamic_config"})
 _SESSION = re.compile(r"sess-[0-9a-f]+")
@@ -133,7 +138,7 @@ def normalise(records: list[RecordedRequest]) -> dict[str, list[dict[str, Any]]]
                 continue
             polled.add(str(request_id))
         headers = {
-            name: "<present>" if name in PRESENCE_ONLY_HEADERS else ids.text(value)
+            name: _header_value(name, value, ids)
             for name, value in record.headers.items()
             if name not in IGNORED_HEADERS
         }
@@ -143,6 +148,14 @@ def normalise(records: list[RecordedRequest]) -> dict[str, list[dict[str, Any]]]
             continue
         groups[key].append(call)
     return dict(groups)
+
+
+def _header_value(name: str, value: str, ids: _Ids) -> str:
+    if name in PRESENCE_ONLY_HEADERS:
+        return "<present>"
+    if name in RANDOM_SUFFIX_HEADERS:
+        return _RANDOM_SUFFIX.sub("<random>", value)
+    return ids.text(value)
 
 
 def _diff_value(where: str, ours: Any, theirs: Any, out: list[str]) -> None:

@@ -10,7 +10,9 @@ import pytest
 
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.config import DEFAULT_BASE_URL, Secret, TinkexConfig, load_config
+from tinkex.domain import service_spec
 from tinkex.errors import ConfigError
+from tinkex.manifest import load_manifest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,6 +52,29 @@ def test_defaults_apply_when_nothing_is_set() -> None:
     assert config.cf_access_client_secret is None
     assert config.api_key == Secret(KEY)
     assert not config.is_local
+
+
+def test_defaults_and_variable_names_are_the_manifest_service_section() -> None:
+    """The default URL, the variables read and the credential header are `service:`'s."""
+    service = load_manifest().service
+    assert DEFAULT_BASE_URL == service.base_url.default == service_spec.DEFAULT_BASE_URL
+    variables = {service.auth.env: KEY, service.base_url.env: "https://from.env"}
+    variables |= {
+        spec.name: "x" if spec.header is None else f"{setting}-value"
+        for setting, spec in service.env.items()
+        if setting != "telemetry"
+    }
+    config = load_config(env=variables)
+    assert config.base_url == "https://from.env"
+    assert (config.project_id, config.tags) == ("x", ("x",))
+    assert config.auth_headers() == [
+        (service.auth.header, KEY),
+        *[
+            (spec.header, f"{setting}-value")
+            for setting, spec in service.env.items()
+            if spec.header is not None
+        ],
+    ]
 
 
 def test_arguments_win_over_environment() -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import tinkex.errors as errors
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+from tinkex.domain import error_table
 from tinkex.errors import (
     APIConnectionError,
     APIError,
@@ -76,6 +79,36 @@ def test_status_maps_to_its_error_class(status: int, expected: type[APIStatusErr
     """Each status of the spec's table gets its class; others get the generic one."""
     assert status_error_for(status) is expected
     assert issubclass(status_error_for(status), APIStatusError)
+
+
+def test_status_table_is_the_generated_one_from_the_manifest() -> None:
+    """`status_error_for` follows `domain/error_table.py` (generated from `errors:`)."""
+    for status, name in error_table.STATUS_ERRORS.items():
+        assert status_error_for(status).__name__ == name
+    assert status_error_for(504).__name__ == error_table.SERVER_ERROR
+    assert status_error_for(499).__name__ == error_table.DEFAULT_ERROR
+
+
+def _tinkex_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return {name for name in found if name.split(".")[0] == "tinkex"}
+
+
+def test_errors_stay_a_leaf_module() -> None:
+    """errors.py imports only its generated table and the redaction leaf (no manifest load)."""
+    assert _tinkex_imports(Path(errors.__file__)) == {
+        "tinkex.domain.error_table",
+        "tinkex.redaction",
+    }
+    redaction = Path(errors.__file__).with_name("redaction.py")
+    assert _tinkex_imports(redaction) == set()
+    table = ast.parse(Path(error_table.__file__).read_text(encoding="utf-8"))
+    assert not [n for n in table.body if isinstance(n, ast.Import | ast.ImportFrom)]
 
 
 def _build(cls: type[BaseException]) -> BaseException:

@@ -71,6 +71,8 @@ async def audit_log(
 ) -> AuditLogResponse:
     """Audit log entries; the server may redirect to a signed URL, which is followed.
 
+    ``day``: YYYY-MM-DD
+
     ``GET /api/v1/audit``
     """
     return await invoker.invoke(

@@ -27,7 +27,7 @@ CLIENT_CONFIG = EndpointSpec(
     pool=PoolKind.SESSION,
     max_retries=10,
     timeout_s=60.0,
-    features=("retry_standard", "retry_outer", "server_config"),
+    features=("retry_standard", "retry_outer"),
     headers=(),
 )
 
@@ -40,7 +40,7 @@ DYNAMIC_CONFIG = EndpointSpec(
     pool=PoolKind.SESSION,
     max_retries=10,
     timeout_s=10.0,
-    features=("retry_standard", "retry_outer", "server_config"),
+    features=("retry_standard", "retry_outer"),
     headers=(),
 )
 

@@ -74,10 +74,11 @@ STREAM_SAMPLE = EndpointSpec(
     pool=PoolKind.SAMPLE,
     max_retries=0,
     timeout_s=60.0,
-    features=("sse",),
+    features=(),
     headers=(),
     streaming=True,
 )
+"""Stream sampled tokens as server-sent events (Tinkex addition; may be unsupported)."""
 
 
 async def create_session(

@@ -123,6 +123,7 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
             max_queue=telemetry.max_queue_size,
             batch_size=telemetry.batch_size,
             flush_interval_s=telemetry.flush_interval_s,
+            drain_timeout_s=telemetry.close_drain_s,
         )
         if telemetry
         else TelemetryConfig(),

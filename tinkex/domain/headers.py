@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from tinkex.domain.service_spec import USER_AGENT
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -125,11 +127,11 @@ def base_headers(sdk_version: str, *, platform_info: PlatformInfo) -> list[tuple
     """Return the identification headers sent on every request.
 
     Args:
-        sdk_version: The tinkex version string.
+        sdk_version: The wire version string.
         platform_info: The runtime description (usually `detect_platform()`).
     """
     return [
-        ("User-Agent", f"AsyncTinkex/Python {sdk_version}"),
+        ("User-Agent", USER_AGENT.format(sdk_version=sdk_version)),
         ("X-Stainless-Package-Version", sdk_version),
         ("X-Stainless-OS", platform_info.os),
         ("X-Stainless-Arch", platform_info.arch),

@@ -1,4 +1,9 @@
-"""Idempotency keys: one per logical request, unique without uuid4's cost (wire spec 2.2)."""
+"""Idempotency keys: one per logical request, unique without uuid4's cost (wire spec 2.2).
+
+Header and prefix are the manifest's (the retry policy's ``idempotency_header`` and
+``idempotency_prefix``, generated into `tinkex.domain.service_spec`): the official SDK's
+``stainless-python-retry-``, so servers see the same kind of key from either SDK.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ import os
 import secrets
 from typing import TYPE_CHECKING
 
+from tinkex.domain.service_spec import IDEMPOTENCY_HEADER, IDEMPOTENCY_PREFIX
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["IDEMPOTENCY_HEADER", "idempotency_key_in", "new_idempotency_key"]
+__all__ = ["IDEMPOTENCY_HEADER", "IDEMPOTENCY_PREFIX", "idempotency_key_in", "new_idempotency_key"]
 
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 _LOWER = IDEMPOTENCY_HEADER.lower()
 _LENGTH = len(IDEMPOTENCY_HEADER)
 
@@ -38,7 +44,7 @@ class _KeySource:
         self.reseed()
 
     def reseed(self) -> None:
-        self._prefix = f"tinkex-retry-{secrets.token_hex(8)}"
+        self._prefix = f"{IDEMPOTENCY_PREFIX}{secrets.token_hex(8)}"
         self._counter = itertools.count()
 
     def next(self) -> str:
@@ -51,5 +57,5 @@ if hasattr(os, "register_at_fork"):  # absent on Windows, where there is no fork
 
 
 def new_idempotency_key() -> str:
-    """A fresh idempotency key for one logical request (``tinkex-retry-`` + 32 hex digits)."""
+    """A fresh idempotency key for one logical request: `IDEMPOTENCY_PREFIX` + 32 hex digits."""
     return _KEYS.next()

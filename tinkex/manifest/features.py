@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import msgspec
 
-from tinkex.ports.transport import PoolKind
-
 __all__ = [
     "Backoff",
     "BillingPause",
@@ -18,15 +16,11 @@ __all__ = [
     "FuturesFeature",
     "HeartbeatFeature",
     "OuterRetryFeature",
-    "PoolLimits",
-    "PoolsFeature",
     "RateLimiterFeature",
     "RedirectFeature",
     "RetryHandlerFeature",
     "RetryPolicyFeature",
     "SamplingBackpressureFeature",
-    "ServerConfigFeature",
-    "SseFeature",
     "TelemetryFeature",
 ]
 
@@ -36,9 +30,8 @@ class _Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 
 class _Block(_Settings, frozen=True, kw_only=True, tag_field="type"):
-    """Base of every feature block; `doc` and `enabled` are common to all."""
+    """Base of every feature block; `enabled` is common to all (comments document a block)."""
 
-    doc: str = ""
     enabled: bool = True
 
 
@@ -125,9 +118,6 @@ class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
 class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampling_backpressure"):
     """Sampling dispatch limits and 429 backoff (spec §6.4, §6.5)."""
 
-    retry_status: int = 429
-    header: str = "X-Tinker-Sampling-Backpressure"
-    header_value: str = "1"
     backoff_small_s: float = 1.0
     backoff_large_s: float = 5.0
     large_threshold_bytes: int = 131072
@@ -137,54 +127,26 @@ class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampli
     throttled_count_limit: int = 10
     dispatch_bytes: int = 10485760
     backoff_bytes_weight: int = 20
-    text_token_bytes: int = 10
 
 
 class TelemetryFeature(_Block, frozen=True, kw_only=True, tag="telemetry"):
-    """Telemetry batching (spec §13)."""
+    """Telemetry batching (spec §13).
 
-    endpoint: str
-    enabled_env: str = "TINKER_TELEMETRY"
+    Attributes:
+        close_drain_s: Longest time closing a client spends delivering queued events.
+    """
+
     batch_size: int = 100
     flush_interval_s: float = 10.0
     max_queue_size: int = 10000
-    timeout_s: float = 5.0
-    close_drain_s: float = 30.0
-
-
-class PoolLimits(_Settings, frozen=True, kw_only=True):
-    """Limits of one traffic class's pool (spec §2.4)."""
-
-    max_requests_per_client: int
-
-
-class PoolsFeature(_Block, frozen=True, kw_only=True, tag="pools"):
-    """Connection pools per traffic class (spec §2.4, §6.6)."""
-
-    max_connections: int = 1000
-    max_keepalive: int = 20
-    kinds: dict[PoolKind, PoolLimits]
+    close_drain_s: float = 5.0
 
 
 class HeartbeatFeature(_Block, frozen=True, kw_only=True, tag="heartbeat"):
     """The session heartbeat loop (spec §7)."""
 
-    endpoint: str
     interval_s: float = 10.0
     warn_after_s: float = 120.0
-    timeout_s: float = 10.0
-    stop_on_status: list[int] = msgspec.field(default_factory=lambda: [410])
-
-
-class ServerConfigFeature(_Block, frozen=True, kw_only=True, tag="server_config"):
-    """Server-driven configuration fetched before anything else (spec §3)."""
-
-    endpoint: str
-    dynamic_endpoint: str
-    defaults: dict[str, bool | int | float | str]
-    dynamic_defaults: dict[str, bool | int | float | str]
-    min_refresh_interval_s: float = 10.0
-    dynamic_refresh_timeout_s: float = 10.0
 
 
 class CircuitBreakerFeature(_Block, frozen=True, kw_only=True, tag="circuit_breaker"):
@@ -203,23 +165,10 @@ class RateLimiterFeature(_Block, frozen=True, kw_only=True, tag="rate_limiter"):
 
 
 class RedirectFeature(_Block, frozen=True, kw_only=True, tag="redirect"):
-    """Answer with the redirect target instead of following it (legacy archive URL)."""
+    """Answer with the redirect itself instead of following it (legacy archive URL).
 
-    location_header: str = "location"
-    expires_header: str = "expires"
-    default_expiry_s: float = 900.0
-    retry_status: int = 503
-    retry_sleep_s: float = 30.0
-    max_attempts: int = 6
-
-
-class SseFeature(_Block, frozen=True, kw_only=True, tag="sse"):
-    """Server-sent-event streaming responses (Tinkex addition)."""
-
-    accept: str = "text/event-stream"
-    event_types: list[str] = msgspec.field(default_factory=list)
-    done_event: str = "done"
-    error_event: str = "error"
+    A marker: the endpoints that list it get their 3xx response back as the result.
+    """
 
 
 Feature = (
@@ -229,11 +178,8 @@ Feature = (
     | FuturesFeature
     | SamplingBackpressureFeature
     | TelemetryFeature
-    | PoolsFeature
     | HeartbeatFeature
-    | ServerConfigFeature
     | CircuitBreakerFeature
     | RateLimiterFeature
     | RedirectFeature
-    | SseFeature
 )

@@ -55,7 +55,9 @@ def _spec_source(name: str, endpoint: EndpointDef) -> str:
     for line in body.splitlines():
         if len(line) > _WIDTH:
             raise ValueError(f"endpoints.{name}: generated line is too long: {line.strip()}")
-    return f"{_const(name)} = EndpointSpec(\n{body})\n"
+    # A streaming endpoint gets no function, so its spec carries the documentation.
+    doc = docstring(endpoint.doc, "") if endpoint.streaming else ""
+    return f"{_const(name)} = EndpointSpec(\n{body})\n{doc}"
 
 
 def _tuple(items: list[str]) -> str:
@@ -102,6 +104,7 @@ def _function_source(name: str, endpoint: EndpointDef, renderer: TypeRenderer) -
             f"Answers with a future that resolves to ``{endpoint.future.result}`` "
             f"(``X-Tinker-Request-Type: {endpoint.future.request_type}``)."
         )
+    extra += [f"``{q}``: {spec.doc}" for q, spec in endpoint.query.items() if spec.doc]
     extra.append(f"``{endpoint.method} {endpoint.path}``")
     out = f"async def {operation}(\n{''.join(params)}) -> {response}:\n"
     out += docstring(endpoint.doc, "    ", extra)

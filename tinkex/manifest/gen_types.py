@@ -170,6 +170,9 @@ def _render_type(manifest: Manifest, name: str, typedef: TypeDef, renderer: Type
         if len(line) > 100:
             raise ValueError(f"types.{name}.fields.{field_name}: generated line is too long")
         out += line + "\n"
+        if isinstance(spec, FieldSpec) and spec.doc:
+            # An attribute docstring, which IDEs show for the field.
+            out += docstring(spec.doc[0].upper() + spec.doc[1:], "    ")
     return out
 
 

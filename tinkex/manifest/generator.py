@@ -5,6 +5,8 @@ Outputs (paths relative to the output root, normally the repository root)::
     <package>/domain/types/_base.py, <group>.py..., __init__.py
     <package>/api/<resource>.py..., registry.py, __init__.py
     <package>/manifest/compiled.py (the validated Manifest as msgpack, for `load_manifest()`)
+    <package>/domain/error_table.py, service_spec.py (constants for modules that must not
+        load the manifest: errors, config, version, headers, idempotency keys)
 
 Generation is deterministic: the same manifest always yields the same bytes.
 """
@@ -18,6 +20,12 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tinkex.manifest.gen_api import render_api_init, render_registry, render_resource, resources
+from tinkex.manifest.gen_constants import (
+    ERROR_TABLE_MODULE,
+    SERVICE_SPEC_MODULE,
+    render_error_table,
+    render_service,
+)
 from tinkex.manifest.gen_types import BASE_MODULE, render_group, render_types_init
 from tinkex.manifest.pysource import HEADER
 
@@ -53,6 +61,8 @@ def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
         f"{root}/api/__init__.py": render_api_init(manifest, package=package),
         f"{root}/api/registry.py": render_registry(manifest, package=package),
         f"{root}/manifest/compiled.py": render_compiled(manifest),
+        f"{root}/{ERROR_TABLE_MODULE}": render_error_table(manifest),
+        f"{root}/{SERVICE_SPEC_MODULE}": render_service(manifest),
     }
     for group in sorted({t.group for t in manifest.types.values()}):
         files[f"{root}/domain/types/{group}.py"] = render_group(manifest, group, package=package)

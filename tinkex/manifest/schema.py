@@ -59,9 +59,15 @@ class BaseUrlSpec(_Strict, frozen=True, kw_only=True):
 
 
 class AuthSpec(_Strict, frozen=True, kw_only=True):
-    """How the credential is sent."""
+    """How the credential is read and sent.
 
-    type: Literal["api_key"]
+    Attributes:
+        header: The request header carrying the API key.
+        env: The environment variable holding the API key.
+        prefix: What every API key starts with (the part that may be shown).
+        jwt_prefix: What a JWT given instead of an API key starts with.
+    """
+
     header: str
     env: str
     prefix: str
@@ -69,25 +75,30 @@ class AuthSpec(_Strict, frozen=True, kw_only=True):
 
 
 class EnvVarSpec(_Strict, frozen=True, kw_only=True):
-    """One environment variable the SDK reads.
+    """One environment variable the configuration reads, keyed by the setting it fills.
 
     Attributes:
-        kind: How the value is read: text, comma list, truthy flag, or copied to a header.
-        header: For ``kind: header``, the header the value is sent in.
-        secret: True when the value must never be logged.
+        name: The variable's name.
+        default: Value assumed when the variable is unset.
+        header: The request header the value is sent in, when it is sent as one.
     """
 
+    name: str
     doc: str
-    kind: Literal["string", "list", "flag", "header"] = "string"
     default: str | None = None
     header: str | None = None
-    secret: bool = False
 
 
 class ServiceSpec(_Strict, frozen=True, kw_only=True):
-    """The service: where it lives, how to authenticate, which environment it reads."""
+    """The service: where it lives, how requests identify and authenticate themselves.
 
-    name: str
+    Attributes:
+        doc: What the service is (the docstring of the generated module).
+        env: The other environment variables, keyed by the `TinkexConfig` field they set.
+        sdk_version: The official SDK release whose wire tinkex speaks.
+        user_agent: The ``User-Agent`` header; ``{sdk_version}`` is replaced.
+    """
+
     doc: str = ""
     base_url: BaseUrlSpec
     auth: AuthSpec
@@ -143,7 +154,6 @@ class EndpointDef(_Strict, frozen=True, kw_only=True):
     features: list[str] = msgspec.field(default_factory=list)
     streaming: bool = False
     idempotent: bool = True
-    legacy: bool = False
 
 
 class StateField(_Strict, frozen=True, kw_only=True):
@@ -193,15 +203,21 @@ class FlowDef(_Strict, frozen=True, kw_only=True):
 
 
 class ErrorsSpec(_Strict, frozen=True, kw_only=True):
-    """How statuses and failed futures map onto `tinkex.errors`."""
+    """How HTTP statuses map onto `tinkex.errors` classes, and which are retryable.
+
+    Attributes:
+        status: Class name per status (a listed 5xx overrides `server_error`).
+        server_error: Class name of every other 5xx.
+        default: Class name of every other status.
+        retryable_status: Statuses retried by default.
+        retry_server_errors: Whether every 5xx is retried by default too.
+    """
 
     status: dict[int, str]
     server_error: str
     default: str
-    categories: list[str]
     retryable_status: list[int]
     retry_server_errors: bool = True
-    request_failed: str = "RequestFailedError"
 
 
 class FieldSpec(_Strict, frozen=True, kw_only=True):

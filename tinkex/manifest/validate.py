@@ -8,12 +8,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tinkex import errors as error_module
-from tinkex.manifest.features import (
-    FuturesFeature,
-    HeartbeatFeature,
-    ServerConfigFeature,
-    TelemetryFeature,
-)
+from tinkex.manifest.features import FuturesFeature, RetryPolicyFeature
 from tinkex.manifest.schema import FieldSpec
 from tinkex.manifest.typeexpr import BUILTINS, TypeExprError, parse_type
 
@@ -26,6 +21,7 @@ __all__ = ["validate_manifest"]
 _ENDPOINT_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_SETTING = re.compile(r"[a-z][a-z0-9_]*")
 _MIXIN = re.compile(r"[a-z_][a-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -46,6 +42,8 @@ def validate_manifest(manifest: Manifest, smap: SourceMap) -> None:
     _check_clients(manifest, smap)
     _check_flows(manifest, smap)
     _check_errors(manifest, smap)
+    _check_service(manifest, smap)
+    _check_idempotency(manifest, smap)
 
 
 def _check_type_expr(manifest: Manifest, text: str, path: KeyPath, smap: SourceMap) -> None:
@@ -142,13 +140,6 @@ def _check_features(manifest: Manifest, smap: SourceMap) -> None:
             for index, type_name in enumerate(feature.protobuf_results):
                 if type_name not in manifest.types:
                     raise smap.error((*path, "protobuf_results", index), "unknown type")
-        elif isinstance(feature, TelemetryFeature | HeartbeatFeature):
-            _check_endpoint_ref(manifest, feature.endpoint, (*path, "endpoint"), smap)
-        elif isinstance(feature, ServerConfigFeature):
-            _check_endpoint_ref(manifest, feature.endpoint, (*path, "endpoint"), smap)
-            _check_endpoint_ref(
-                manifest, feature.dynamic_endpoint, (*path, "dynamic_endpoint"), smap
-            )
 
 
 def _check_clients(manifest: Manifest, smap: SourceMap) -> None:
@@ -211,10 +202,37 @@ def _check_errors(manifest: Manifest, smap: SourceMap) -> None:
         target = getattr(error_module, class_name, None)
         if not (isinstance(target, type) and issubclass(target, error_module.APIStatusError)):
             raise smap.error(("errors", *sub), f"{class_name!r} is not a status error class")
-    failed = getattr(error_module, spec.request_failed, None)
-    if failed is not error_module.RequestFailedError:
-        raise smap.error(("errors", "request_failed"), "must be RequestFailedError")
-    known = {c.value for c in error_module.RequestErrorCategory}
-    for index, category in enumerate(spec.categories):
-        if category not in known:
-            raise smap.error(("errors", "categories", index), f"unknown category {category!r}")
+    for status in spec.status:
+        if not 400 <= status <= 599:
+            raise smap.error(("errors", "status", str(status)), "not an error status (400-599)")
+    for index, status in enumerate(spec.retryable_status):
+        if not 400 <= status <= 599:
+            raise smap.error(("errors", "retryable_status", index), "not an error status")
+
+
+def _check_service(manifest: Manifest, smap: SourceMap) -> None:
+    service = manifest.service
+    try:
+        service.user_agent.format(sdk_version=service.sdk_version)
+    except (KeyError, IndexError, ValueError):
+        raise smap.error(
+            ("service", "user_agent"), "the only placeholder allowed is {sdk_version}"
+        ) from None
+    for role in service.env:
+        if not _SETTING.fullmatch(role):
+            raise smap.error(("service", "env", role), "keys name a setting: lower_snake_case")
+
+
+def _check_idempotency(manifest: Manifest, smap: SourceMap) -> None:
+    """Every request carries the same kind of idempotency key, so the blocks must agree."""
+    seen: tuple[str, str] | None = None
+    for name, feature in manifest.features.items():
+        if not isinstance(feature, RetryPolicyFeature):
+            continue
+        pair = (feature.idempotency_header, feature.idempotency_prefix)
+        if seen is not None and pair != seen:
+            raise smap.error(
+                ("features", name, "idempotency_prefix"),
+                "every retry_policy block must use the same idempotency header and prefix",
+            )
+        seen = pair

@@ -27,9 +27,9 @@ SHIPPED = Path(__file__).resolve().parents[3] / "tinkex" / "manifest" / "tinker.
 def _manifest_with_breaker_on_capabilities() -> str:
     text = SHIPPED.read_text(encoding="utf-8")
     text = text.replace(
-        "  circuit_breaker:\n    type: circuit_breaker\n    doc: Opt-in; attach to an endpoint to "
+        "  circuit_breaker:\n    type: circuit_breaker\n    # Opt-in; attach to an endpoint to "
         "stop calling it after repeated failures.\n    enabled: false",
-        "  circuit_breaker:\n    type: circuit_breaker\n    doc: Opt-in; attach to an endpoint to "
+        "  circuit_breaker:\n    type: circuit_breaker\n    # Opt-in; attach to an endpoint to "
         "stop calling it after repeated failures.\n    enabled: true",
     )
     marker = "    response: GetServerCapabilitiesResponse\n    pool: session\n"

@@ -8,7 +8,7 @@ import pytest
 
 from tinkex.errors import ManifestError
 from tinkex.manifest import load_manifest
-from tinkex.manifest.features import FuturesFeature, PoolsFeature, RetryPolicyFeature
+from tinkex.manifest.features import FuturesFeature, RetryPolicyFeature
 from tinkex.manifest.loader import default_manifest_path
 from tinkex.ports.transport import PoolKind
 
@@ -92,9 +92,7 @@ def test_shipped_manifest_carries_wire_facts() -> None:
     futures = manifest.features["futures"]
     assert isinstance(futures, FuturesFeature)
     assert futures.retrieve_endpoint == "futures.retrieve"
-    pools = manifest.features["pools"]
-    assert isinstance(pools, PoolsFeature)
-    assert pools.kinds[PoolKind.TRAIN].max_requests_per_client == 1
+    assert manifest.service.auth.header == "X-API-Key"
     retry = manifest.features["retry_standard"]
     assert isinstance(retry, RetryPolicyFeature)
     assert retry.backoff.max_s == 10.0

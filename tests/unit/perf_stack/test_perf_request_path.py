@@ -27,7 +27,7 @@ from tinkex.flows.tracing import PipelineTracer, tracing_enabled
 from tinkex.ports.endpoint import EndpointSpec
 
 ENDPOINT = EndpointSpec(name="service.create_model", method="POST", path="/api/v1/create_model")
-KEY = re.compile(r"tinkex-retry-[0-9a-f]{32}")
+KEY = re.compile(r"stainless-python-retry-[0-9a-f]{32}")
 NAMES = st.sampled_from(["Accept", "accept", "X-A", "x-a", "X-B", "ACCEPT", "x-c"])
 
 

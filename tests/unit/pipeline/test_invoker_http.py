@@ -42,7 +42,7 @@ from tinkex.ports.transport import HttpResponse, PoolKind
 if TYPE_CHECKING:
     from tinkex.ports.codec import Codec
 
-KEY_FORMAT = re.compile(r"tinkex-retry-[0-9a-f]{32}")
+KEY_FORMAT = re.compile(r"stainless-python-retry-[0-9a-f]{32}")
 
 
 def setup(*responses: HttpResponse | BaseException) -> tuple[InMemoryTransport, FakeClock]:

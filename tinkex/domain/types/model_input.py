@@ -34,6 +34,7 @@ class EncodedTextChunk(
     """Token ids (numpy array or list)."""
 
     tokens: Any
+    """The token ids: a numpy array (int32 when they fit) or a list of ints (from JSON)."""
 
 
 class ImageChunk(
@@ -90,6 +91,7 @@ class TensorData(TensorDataMixin, Wire, frozen=True, kw_only=True):
     """Flat row-major values (numpy array or list) with dtype and shape, optionally sparse CSR."""
 
     data: Any
+    """The flat values: a numpy array (from numpy or protobuf) or a list of numbers (from JSON)."""
     dtype: TensorDtype
     shape: list[int] | None = None
     sparse_crow_indices: list[int] | None = None

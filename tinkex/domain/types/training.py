@@ -134,6 +134,7 @@ class Datum(DatumMixin, Wire, frozen=True, kw_only=True):
     """One training example (JSON key order follows the JSON-era SDK)."""
 
     loss_fn_inputs: dict[str, TensorData | Any] = always({})
+    """TensorData, or lists, numpy arrays or torch tensors (converted on construction)."""
     model_input: ModelInput
     model_input_spans: list[ProvenanceSpan] | None = None
     loss_fn_input_spans: list[ProvenanceSpan] | None = None

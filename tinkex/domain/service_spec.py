@@ -1,0 +1,68 @@
+# Generated from tinkex/manifest/tinker.yaml by python -m tinkex.manifest generate; do not edit.
+"""Tinker fine-tuning and sampling API: where it lives and how requests identify themselves.
+
+The manifest's ``service:`` section (and the retry policy's idempotency key format) as constants,
+for the modules that must not load the manifest: `tinkex.config`, `tinkex.version`, the request
+headers and the idempotency keys.
+"""
+
+__all__ = [
+    "API_KEY_ENV",
+    "API_KEY_HEADER",
+    "API_KEY_PREFIX",
+    "BASE_URL_ENV",
+    "CF_ACCESS_CLIENT_ID_ENV",
+    "CF_ACCESS_CLIENT_ID_HEADER",
+    "CF_ACCESS_CLIENT_SECRET_ENV",
+    "CF_ACCESS_CLIENT_SECRET_HEADER",
+    "DEFAULT_BASE_URL",
+    "IDEMPOTENCY_HEADER",
+    "IDEMPOTENCY_PREFIX",
+    "JWT_PREFIX",
+    "LOG_LEVEL_ENV",
+    "PROJECT_ID_ENV",
+    "SDK_VERSION",
+    "TAGS_ENV",
+    "TELEMETRY_ENV",
+    "TELEMETRY_ENV_DEFAULT",
+    "USER_AGENT",
+]
+
+SDK_VERSION = "0.38.0"
+"""The official SDK release whose wire tinkex speaks (sent as ``sdk_version``)."""
+USER_AGENT = "AsyncTinkex/Python {sdk_version}"
+"""The ``User-Agent`` header, with ``{sdk_version}`` to fill in."""
+DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod"
+"""The service's URL."""
+BASE_URL_ENV = "TINKER_BASE_URL"
+"""Overrides DEFAULT_BASE_URL."""
+API_KEY_ENV = "TINKER_API_KEY"
+"""Holds the API key (or a JWT)."""
+API_KEY_HEADER = "X-API-Key"
+"""The header the credential is sent in."""
+API_KEY_PREFIX = "tml-"
+"""What every API key starts with."""
+JWT_PREFIX = "eyJ"
+"""What a JWT given as the key starts with."""
+PROJECT_ID_ENV = "TINKER_PROJECT_ID"
+"""Default project for sessions and copy_weights."""
+TAGS_ENV = "TINKER_TAGS"
+"""Comma-separated session tags."""
+TELEMETRY_ENV = "TINKER_TELEMETRY"
+"""Telemetry is on only when the value is 1, true, yes or on."""
+TELEMETRY_ENV_DEFAULT = "1"
+"""When TELEMETRY_ENV is unset."""
+LOG_LEVEL_ENV = "TINKER_LOG"
+"""debug or info: configure logging at that level."""
+CF_ACCESS_CLIENT_ID_ENV = "CLOUDFLARE_ACCESS_CLIENT_ID"
+"""Cloudflare Access client id, sent on every request."""
+CF_ACCESS_CLIENT_ID_HEADER = "CF-Access-Client-Id"
+"""Sends CF_ACCESS_CLIENT_ID_ENV's value."""
+CF_ACCESS_CLIENT_SECRET_ENV = "CLOUDFLARE_ACCESS_CLIENT_SECRET"
+"""Cloudflare Access client secret, sent on every request."""
+CF_ACCESS_CLIENT_SECRET_HEADER = "CF-Access-Client-Secret"
+"""Sends CF_ACCESS_CLIENT_SECRET_ENV's value."""
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+"""Carries one logical request's key."""
+IDEMPOTENCY_PREFIX = "stainless-python-retry-"
+"""Starts every idempotency key (the retry policy's ``idempotency_prefix``)."""
