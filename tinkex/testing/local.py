@@ -38,10 +38,12 @@ async def local_service(
 ) -> AsyncIterator[ServiceClient]:
     """A `ServiceClient` talking in-process to a fresh embedded backend, in virtual time.
 
-    The client's clock is virtual: retry backoffs, poll intervals and heartbeats cost no real
-    time, while the backend's model work runs for real (time does not jump while a request is
-    being answered). The backend keeps its own real clock, so it does not expire sessions on
-    the client's virtual schedule; by default its sessions never expire.
+    The client's clock is virtual: retry backoffs, billing pauses, poll intervals and
+    heartbeats cost no real time. The backend's model work runs for real, and virtual time
+    does not jump while a request is being answered (else it would race through heartbeats
+    and timeouts while the backend computes). The backend keeps its own real clock: injected
+    ``latency_ms`` and ``paused_408`` holds take real time, and, since the two clocks disagree,
+    its sessions never expire unless `backend_config` says otherwise.
 
     ```python
     async with local_service(fault_plan=FaultPlan(error_5xx=0.3, seed=1)) as service:

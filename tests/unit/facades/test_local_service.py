@@ -8,7 +8,7 @@ import pytest
 
 from tinkex import types
 from tinkex.errors import APIConnectionError, ConfigError
-from tinkex.local import FaultPlan
+from tinkex.local import BackendConfig, FaultPlan
 from tinkex.testing import (
     RecordingTelemetrySink,
     ScriptedTransport,
@@ -61,6 +61,21 @@ async def test_a_trainer_rides_out_injected_server_errors_in_virtual_time() -> N
     # through thousands of seconds of heartbeats.
     assert 1.0 < clock.elapsed < 60.0
     assert len(transport.requests_to("POST", f"{API}/session_heartbeat")) <= 6
+
+
+async def test_parallel_chunks_with_failed_submissions_never_stall_virtual_time() -> None:
+    """One-datum chunks go out in parallel; 503s among them are retried to completion."""
+    transport = ScriptedTransport()
+    plan = FaultPlan(error_5xx=0.4, seed=2, endpoints=("forward_backward",))
+    flags = BackendConfig(client_flags={"fwdbwd_max_chunk_len": 1}, session_ttl_s=None)
+    async with local_service(fault_plan=plan, transport=transport, backend_config=flags) as service:
+        training = await service.create_lora_training_client("tinkex/tiny-byte-lm", rank=4)
+        data = [_datum([10 + i + 3 * j for j in range(8)]) for i in range(4)]
+        for _ in range(2):
+            output = await training.forward_backward(data, "cross_entropy")
+            assert len(output.loss_fn_outputs) == 4
+    assert transport.statuses().count(503) == 7  # the seeded plan's failures before 8 accepts
+    assert len(transport.requests_to("POST", f"{API}/forward_backward")) == 8 + 7
 
 
 async def test_scripted_routes_answer_first_and_the_backend_answers_the_rest() -> None:
