@@ -102,8 +102,8 @@ class ServiceClient:
         clock: The time source of every backoff, poll, deadline and heartbeat the client
             keeps (a request's own timeout is the transport's).
         heartbeat: ``"thread"`` or ``"loop"``; default ``TINKEX_HEARTBEAT``, then as above.
-        adapters: Fully custom adapters (internal; excludes `transport`, `clock` and a
-            telemetry sink).
+        adapters: Fully custom adapters (internal; excludes `transport`, `clock`,
+            `heartbeat` and a telemetry sink).
         env: The environment to read (default `os.environ`).
         tracer: OpenTelemetry tracer for the SDK's spans (default: the global provider's).
         metrics: A `tinkex.metrics.Metrics` registry that every HTTP attempt reports to.
@@ -135,8 +135,8 @@ class ServiceClient:
         if backend is not None and base_url is None:
             base_url = "local"
         telemetry_on, sink = split_telemetry(telemetry)
-        if adapters is not None and any(x is not None for x in (transport, clock, sink)):
-            raise ConfigError("adapters= replaces transport=, clock= and a telemetry sink")
+        if adapters is not None and any(x is not None for x in (transport, clock, sink, heartbeat)):
+            raise ConfigError("adapters= replaces transport=, clock=, heartbeat= and a sink")
         self._config = load_config(
             api_key=api_key,
             base_url=base_url,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tinkex.bootstrap.adapters import Adapters, as_pool
 from tinkex.clients.service import ServiceClient
 from tinkex.config import load_config
 from tinkex.errors import BadRequestError, ConfigError
@@ -133,6 +134,9 @@ async def test_conflicting_or_malformed_seams_raise_config_errors(tmp_path: Path
     await backend.aclose()
     with pytest.raises(ConfigError, match="a bool or a TelemetrySink"):
         ServiceClient(base_url="local", transport=transport, telemetry="yes")  # type: ignore[arg-type]
+    adapters = Adapters(pool=as_pool(transport), clock=VirtualClock(), base_url="http://local")
+    with pytest.raises(ConfigError, match="adapters= replaces"):
+        ServiceClient(base_url="local", adapters=adapters, clock=VirtualClock())
     with pytest.raises(ConfigError, match=r"heartbeat='thread'.*transport you pass"):
         ServiceClient(base_url="local", transport=transport, heartbeat="thread")
 
