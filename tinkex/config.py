@@ -10,6 +10,7 @@ Precedence: explicit arguments, then environment variables, then defaults.
 | ``TINKER_TAGS`` | ``tags`` | split on ``,``, stripped, empties dropped, de-duplicated in order |
 | ``TINKER_TELEMETRY`` | ``telemetry`` | on only for ``1``/``true``/``yes``/``on`` (default ``1``) |
 | ``TINKER_LOG`` | ``log_level`` | ``debug`` or ``info``; anything else = unset |
+| ``TINKEX_HEARTBEAT`` | ``heartbeat`` | ``thread`` or ``loop``; empty = unset |
 | ``CLOUDFLARE_ACCESS_CLIENT_ID`` / ``..._SECRET`` | ``cf_access_client_*`` | sent as headers |
 
 ``base_url == "local"`` selects the embedded in-process backend (`tinkex.local`); it accepts any
@@ -23,7 +24,7 @@ import hmac
 import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -48,11 +49,22 @@ from tinkex.domain.service_spec import (
 from tinkex.errors import ConfigError
 from tinkex.redaction import remember_secret
 
-__all__ = ["DEFAULT_BASE_URL", "LOCAL_BASE_URL", "Secret", "TinkexConfig", "load_config"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "LOCAL_BASE_URL",
+    "HeartbeatMode",
+    "Secret",
+    "TinkexConfig",
+    "load_config",
+]
 
 # The service's URL, environment variable names and credential header come from the
 # manifest's `service:` section (generated into tinkex/domain/service_spec.py).
 LOCAL_BASE_URL = "local"
+
+HeartbeatMode = Literal["thread", "loop"]
+"""How session heartbeats are sent: from their own thread, or on the caller's event loop."""
+_HEARTBEAT_MODES: tuple[HeartbeatMode, ...] = ("thread", "loop")
 
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 _LOG_LEVELS = frozenset({"debug", "info", "warning", "error", "critical"})
@@ -126,6 +138,8 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         tags: Session tags, de-duplicated, in order.
         telemetry: Whether SDK telemetry is sent.
         log_level: ``debug``/``info``/``warning``/``error``/``critical``, or None (quiet).
+        heartbeat: ``"thread"`` or ``"loop"``, or None for the default of the connection
+            (a thread for an HTTP service, the loop otherwise).
         default_headers: Extra non-secret headers sent on every request.
         secret_headers: Extra credential headers (e.g. ``Authorization``) sent on every request.
         cf_access_client_id: Cloudflare Access client id header value.
@@ -138,6 +152,7 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     tags: tuple[str, ...] = ()
     telemetry: bool = True
     log_level: str | None = None
+    heartbeat: HeartbeatMode | None = None
     default_headers: tuple[tuple[str, str], ...] = ()
     secret_headers: tuple[tuple[str, Secret], ...] = ()
     cf_access_client_id: str | None = None
@@ -169,6 +184,7 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             "tags": list(self.tags),
             "telemetry": self.telemetry,
             "log_level": self.log_level,
+            "heartbeat": self.heartbeat,
             "default_headers": [[name, value] for name, value in self.default_headers],
             "secret_headers": [[name, str(value)] for name, value in self.secret_headers],
             "cf_access_client_id": self.cf_access_client_id,
@@ -196,6 +212,7 @@ def load_config(
     log_level: str | None = None,
     default_headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     env: Mapping[str, str] | None = None,
+    heartbeat: str | None = None,
 ) -> TinkexConfig:
     """Resolve the configuration: arguments win over environment variables over defaults.
 
@@ -209,6 +226,8 @@ def load_config(
         default_headers: Extra headers for every request; credential-bearing names
             (``Authorization``...) are stored as secrets.
         env: The environment to read (default ``os.environ``).
+        heartbeat: ``"thread"`` or ``"loop"``; default ``TINKEX_HEARTBEAT``, then None (the
+            connection's default).
 
     Returns:
         The frozen configuration.
@@ -229,6 +248,7 @@ def load_config(
         tags=_dedupe(tags) if tags is not None else _env_tags(env),
         telemetry=telemetry if telemetry is not None else _env_telemetry(env),
         log_level=_resolve_log_level(log_level, env),
+        heartbeat=_resolve_heartbeat(heartbeat, env),
         default_headers=plain,
         secret_headers=secret,
         cf_access_client_id=_env(env, CF_ACCESS_CLIENT_ID_ENV),
@@ -305,6 +325,18 @@ def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | N
         return level
     level = env.get(LOG_LEVEL_ENV, "").strip().lower()
     return level if level in _ENV_LOG_LEVELS else None
+
+
+def _resolve_heartbeat(heartbeat: str | None, env: Mapping[str, str]) -> HeartbeatMode | None:
+    source = "heartbeat"
+    if heartbeat is None:
+        heartbeat, source = _env(env, "TINKEX_HEARTBEAT"), "TINKEX_HEARTBEAT"
+    if heartbeat is None:
+        return None
+    for mode in _HEARTBEAT_MODES:
+        if heartbeat.strip().lower() == mode:
+            return mode
+    raise ConfigError(f"{source} must be 'thread' or 'loop', got {heartbeat!r}")
 
 
 def _split_headers(

@@ -29,6 +29,7 @@ from tinkex.adapters.clock import SystemClock
 from tinkex.errors import APIStatusError, RequestErrorCategory, RequestFailedError
 from tinkex.flows.logging import configure_logging
 from tinkex.ports.telemetry import Severity, TelemetryEvent, TelemetrySink
+from tinkex.testing.telemetry import RecordingTelemetrySink  # its home is tinkex.testing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -304,28 +305,3 @@ async def telemetry_reporter(service: ServiceClient) -> TelemetryReporter | None
     if sink is None:
         return None
     return TelemetryReporter(sink, clock=service.runtime.clock, logger=service.runtime.logger)
-
-
-class RecordingTelemetrySink:
-    """A `TelemetrySink` that keeps every event in `events` (for tests, demos and notebooks)."""
-
-    def __init__(self) -> None:
-        self.events: list[TelemetryEvent] = []
-        self.flushes = 0
-        self.closed = False
-
-    def emit(self, event: TelemetryEvent, /) -> None:
-        """Keep the event."""
-        self.events.append(event)
-
-    async def flush(self) -> None:
-        """Count the flush."""
-        self.flushes += 1
-
-    async def aclose(self) -> None:
-        """Mark closed."""
-        self.closed = True
-
-    def names(self) -> list[str]:
-        """``event_name`` of generic events, else the event type, in order."""
-        return [e.event_name or e.event for e in self.events]

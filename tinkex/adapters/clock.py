@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["FakeClock", "SystemClock"]
 
@@ -32,6 +37,10 @@ class FakeClock:
     With `auto_advance=True` (the default) a sleeper that is the only thing left to run makes
     time jump straight to the earliest deadline, so code full of backoffs finishes instantly
     while still observing the right order of events. `sleeps` records every requested delay.
+
+    The loop cannot tell a task waiting on a thread or a socket from one with nothing to do,
+    so work that takes real time (a request answered by a server doing model work on its
+    threads) runs inside `hold()`; time does not jump while any hold is open.
     """
 
     def __init__(self, start: float = 1_000.0, *, auto_advance: bool = True) -> None:
@@ -41,6 +50,8 @@ class FakeClock:
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._counter = itertools.count()
         self._driver: asyncio.Task[None] | None = None
+        self._holds = 0
+        self._released: asyncio.Future[None] | None = None
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
@@ -64,6 +75,18 @@ class FakeClock:
             self._driver = loop.create_task(self._drive())
         await waiter
 
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep auto-advance from jumping while real (not virtual) work is in progress."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            released = self._released
+            if self._holds == 0 and released is not None and not released.done():
+                released.set_result(None)
+
     def advance(self, seconds: float) -> None:
         """Move virtual time forward and wake every sleeper whose deadline passed."""
         self._now += seconds
@@ -81,6 +104,10 @@ class FakeClock:
         while self._sleepers:
             for _ in range(50):
                 await asyncio.sleep(0)
+            if self._holds:
+                self._released = asyncio.get_running_loop().create_future()
+                await self._released
+                continue  # let what the finished work woke up run before deciding
             self._sleepers = [s for s in self._sleepers if not s[2].done()]
             heapq.heapify(self._sleepers)
             if not self._sleepers:

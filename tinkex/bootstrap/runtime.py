@@ -56,11 +56,11 @@ if TYPE_CHECKING:
     from tinkex.flows.invoker import PipelineInvoker
     from tinkex.flows.polling import PollingFutureResolver
     from tinkex.flows.sessions import ManagedSession
-    from tinkex.flows.telemetry import BatchingTelemetry
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
     from tinkex.ports.codec import Codec
     from tinkex.ports.pool import ConnectionPool
+    from tinkex.ports.telemetry import TelemetrySink
 
 __all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
 
@@ -138,7 +138,7 @@ class Runtime:
         self._invoker: PipelineInvoker | None = None
         self._resolver: PollingFutureResolver | None = None
         self._session: ManagedSession | None = None
-        self._telemetry: BatchingTelemetry | None = None
+        self._telemetry: TelemetrySink | None = None
         self._protobuf = ProtobufCodec()
         self._model_seq = itertools.count()
         self._sampling_seq = itertools.count()
@@ -187,7 +187,9 @@ class Runtime:
                 defaults=ClientDynamicConfigResponse(),
             )
         self._apply_server_config()
-        if self.config.telemetry:
+        if self._adapters.telemetry is not None:
+            self._telemetry = self._adapters.telemetry  # the user's sink replaces the upload
+        elif self.config.telemetry:
             self._telemetry = BatchingTelemetry(
                 self._send_telemetry,
                 clock=self.clock,
@@ -299,7 +301,7 @@ class Runtime:
         return self._protobuf
 
     @property
-    def telemetry(self) -> BatchingTelemetry | None:
+    def telemetry(self) -> TelemetrySink | None:
         """The telemetry sink, or None when telemetry is off."""
         return self._telemetry
 
@@ -352,7 +354,7 @@ class Runtime:
         )
 
     def _build_invoker(
-        self, protobuf: Codec, *, telemetry: BatchingTelemetry | None
+        self, protobuf: Codec, *, telemetry: TelemetrySink | None
     ) -> PipelineInvoker:
         from tinkex.flows.circuit_breaker import CircuitBreaker
         from tinkex.flows.invoker import PipelineInvoker

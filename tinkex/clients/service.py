@@ -17,7 +17,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Self
 
 from tinkex import api
-from tinkex.bootstrap.adapters import default_adapters
+from tinkex.bootstrap.adapters import default_adapters, split_telemetry
 from tinkex.bootstrap.runtime import Runtime, SessionOptions
 from tinkex.clients.sampling import SamplingClient, create_sampling_client
 from tinkex.clients.service_invoker import StartingInvoker
@@ -30,7 +30,7 @@ from tinkex.clients.service_training import (
 from tinkex.config import load_config
 from tinkex.domain.headers import current_sdk_method, sdk_method
 from tinkex.domain.paths import require_kind
-from tinkex.errors import ClosedError, ValidationError
+from tinkex.errors import ClosedError, ConfigError, ValidationError
 from tinkex.ports.sessions import SessionEndReason
 
 if TYPE_CHECKING:
@@ -43,10 +43,15 @@ if TYPE_CHECKING:
     from tinkex.bootstrap.adapters import Adapters
     from tinkex.clients.rest import RestClient
     from tinkex.clients.training import TrainingClient
+    from tinkex.config import HeartbeatMode
     from tinkex.domain.types import GetServerCapabilitiesResponse, OptimizerConfig
     from tinkex.local import LocalBackend
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.pool import ConnectionPool
+    from tinkex.ports.telemetry import TelemetrySink
+    from tinkex.ports.transport import Transport
     from tinkex.telemetry import TelemetryReporter
 
 __all__ = ["ServiceClient"]
@@ -54,6 +59,27 @@ __all__ = ["ServiceClient"]
 
 class ServiceClient:
     """A session with the Tinker service, and the factory of every other client.
+
+    Every request goes through one connection pool and every timing through one clock; pass
+    your own as with ``httpx.AsyncClient(transport=...)``, e.g. the doubles of
+    `tinkex.testing`:
+
+    ```python
+    from tinkex.testing import RecordingTelemetrySink, ScriptedTransport, VirtualClock
+
+    transport = ScriptedTransport()  # answers from routes; records every request
+    service = ServiceClient(
+        base_url="local", transport=transport, clock=VirtualClock(),
+        telemetry=RecordingTelemetrySink(),
+    )
+    ```
+
+    Session heartbeats: with ``heartbeat="thread"`` (the default for an HTTP service reached
+    through tinkex's own connections) a daemon thread with its own event loop and connection
+    sends them, so the session survives code that blocks the event loop for longer than the
+    server's session timeout. With ``heartbeat="loop"`` (the default, and the only choice,
+    for the in-process backend and for a transport you pass) they are a task on your loop
+    and no thread is started.
 
     Args:
         api_key: The API key (``tml-…``); defaults to ``TINKER_API_KEY``.
@@ -63,13 +89,21 @@ class ServiceClient:
         project_id: The project new runs belong to; defaults to ``TINKER_PROJECT_ID``.
         display_name: A human-readable session name.
         tags: Session tags; default ``TINKER_TAGS``.
-        telemetry: Send SDK telemetry; default ``TINKER_TELEMETRY`` (on).
+        telemetry: Send SDK telemetry; default ``TINKER_TELEMETRY`` (on). A `TelemetrySink`
+            instead receives every event (and nothing is uploaded).
         log_level: ``debug``/``info``/...; default ``TINKER_LOG``.
         default_headers: Extra headers on every request.
         backend: An embedded backend instance to talk to in-process (tests, notebooks).
         local_data_dir: Where ``base_url="local"`` keeps checkpoints (default: user cache).
         manifest: Another manifest than the shipped one.
-        adapters: Fully custom adapters (transport pool, clock); overrides the above.
+        transport: A `Transport`, or a `ConnectionPool` (one transport per traffic class),
+            that carries every request, addressed to `base_url` (``http://local`` for
+            ``"local"``); closed with the client.
+        clock: The time source of every backoff, poll, deadline and heartbeat the client
+            keeps (a request's own timeout is the transport's).
+        heartbeat: ``"thread"`` or ``"loop"``; default ``TINKEX_HEARTBEAT``, then as above.
+        adapters: Fully custom adapters (internal; excludes `transport`, `clock`,
+            `heartbeat` and a telemetry sink).
         env: The environment to read (default `os.environ`).
         tracer: OpenTelemetry tracer for the SDK's spans (default: the global provider's).
         metrics: A `tinkex.metrics.Metrics` registry that every HTTP attempt reports to.
@@ -84,7 +118,7 @@ class ServiceClient:
         project_id: str | None = None,
         display_name: str | None = None,
         tags: list[str] | None = None,
-        telemetry: bool | None = None,
+        telemetry: bool | TelemetrySink | None = None,
         log_level: str | None = None,
         default_headers: Mapping[str, str] | None = None,
         backend: LocalBackend | None = None,
@@ -94,23 +128,37 @@ class ServiceClient:
         env: Mapping[str, str] | None = None,
         tracer: Tracer | None = None,
         metrics: Metrics | None = None,
+        transport: Transport | ConnectionPool | None = None,
+        clock: Clock | None = None,
+        heartbeat: HeartbeatMode | None = None,
     ) -> None:
         if backend is not None and base_url is None:
             base_url = "local"
+        telemetry_on, sink = split_telemetry(telemetry)
+        if adapters is not None and any(x is not None for x in (transport, clock, sink, heartbeat)):
+            raise ConfigError("adapters= replaces transport=, clock=, heartbeat= and a sink")
         self._config = load_config(
             api_key=api_key,
             base_url=base_url,
             project_id=project_id,
             tags=tags,
-            telemetry=telemetry,
+            telemetry=telemetry_on,
             log_level=log_level,
             default_headers=default_headers,
             env=env,
+            heartbeat=heartbeat,
         )
         self._runtime = Runtime(
             self._config,
             adapters
-            or default_adapters(self._config, backend=backend, local_data_dir=local_data_dir),
+            or default_adapters(
+                self._config,
+                backend=backend,
+                local_data_dir=local_data_dir,
+                transport=transport,
+                clock=clock,
+                telemetry=sink,
+            ),
             manifest=manifest,
             session=SessionOptions(
                 user_metadata=dict(user_metadata or {}),

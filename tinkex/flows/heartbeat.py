@@ -8,6 +8,9 @@ for `warn_after_s`.
 numpy step, a synchronous call): it runs on its own daemon thread, with its own event loop and
 its own connection, created inside that thread by the injected `make_sender` factory. It
 measures how late each beat starts (`lag_s`) and warns when that exceeds `lag_warn_s`.
+
+Which of the two runs is the user's choice, ``ServiceClient(heartbeat="thread" | "loop")`` or
+``TINKEX_HEARTBEAT``, resolved with its default in `tinkex.bootstrap.adapters`.
 """
 
 from __future__ import annotations

@@ -7,55 +7,24 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from tinkex.adapters.clock import SystemClock
-from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.clients.service import ServiceClient
 from tinkex.domain.types import ModelInput, SamplingParams
 from tinkex.local import BackendConfig, FaultPlan, InProcessTransport, LocalBackend
+from tinkex.testing import ScriptedTransport
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
     from tinkex.clients.sampling import SamplingClient
-    from tinkex.ports.transport import HttpRequest, HttpResponse, Transport
 
 TINY_MODEL = "tinkex/tiny-byte-lm"
 PROMPT = ModelInput.from_ints([72, 101, 108, 108, 111, 32, 119])
 PARAMS = SamplingParams(max_tokens=6, seed=7)
 
 
-class RecordingTransport:
-    """A Transport that forwards to another and records every request and answer.
-
-    Args:
-        inner: The transport doing the work.
-        rewrite: Optionally replaces the answer of a request (a fake server feature).
-    """
-
-    def __init__(
-        self,
-        inner: Transport,
-        rewrite: Callable[[HttpRequest], HttpResponse | None] | None = None,
-    ) -> None:
-        self.inner = inner
-        self.rewrite = rewrite
-        self.sent: list[HttpRequest] = []
-        self.statuses: list[int] = []
-
-    async def send(self, request: HttpRequest, /) -> HttpResponse:
-        self.sent.append(request)
-        replaced = self.rewrite(request) if self.rewrite is not None else None
-        response = replaced if replaced is not None else await self.inner.send(request)
-        self.statuses.append(response.status)
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    def paths(self) -> list[str]:
-        """The path of every request, in order."""
-        return [request.url.split("://", 1)[-1].split("/", 1)[-1] for request in self.sent]
+class RecordingTransport(ScriptedTransport):
+    """A scripted transport (routes answer first, the backend the rest), queried by path suffix."""
 
     def count(self, suffix: str) -> int:
         """How many requests went to a path ending in `suffix`."""
@@ -89,20 +58,13 @@ def backend(
 
 @contextlib.asynccontextmanager
 async def recorded_service(
-    local: LocalBackend,
-    rewrite: Callable[[HttpRequest], HttpResponse | None] | None = None,
+    local: LocalBackend, recorder: RecordingTransport | None = None
 ) -> AsyncIterator[tuple[ServiceClient, RecordingTransport]]:
-    """A started ServiceClient talking to `local` in-process through a recorder."""
-    recorder = RecordingTransport(InProcessTransport(local, "http://local"), rewrite)
+    """A started ServiceClient talking to `local` in-process through a recorder (and its routes)."""
+    recorder = recorder if recorder is not None else RecordingTransport()
+    recorder.fallback = InProcessTransport(local, "http://local")
     service = ServiceClient(
-        adapters=Adapters(
-            pool=SharedTransportPool(recorder),
-            clock=SystemClock(),
-            base_url="http://local",
-            threaded_heartbeat=False,
-        ),
-        api_key="tml-sampling-tests",
-        telemetry=False,
+        base_url="local", transport=recorder, api_key="tml-sampling-tests", telemetry=False
     )
     try:
         await service.start()
@@ -114,10 +76,9 @@ async def recorded_service(
 
 @contextlib.asynccontextmanager
 async def sampler(
-    local: LocalBackend,
-    rewrite: Callable[[HttpRequest], HttpResponse | None] | None = None,
+    local: LocalBackend, recorder: RecordingTransport | None = None
 ) -> AsyncIterator[tuple[SamplingClient, RecordingTransport]]:
     """A SamplingClient on the tiny model, and the recorder under it."""
-    async with recorded_service(local, rewrite) as (service, recorder):
+    async with recorded_service(local, recorder) as (service, recorder):
         client = await service.create_sampling_client(base_model=TINY_MODEL)
         yield client, recorder

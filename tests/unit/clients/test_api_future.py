@@ -16,8 +16,6 @@ from training_fixtures import (
     make_backend,
 )
 
-from tinkex.adapters.clock import SystemClock
-from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.clients.futures import FutureState
 from tinkex.clients.service import ServiceClient
 from tinkex.domain.ordering import PoisonedClientError
@@ -76,14 +74,10 @@ class Observer:
 async def gated_training(tmp_path: Path) -> AsyncIterator[tuple[TrainingClient, GatedPolls]]:
     backend = make_backend(tmp_path)
     gate = GatedPolls(InProcessTransport(backend, BASE_URL))
-    adapters = Adapters(
-        pool=SharedTransportPool(gate),
-        clock=SystemClock(),
-        base_url=BASE_URL,
-        threaded_heartbeat=False,
-    )
     try:
-        async with ServiceClient(adapters=adapters, telemetry=False, api_key="tml-test") as service:
+        async with ServiceClient(
+            base_url="local", transport=gate, telemetry=False, api_key="tml-test"
+        ) as service:
             yield await service.create_lora_training_client(TINY_MODEL, rank=2), gate
     finally:
         await backend.aclose()

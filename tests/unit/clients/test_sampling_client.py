@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import numpy as np
 import pytest
-from sampling_fixtures import PARAMS, PROMPT, TINY_MODEL, backend, recorded_service, sampler
+from sampling_fixtures import (
+    PARAMS,
+    PROMPT,
+    TINY_MODEL,
+    RecordingTransport,
+    backend,
+    recorded_service,
+    sampler,
+)
 
 from tinkex.clients.sampling import SamplingClient
 from tinkex.domain.types import ModelInput, SamplingParams, TensorData
@@ -19,10 +27,10 @@ from tinkex.errors import (
     ValidationError,
 )
 from tinkex.local import FaultPlan
-from tinkex.ports.transport import HttpRequest, HttpResponse
+from tinkex.testing import respond
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
     from tinkex.domain.types import SampleStreamChunk
@@ -223,8 +231,8 @@ async def test_429_storm_slows_but_never_fails(tmp_path: Path) -> None:
         )
         responses = await asyncio.gather(*(client.sample(PROMPT, 1, PARAMS) for _ in range(12)))
         assert all(len(r.sequences) == 1 for r in responses)
-        assert 429 in recorder.statuses
-        assert runtime.dispatcher.backoffs == recorder.statuses.count(429)
+        assert 429 in recorder.statuses()
+        assert runtime.dispatcher.backoffs == recorder.statuses().count(429)
 
 
 async def test_many_concurrent_samples_complete(tmp_path: Path) -> None:
@@ -298,13 +306,11 @@ async def _drain(stream: AsyncIterator[SampleStreamChunk], into: list[SampleStre
         into.append(chunk)  # noqa: PERF401 - the chunks seen before an error matter
 
 
-def _sse_answer(body: bytes, status: int = 200) -> Callable[[HttpRequest], HttpResponse | None]:
-    def rewrite(request: HttpRequest) -> HttpResponse | None:
-        if not request.url.endswith("/stream_sample"):
-            return None
-        return HttpResponse(status=status, headers={"content-type": "text/event-stream"}, body=body)
-
-    return rewrite
+def _sse_answer(body: bytes, status: int = 200) -> RecordingTransport:
+    transport = RecordingTransport()
+    sse = respond(status, body=body, headers={"content-type": "text/event-stream"})
+    transport.reply("POST", "/api/v1/stream_sample", sse)
+    return transport
 
 
 STREAM_BODY = (

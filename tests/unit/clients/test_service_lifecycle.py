@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from training_fixtures import (
-    BASE_URL,
     TINY_MODEL,
     Recorder,
     batch,
@@ -19,12 +18,10 @@ from training_fixtures import (
     tiny_training,
 )
 
-from tinkex.adapters.clock import FakeClock
-from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.clients.service import ServiceClient
 from tinkex.domain.types import AdamParams
 from tinkex.errors import ClosedError
-from tinkex.local import InProcessTransport
+from tinkex.testing import VirtualClock
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,9 +31,7 @@ if TYPE_CHECKING:
 
 def _finish_reasons(recorder: Recorder) -> list[str]:
     return [
-        json_body(r)["reason"]["type"]
-        for r in recorder.requests
-        if endpoint_of(r).endswith("/finish")
+        json_body(r)["reason"]["type"] for r in recorder.sent if endpoint_of(r).endswith("/finish")
     ]
 
 
@@ -44,9 +39,9 @@ async def test_client_starts_lazily_without_async_with(tmp_path: Path) -> None:
     backend = make_backend(tmp_path)
     service, recorder = recorded_client(backend)
     try:
-        assert recorder.requests == []  # construction sends nothing
+        assert recorder.sent == []  # construction sends nothing
         training = await tiny_training(service)
-        assert recorder.paths()[:4] == [
+        assert recorder.endpoints()[:4] == [
             "client/config",
             "client/dynamic_config",
             "create_session",
@@ -57,7 +52,7 @@ async def test_client_starts_lazily_without_async_with(tmp_path: Path) -> None:
         assert training.model_id == f"{session_id}:train:0"
         second = await tiny_training(service)
         assert second.model_id == f"{session_id}:train:1"
-        assert recorder.paths().count("create_session") == 1
+        assert recorder.endpoints().count("create_session") == 1
     finally:
         await service.close()
         await backend.aclose()
@@ -72,7 +67,7 @@ async def test_close_is_idempotent_and_later_use_raises_closed(tmp_path: Path) -
     await service.close()
     assert service.closed
     assert _finish_reasons(recorder) == ["errored"]
-    sent = len(recorder.requests)
+    sent = len(recorder.sent)
     with pytest.raises(ClosedError):
         await service.create_lora_training_client(TINY_MODEL)
     with pytest.raises(ClosedError):
@@ -85,7 +80,7 @@ async def test_close_is_idempotent_and_later_use_raises_closed(tmp_path: Path) -
         training.optim_step(AdamParams())
     with pytest.raises(ClosedError):
         training.save_state("late")
-    assert len(recorder.requests) == sent
+    assert len(recorder.sent) == sent
     await backend.aclose()
 
 
@@ -95,7 +90,7 @@ async def test_closing_an_unused_client_sends_nothing(tmp_path: Path) -> None:
     await service.close()
     with pytest.raises(ClosedError):
         await service.get_server_capabilities()
-    assert recorder.requests == []
+    assert recorder.sent == []
     await backend.aclose()
 
 
@@ -142,7 +137,7 @@ async def test_rest_client_and_capabilities_go_through_the_service(tmp_path: Pat
     service, recorder = recorded_client(backend)
     try:
         rest = service.create_rest_client()
-        assert recorder.requests == []
+        assert recorder.sent == []
         capabilities = await rest.get_server_capabilities()  # starts the service lazily
         assert TINY_MODEL in [m.model_name for m in capabilities.supported_models]
         assert capabilities == await service.get_server_capabilities()
@@ -159,15 +154,11 @@ async def test_rest_client_and_capabilities_go_through_the_service(tmp_path: Pat
 
 async def test_sdk_method_header_marks_public_calls_only(tmp_path: Path) -> None:
     backend: LocalBackend = make_backend(tmp_path)
-    clock = FakeClock(auto_advance=False)
-    recorder = Recorder(InProcessTransport(backend, BASE_URL))
-    adapters = Adapters(
-        pool=SharedTransportPool(recorder),
-        clock=clock,
-        base_url=BASE_URL,
-        threaded_heartbeat=False,
+    clock = VirtualClock(auto_advance=False)
+    recorder = Recorder(backend)
+    service = ServiceClient(
+        base_url="local", transport=recorder, clock=clock, api_key="tml-test", telemetry=True
     )
-    service = ServiceClient(adapters=adapters, api_key="tml-test", telemetry=True)
     try:
         # The session starts inside create_lora_training_client: its background tasks must
         # not inherit that method's name.
@@ -185,7 +176,7 @@ async def test_sdk_method_header_marks_public_calls_only(tmp_path: Path) -> None
         await service.close()
         await backend.aclose()
     by_endpoint: dict[str, set[str | None]] = {}
-    for request in recorder.requests:
+    for request in recorder.sent:
         by_endpoint.setdefault(endpoint_of(request), set()).add(request.header("x-sdk-method"))
     assert by_endpoint["create_model"] == {"ServiceClient.create_lora_training_client"}
     assert by_endpoint["forward_backward"] == {"TrainingClient.forward_backward"}

@@ -89,7 +89,7 @@ async def test_every_training_method_works_end_to_end(tmp_path: Path) -> None:
 async def test_pipelined_calls_are_submitted_in_call_order(tmp_path: Path) -> None:
     async with recorded_service(tmp_path) as (service, recorder):
         training = await tiny_training(service)
-        before = len(recorder.requests)
+        before = len(recorder.sent)
         futures: list[APIFuture[Any]] = [
             training.forward_backward(batch(2), "cross_entropy"),
             training.optim_step(ADAM),
@@ -101,7 +101,7 @@ async def test_pipelined_calls_are_submitted_in_call_order(tmp_path: Path) -> No
             await future
         sent = [
             (endpoint_of(r), seq_id_of(r))
-            for r in recorder.requests[before:]
+            for r in recorder.sent[before:]
             if endpoint_of(r) in {"forward_backward", "optim_step", "save_weights"}
         ]
         assert sent == [
@@ -124,10 +124,10 @@ async def test_multi_chunk_forward_backward_sends_first_chunk_last_and_combines(
         recorder,
     ):
         training = await tiny_training(service)
-        before = len(recorder.requests)
+        before = len(recorder.sent)
         chunked = await training.forward_backward(data, "cross_entropy")
         seq_ids = [
-            seq_id_of(r) for r in recorder.to("forward_backward") if r in recorder.requests[before:]
+            seq_id_of(r) for r in recorder.to("forward_backward") if r in recorder.sent[before:]
         ]
         after = await training.optim_step(ADAM)
     assert len(seq_ids) == 3
@@ -170,12 +170,12 @@ async def test_custom_loss_matches_the_builtin_loss_bit_for_bit(tmp_path: Path) 
     ):
         builtin = await tiny_training(service)
         custom = await tiny_training(service)
-        before = len(recorder.requests)
+        before = len(recorder.sent)
         expected = await builtin.forward_backward(data, "cross_entropy")
         got = await custom.forward_backward_custom(data, _cross_entropy)
         custom_seq = [
             seq_id_of(r)
-            for r in recorder.requests[before:]
+            for r in recorder.sent[before:]
             if endpoint_of(r) == "forward_backward" and custom.model_id.encode() in (r.body or b"")
         ]
         await builtin.optim_step(ADAM)
@@ -302,7 +302,7 @@ async def test_legacy_server_gets_json_bodies_end_to_end(tmp_path: Path) -> None
         assert len(forward.loss_fn_outputs) == 2
         assert "loss:sum" in result.metrics
         assert saved.path.endswith("/weights/legacy")
-        endpoints = recorder.paths()
+        endpoints = recorder.endpoints()
         assert "forward" in endpoints
         assert "forward_backward" in endpoints
         for request in recorder.to("forward", "forward_backward"):

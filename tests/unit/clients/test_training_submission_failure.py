@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import pytest
 
 import tinkex
 from tinkex import types
-from tinkex.adapters.clock import SystemClock
-from tinkex.adapters.memory import json_response
-from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.domain.ordering import PoisonedClientError
 from tinkex.errors import BadRequestError
 from tinkex.local import InProcessTransport, LocalBackend
+from tinkex.testing import ScriptedTransport, respond
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from tinkex.ports.transport import HttpRequest, HttpResponse
-
-
-class RejectFirstForwardBackward:
-    """Answers the first forward_backward POST with a 400; passes everything else through."""
-
-    def __init__(self, inner: InProcessTransport) -> None:
-        self.inner = inner
-        self.rejected = 0
-
-    async def send(self, request: HttpRequest, /) -> HttpResponse:
-        if urlsplit(request.url).path.endswith("/api/v1/forward_backward") and not self.rejected:
-            self.rejected += 1
-            return json_response(b'{"detail":"rejected"}', status=400)
-        return await self.inner.send(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def _datum() -> types.Datum:
@@ -48,16 +26,10 @@ def _datum() -> types.Datum:
 
 async def test_rejected_submission_fails_later_calls_at_once(tmp_path: Path) -> None:
     """The rejected request raises its error; queued and later requests fail fast, not hang."""
-    transport = RejectFirstForwardBackward(
-        InProcessTransport(LocalBackend(tmp_path), "http://local", close_backend=True)
-    )
-    adapters = Adapters(
-        pool=SharedTransportPool(transport),
-        clock=SystemClock(),
-        base_url="http://local",
-        threaded_heartbeat=False,
-    )
-    async with tinkex.ServiceClient(adapters=adapters, base_url="local", telemetry=False) as svc:
+    backend = InProcessTransport(LocalBackend(tmp_path), "http://local", close_backend=True)
+    transport = ScriptedTransport(fallback=backend)
+    transport.script("POST", "/api/v1/forward_backward", respond(400, {"detail": "rejected"}))
+    async with tinkex.ServiceClient(transport=transport, base_url="local", telemetry=False) as svc:
         training = await svc.create_lora_training_client("tinkex/tiny-byte-lm", rank=2)
         rejected = training.forward_backward([_datum()], "cross_entropy")
         queued = training.optim_step(types.AdamParams())
@@ -67,4 +39,6 @@ async def test_rejected_submission_fails_later_calls_at_once(tmp_path: Path) -> 
             await queued.result(timeout=5)
         with pytest.raises(PoisonedClientError):
             training.forward_backward([_datum()], "cross_entropy")
-    assert transport.rejected == 1
+    assert [
+        r.status for r in transport.exchanges if r.request.url.endswith("forward_backward")
+    ] == [400]

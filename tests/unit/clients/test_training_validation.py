@@ -174,12 +174,12 @@ async def test_bad_training_input_is_refused_before_sending(tmp_path: Path) -> N
     # One run serves every case: a refused call sends nothing and reserves no request id.
     async with recorded_service(tmp_path) as (service, recorder):
         training = await tiny_training(service)
-        sent = len(recorder.requests)
+        sent = len(recorder.sent)
         for name, call, field in BAD_TRAINING_CALLS:
             with pytest.raises(ValidationError) as raised:
                 call(training)
             assert (name, raised.value.field) == (name, field)
-            assert (name, len(recorder.requests)) == (name, sent)
+            assert (name, len(recorder.sent)) == (name, sent)
         assert training.sequencer.next_id == 0
         await training.optim_step(AdamParams())
         assert [seq_id_of(r) for r in recorder.to("optim_step")] == [1]
@@ -193,7 +193,7 @@ async def test_ragged_or_mistyped_lists_fail_where_the_datum_is_built(tmp_path: 
     ]
     async with recorded_service(tmp_path) as (service, recorder):
         training = await tiny_training(service)
-        sent = len(recorder.requests)
+        sent = len(recorder.sent)
         for value, problem in cases:
             with pytest.raises(ValidationError, match=problem) as raised:
                 training.forward_backward(
@@ -206,7 +206,7 @@ async def test_ragged_or_mistyped_lists_fail_where_the_datum_is_built(tmp_path: 
                     "cross_entropy",
                 )
             assert raised.value.field == "loss_fn_inputs['target_tokens']"
-        assert len(recorder.requests) == sent
+        assert len(recorder.sent) == sent
 
 
 async def test_bad_training_client_arguments_send_nothing(tmp_path: Path) -> None:
@@ -253,7 +253,7 @@ async def test_bad_training_client_arguments_send_nothing(tmp_path: Path) -> Non
                 await call()
             assert raised.value.field == field
         # Not even the lazy start (client/config, create_session) happened.
-        assert recorder.requests == []
+        assert recorder.sent == []
         training = await service.create_lora_training_client(
             TINY_MODEL, rank=2, optimizer=AdamOptimizerConfig()
         )
@@ -277,8 +277,8 @@ async def test_unknown_loss_input_is_refused_by_the_server_as_user_error(tmp_pat
 async def test_string_config_is_refused_for_a_json_era_server(tmp_path: Path) -> None:
     async with recorded_service(tmp_path, legacy=True) as (service, recorder):
         training = await tiny_training(service)
-        sent = len(recorder.requests)
+        sent = len(recorder.sent)
         with pytest.raises(ValidationError) as raised:
             training.forward_backward(batch(1), "cross_entropy", {"mode": "mean"})
         assert raised.value.field == "loss_fn_config['mode']"
-        assert len(recorder.requests) == sent
+        assert len(recorder.sent) == sent

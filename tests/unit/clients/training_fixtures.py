@@ -1,9 +1,9 @@
 """Builders for training/service client tests: a recording transport over the embedded backend.
 
-`recorded_service` gives a `ServiceClient` whose every HTTP request is kept in
-`Recorder.requests`, so tests can check what went on the wire (and, for validation errors,
-that nothing did). Request bodies are JSON or protobuf; `seq_id_of` reads the ``seq_id`` of
-either.
+`recorded_service` gives a `ServiceClient` whose every HTTP request is kept in `Recorder.sent`
+(a `tinkex.testing.ScriptedTransport` in front of the backend), so tests can check what went on
+the wire (and, for validation errors, that nothing did). Request bodies are JSON or protobuf;
+`seq_id_of` reads the ``seq_id`` of either.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinkex.adapters.clock import SystemClock
-from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.clients.service import ServiceClient
 from tinkex.domain.types import Datum, ModelInput
 from tinkex.local import BackendConfig, InProcessTransport, LocalBackend
 from tinkex.proto.wire import decode_forward_backward_request
+from tinkex.testing import ScriptedTransport
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
@@ -28,33 +27,25 @@ if TYPE_CHECKING:
     from tinkex.clients.training import TrainingClient
     from tinkex.local import FaultPlan
     from tinkex.ports.clock import Clock
-    from tinkex.ports.transport import HttpRequest, HttpResponse, Transport
+    from tinkex.ports.transport import HttpRequest
 
 TINY_MODEL = "tinkex/tiny-byte-lm"
 BASE_URL = "http://local"
 
 
-class Recorder:
-    """A Transport that forwards to another and keeps every request it was given."""
+class Recorder(ScriptedTransport):
+    """The scripted transport in front of a backend, with queries by endpoint name."""
 
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-        self.requests: list[HttpRequest] = []
+    def __init__(self, backend: LocalBackend) -> None:
+        super().__init__(fallback=InProcessTransport(backend, BASE_URL))
 
-    async def send(self, request: HttpRequest, /) -> HttpResponse:
-        self.requests.append(request)
-        return await self.inner.send(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    def paths(self) -> list[str]:
+    def endpoints(self) -> list[str]:
         """The URL path after ``/api/v1/`` of each request, in send order."""
-        return [endpoint_of(r) for r in self.requests]
+        return [endpoint_of(r) for r in self.sent]
 
     def to(self, *endpoints: str) -> list[HttpRequest]:
         """The requests sent to any of `endpoints` (names after ``/api/v1/``)."""
-        return [r for r in self.requests if endpoint_of(r) in endpoints]
+        return [r for r in self.sent if endpoint_of(r) in endpoints]
 
 
 def endpoint_of(request: HttpRequest) -> str:
@@ -102,14 +93,11 @@ def recorded_client(
     backend: LocalBackend, *, clock: Clock | None = None
 ) -> tuple[ServiceClient, Recorder]:
     """A ServiceClient over `backend` whose transport records every request."""
-    recorder = Recorder(InProcessTransport(backend, BASE_URL))
-    adapters = Adapters(
-        pool=SharedTransportPool(recorder),
-        clock=clock if clock is not None else SystemClock(),
-        base_url=BASE_URL,
-        threaded_heartbeat=False,
+    recorder = Recorder(backend)
+    service = ServiceClient(
+        base_url="local", transport=recorder, clock=clock, telemetry=False, api_key="tml-test"
     )
-    return ServiceClient(adapters=adapters, telemetry=False, api_key="tml-test"), recorder
+    return service, recorder
 
 
 @contextlib.asynccontextmanager

@@ -37,28 +37,13 @@ from tinkex.flows.polling import PollingFutureResolver, PromiseExpiredError
 from tinkex.flows.polling_state import FuturesConfig
 from tinkex.flows.queue_state import QueueStateRecorder
 from tinkex.ports.futures import QueueState
-from tinkex.ports.telemetry import Severity, TelemetryEvent
+from tinkex.ports.telemetry import Severity
+from tinkex.testing import RecordingTelemetrySink
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tinkex.ports.transport import HttpResponse
-
-
-class RecordingSink:
-    """A TelemetrySink that keeps every event."""
-
-    def __init__(self) -> None:
-        self.events: list[TelemetryEvent] = []
-
-    def emit(self, event: TelemetryEvent, /) -> None:
-        self.events.append(event)
-
-    async def flush(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 class ProtoResult:
@@ -71,7 +56,7 @@ def make_resolver(
     *,
     config: FuturesConfig | None = None,
     inflight: BytesSemaphore | None = None,
-    telemetry: RecordingSink | None = None,
+    telemetry: RecordingTelemetrySink | None = None,
 ) -> tuple[PollingFutureResolver, ScriptedInvoker]:
     invoker = ScriptedInvoker(script)
     resolver = PollingFutureResolver(
@@ -403,7 +388,7 @@ async def test_broken_observer_does_not_break_polling() -> None:
 async def test_poll_outcomes_are_reported_to_telemetry() -> None:
     """429s, failures and deadlines become APIFuture.result_async.* events naming the request."""
     clock = FakeClock()
-    sink = RecordingSink()
+    sink = RecordingTelemetrySink()
 
     async def hang() -> HttpResponse:
         await clock.sleep(1000)

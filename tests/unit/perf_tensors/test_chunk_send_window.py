@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tinkex.adapters.clock import SystemClock
-from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.clients.service import ServiceClient
 from tinkex.clients.training_wire import datum_bytes
 from tinkex.domain.types import Datum, ModelInput
@@ -64,14 +62,10 @@ def _batch(count: int) -> list[Datum]:
 async def _peak_in_flight(data_dir: Path, flags: dict[str, object], data: list[Datum]) -> int:
     backend = LocalBackend(data_dir, config=BackendConfig(poll_timeout_s=2.0, client_flags=flags))
     gauge = InFlightGauge(InProcessTransport(backend, "http://local"))
-    adapters = Adapters(
-        pool=SharedTransportPool(gauge),
-        clock=SystemClock(),
-        base_url="http://local",
-        threaded_heartbeat=False,
-    )
     try:
-        async with ServiceClient(adapters=adapters, telemetry=False, api_key="tml-test") as svc:
+        async with ServiceClient(
+            base_url="local", transport=gauge, telemetry=False, api_key="tml-test"
+        ) as svc:
             training = await svc.create_lora_training_client(TINY_MODEL, rank=4, seed=0)
             result = await training.forward_backward(data, "cross_entropy")
             assert len(result.loss_fn_outputs) == len(data)

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from tinkex.flows.circuit_breaker import CircuitBreaker
     from tinkex.flows.rate_limiter import RateLimiter
     from tinkex.ports.codec import Codec
-    from tinkex.ports.telemetry import TelemetryEvent
 
 T = TypeVar("T")
 
@@ -95,22 +94,6 @@ class FakeProtoCodec:
         self.decoded.append(data)
         value = type_(model_id=data.removeprefix(b"PB:").decode())  # type: ignore[call-arg]
         return value
-
-
-class RecordingTelemetry:
-    """A TelemetrySink that keeps every event."""
-
-    def __init__(self) -> None:
-        self.events: list[TelemetryEvent] = []
-
-    def emit(self, event: TelemetryEvent, /) -> None:
-        self.events.append(event)
-
-    async def flush(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 def scripted(*responses: HttpResponse | BaseException) -> Callable[[HttpRequest], HttpResponse]:

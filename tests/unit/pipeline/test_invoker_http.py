@@ -16,7 +16,6 @@ from pipeline_fakes import (
     Created,
     FakeProtoCodec,
     JsonCodec,
-    RecordingTelemetry,
     make_invoker,
     ok,
     scripted,
@@ -38,6 +37,7 @@ from tinkex.errors import (
 )
 from tinkex.ports.endpoint import EndpointSpec, Invoker
 from tinkex.ports.transport import HttpResponse, PoolKind
+from tinkex.testing import RecordingTelemetrySink
 
 if TYPE_CHECKING:
     from tinkex.ports.codec import Codec
@@ -256,7 +256,7 @@ async def test_a_mismatched_body_raises_decode_error() -> None:
 
 async def test_final_failure_emits_one_telemetry_event_without_secrets() -> None:
     """A final status error is reported once, with status and endpoint only."""
-    telemetry = RecordingTelemetry()
+    telemetry = RecordingTelemetrySink()
     transport, clock = setup(status(400, '{"detail": "bad"}'))
     invoker = make_invoker(transport, clock, telemetry=telemetry)
     with pytest.raises(BadRequestError):
@@ -272,7 +272,7 @@ async def test_final_failure_emits_one_telemetry_event_without_secrets() -> None
 @pytest.mark.parametrize("pool", [PoolKind.TELEMETRY, PoolKind.RETRIEVE])
 async def test_self_reporting_pools_send_no_failure_telemetry(pool: PoolKind) -> None:
     """Telemetry uploads and future polls never report their own failures as events."""
-    telemetry = RecordingTelemetry()
+    telemetry = RecordingTelemetrySink()
     spec = EndpointSpec(name="x.y", method="POST", path="/api/v1/create_model", pool=pool)
     transport, clock = setup(status(408), status(400))
     invoker = make_invoker(transport, clock, telemetry=telemetry)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import pytest
 from recovery_fakes import FakeClient, FakeRest, FakeService, checkpoint, training_run
@@ -17,9 +16,7 @@ from tinkex.recovery import (
     RecoveryPolicy,
     telemetry_listener,
 )
-
-if TYPE_CHECKING:
-    from tinkex.ports.telemetry import TelemetryEvent
+from tinkex.testing import RecordingTelemetrySink
 
 RUN = "sess-1:train:0"
 
@@ -117,20 +114,7 @@ async def test_stop_monitoring_and_closed_monitor() -> None:
 async def test_telemetry_listener_forwards_events_as_generic_events() -> None:
     """Events reach a telemetry sink under their recovery.* names."""
 
-    class Sink:
-        def __init__(self) -> None:
-            self.events: list[TelemetryEvent] = []
-
-        def emit(self, event: TelemetryEvent, /) -> None:
-            self.events.append(event)
-
-        async def flush(self) -> None:
-            return None
-
-        async def aclose(self) -> None:
-            return None
-
-    sink = Sink()
+    sink = RecordingTelemetrySink()
     forward = telemetry_listener(sink)
     forward(RecoveryEvent(name="recovery.exhausted", run_id=RUN, attempt=3, error="boom"))
     (event,) = sink.events
