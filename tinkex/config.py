@@ -39,6 +39,7 @@ from tinkex.domain.service_spec import (
     CF_ACCESS_CLIENT_SECRET_ENV,
     CF_ACCESS_CLIENT_SECRET_HEADER,
     DEFAULT_BASE_URL,
+    HEARTBEAT_ENV,
     JWT_PREFIX,
     LOG_LEVEL_ENV,
     PROJECT_ID_ENV,
@@ -330,7 +331,7 @@ def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | N
 def _resolve_heartbeat(heartbeat: str | None, env: Mapping[str, str]) -> HeartbeatMode | None:
     source = "heartbeat"
     if heartbeat is None:
-        heartbeat, source = _env(env, "TINKEX_HEARTBEAT"), "TINKEX_HEARTBEAT"
+        heartbeat, source = _env(env, HEARTBEAT_ENV), HEARTBEAT_ENV
     if heartbeat is None:
         return None
     for mode in _HEARTBEAT_MODES:

@@ -62,11 +62,13 @@ def test_defaults_and_variable_names_are_the_manifest_service_section() -> None:
     variables |= {
         spec.name: "x" if spec.header is None else f"{setting}-value"
         for setting, spec in service.env.items()
-        if setting != "telemetry"
+        if setting not in {"telemetry", "heartbeat"}
     }
+    variables[service.env["heartbeat"].name] = "loop"
     config = load_config(env=variables)
     assert config.base_url == "https://from.env"
     assert (config.project_id, config.tags) == ("x", ("x",))
+    assert config.heartbeat == "loop"
     assert config.auth_headers() == [
         (service.auth.header, KEY),
         *[

@@ -16,6 +16,7 @@ __all__ = [
     "CF_ACCESS_CLIENT_SECRET_ENV",
     "CF_ACCESS_CLIENT_SECRET_HEADER",
     "DEFAULT_BASE_URL",
+    "HEARTBEAT_ENV",
     "IDEMPOTENCY_HEADER",
     "IDEMPOTENCY_PREFIX",
     "JWT_PREFIX",
@@ -54,6 +55,8 @@ TELEMETRY_ENV_DEFAULT = "1"
 """When TELEMETRY_ENV is unset."""
 LOG_LEVEL_ENV = "TINKER_LOG"
 """debug or info: configure logging at that level."""
+HEARTBEAT_ENV = "TINKEX_HEARTBEAT"
+"""thread or loop: where session heartbeats run (see ServiceClient's heartbeat=)."""
 CF_ACCESS_CLIENT_ID_ENV = "CLOUDFLARE_ACCESS_CLIENT_ID"
 """Cloudflare Access client id, sent on every request."""
 CF_ACCESS_CLIENT_ID_HEADER = "CF-Access-Client-Id"
