@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from tinkex.domain.limits import MAX_DECOMPRESSED_BODY_BYTES, MAX_REQUEST_BODY_BYTES
 from tinkex.local.model import LossInputError, VocabularyError
 from tinkex.local.reply import HttpError, UserError
 
@@ -47,6 +48,8 @@ class BackendConfig:
         max_workers: Threads running model work.
         client_flags: Overrides of the ``client/config`` flags (e.g.
             ``{"sample_use_retrieve_futures": True, "proto_compress_fwdbwd": True}``).
+        max_request_body_bytes: Largest request body read, as sent (else 413).
+        max_decompressed_body_bytes: Largest body after content decoding (else 413).
     """
 
     session_ttl_s: float | None = 120.0
@@ -59,6 +62,8 @@ class BackendConfig:
     signed_url_ttl_s: int = 900
     max_workers: int = 2
     client_flags: Mapping[str, object] = field(default_factory=dict)
+    max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
+    max_decompressed_body_bytes: int = MAX_DECOMPRESSED_BODY_BYTES
 
 
 @dataclass
