@@ -73,6 +73,11 @@ def make_app(backend: LocalBackend) -> web.Application:
     app = web.Application(client_max_size=backend.max_body_bytes)
     app.router.add_route("*", "/{tail:.*}", handle)
 
+    async def watch_sessions(_: web.Application) -> None:
+        backend.watch_sessions()
+
+    app.on_startup.append(watch_sessions)
+
     async def close_backend(_: web.Application) -> None:
         await backend.aclose()
 

@@ -146,6 +146,13 @@ class LocalBackend:
         """Largest request body accepted as sent (a front end reads no more than this)."""
         return self.state.config.max_request_body_bytes
 
+    def watch_sessions(self) -> None:
+        """Expire silent sessions in the background, not counting the loop's own stalls.
+
+        Called by the front ends (HTTP and in-process) from the running loop.
+        """
+        self.state.liveness.watch(self.state.expire_if_silent)
+
     def admit(
         self, method: str, path: str, headers: Mapping[str, str]
     ) -> tuple[int, dict[str, str], bytes] | None:
