@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_DECOMPRESSED_BODY_BYTES",
+    "MAX_JSON_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_LEARNING_RATE",
     "MAX_LORA_RANK",
@@ -68,3 +69,10 @@ MAX_TRAINING_TOKENS_PER_REQUEST = 1 << 22
 
 MAX_LOSS_INPUT_ELEMENTS_PER_REQUEST = 1 << 26
 """Most loss-input elements (sparse tensors counted at their dense size) of one request."""
+
+MAX_JSON_BODY_BYTES = 64 * 1024 * 1024
+"""Largest JSON request body (after content-decoding) the embedded backend parses.
+
+Parsed JSON takes several times its size in memory (a token id is a Python int); large
+training batches travel as protobuf, which `MAX_DECOMPRESSED_BODY_BYTES` bounds.
+"""

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import msgspec
 import numpy as np
 
-from tinkex.domain.limits import MAX_JSON_DEPTH
+from tinkex.domain.limits import MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH
+from tinkex.local.bodies import too_large
 from tinkex.local.checks import check_token_ids
 from tinkex.local.reply import HttpError
 
@@ -35,6 +36,15 @@ _DECODER = msgspec.json.Decoder()
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _CONTAINERS = (dict, list)
 _DTYPES = {"int64": np.int64, "float32": np.float32, "int32": np.int32, "bfloat16": np.float32}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# What each wire dtype can hold, as [low, high) for integers and [low, high] for floats; a
+# JSON number outside is refused rather than wrapped or turned into inf.
+_RANGES = {
+    "int64": (-(2.0**63), 2.0**63),
+    "int32": (-(2.0**31), 2.0**31),
+    "float32": (-_FLOAT32_MAX, _FLOAT32_MAX),
+    "bfloat16": (-_FLOAT32_MAX, _FLOAT32_MAX),
+}
 
 
 def decode_json(body: bytes) -> dict[str, object]:
@@ -42,8 +52,10 @@ def decode_json(body: bytes) -> dict[str, object]:
 
     Raises:
         HttpError: 400 when the body is not JSON or nests deeper than ``MAX_JSON_DEPTH``,
-            422 when it is not an object.
+            413 when it is larger than ``MAX_JSON_BODY_BYTES``, 422 when not an object.
     """
+    if len(body) > MAX_JSON_BODY_BYTES:
+        raise too_large(f"a JSON body of {len(body)} bytes", MAX_JSON_BODY_BYTES)
     if not body.strip():
         return {}
     try:
@@ -239,7 +251,8 @@ def parse_tensor(obj: Fields, max_elements: int | None = None) -> np.ndarray:
     Raises:
         HttpError: 422 for malformed tensors, 400 over `max_elements`.
     """
-    dtype = _DTYPES.get(obj.opt_str("dtype") or "")
+    name = obj.opt_str("dtype") or ""
+    dtype = _DTYPES.get(name)
     if dtype is None:
         raise HttpError(422, f"{obj.where}.dtype: expected 'int64' or 'float32'")
     data = obj.items("data")
@@ -250,12 +263,7 @@ def parse_tensor(obj: Fields, max_elements: int | None = None) -> np.ndarray:
         except ValueError as exc:
             raise HttpError(422, f"{obj.where}.data: invalid base64 array ({exc})") from exc
     else:
-        try:
-            flat = np.asarray(data, dtype=np.float64).astype(dtype)
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise HttpError(422, f"{obj.where}.data: expected a flat list of numbers") from exc
-        if flat.ndim != 1:
-            raise HttpError(422, f"{obj.where}.data: expected a flat list of numbers")
+        flat = _numbers(data, name, obj.where)
     shape = _shape(obj) if obj.has("shape") else None
     size = math.prod(shape) if shape is not None else flat.size
     if max_elements is not None and size > max_elements:
@@ -281,6 +289,23 @@ def parse_tensor(obj: Fields, max_elements: int | None = None) -> np.ndarray:
         except ValueError as exc:
             raise HttpError(422, f"{obj.where}.shape: does not match the data length") from exc
     return flat
+
+
+def _numbers(data: list[object], dtype: str, where: str) -> np.ndarray:
+    """A flat list of JSON numbers as `dtype`, refusing what the dtype cannot hold."""
+    try:
+        wide = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise HttpError(422, f"{where}.data: expected a flat list of numbers") from exc
+    if wide.ndim != 1 or not np.isfinite(wide).all():
+        raise HttpError(422, f"{where}.data: expected a flat list of finite numbers")
+    low, high = _RANGES[dtype]
+    if wide.size == 0:
+        return wide.astype(_DTYPES[dtype])
+    too_high = wide.max() >= high if dtype.startswith("int") else wide.max() > high
+    if wide.min() < low or too_high:
+        raise HttpError(422, f"{where}.data: a value is out of the {dtype} range")
+    return wide.astype(_DTYPES[dtype])
 
 
 def _shape(obj: Fields) -> list[int]:
