@@ -10,8 +10,11 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_DECOMPRESSED_BODY_BYTES",
+    "MAX_JSON_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_LEARNING_RATE",
+    "MAX_LORA_RANK",
+    "MAX_LOSS_INPUT_ELEMENTS_PER_REQUEST",
     "MAX_NUM_SAMPLES",
     "MAX_PROMPT_ALT_TOKENS_K",
     "MAX_REQUEST_BODY_BYTES",
@@ -20,6 +23,7 @@ __all__ = [
     "MAX_SEQ_ID",
     "MAX_TOKEN_ID",
     "MAX_TOPK_LOGPROBS",
+    "MAX_TRAINING_TOKENS_PER_REQUEST",
     "MIN_TOKEN_ID",
 ]
 
@@ -56,3 +60,19 @@ MAX_DECOMPRESSED_BODY_BYTES = 512 * 1024 * 1024
 
 MAX_JSON_DEPTH = 64
 """Deepest JSON nesting the embedded backend decodes."""
+
+MAX_LORA_RANK = 1024
+"""Largest LoRA rank of a new training model."""
+
+MAX_TRAINING_TOKENS_PER_REQUEST = 1 << 22
+"""Most model-input tokens, over all datums, of one forward/forward_backward request."""
+
+MAX_LOSS_INPUT_ELEMENTS_PER_REQUEST = 1 << 26
+"""Most loss-input elements (sparse tensors counted at their dense size) of one request."""
+
+MAX_JSON_BODY_BYTES = 64 * 1024 * 1024
+"""Largest JSON request body (after content-decoding) the embedded backend parses.
+
+Parsed JSON takes several times its size in memory (a token id is a Python int); large
+training batches travel as protobuf, which `MAX_DECOMPRESSED_BODY_BYTES` bounds.
+"""

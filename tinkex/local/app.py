@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from tinkex.local.bodies import too_large
+from tinkex.local.reply import HttpError
 from tinkex.local.service import ConnectionDropped
 
 if TYPE_CHECKING:
@@ -22,9 +24,20 @@ if TYPE_CHECKING:
 
 __all__ = ["RUNNER_OPTIONS", "make_app", "serve"]
 
-# Request bodies reach the backend untouched: it decodes zstd forward_backward bodies itself.
+# Request bodies reach the backend untouched: it decodes them itself, within its limits.
 RUNNER_OPTIONS: dict[str, object] = {"auto_decompress": False}
-_MAX_BODY = 1 << 30
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as more than `limit` bytes arrived.
+
+    aiohttp's own reader stops at the application's ``client_max_size`` (set to `limit`) and
+    caches the bytes, so middlewares that read the body first see the same bytes.
+    """
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise too_large(f"a body of more than {limit} bytes", limit) from exc
 
 
 def make_app(backend: LocalBackend) -> web.Application:
@@ -35,7 +48,17 @@ def make_app(backend: LocalBackend) -> web.Application:
     """
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+        # Refuse on the head alone (no key, announced size too large) before reading the
+        # body; aiohttp then drains the unread rest in bounded chunks, so the client still
+        # gets the answer.
+        refused = backend.admit(request.method, request.path, request.headers)
+        if refused is not None:
+            return web.Response(status=refused[0], headers=refused[1], body=refused[2])
+        try:
+            body = await _read_body(request, backend.max_body_bytes)
+        except HttpError as exc:
+            reply = exc.to_reply()
+            return web.Response(status=reply.status, headers=reply.headers, body=reply.body)
         try:
             status, headers, payload = await backend.handle(
                 request.method, request.path, dict(request.query), dict(request.headers), body
@@ -47,8 +70,13 @@ def make_app(backend: LocalBackend) -> web.Application:
             raise asyncio.CancelledError from None
         return web.Response(status=status, headers=headers, body=payload)
 
-    app = web.Application(client_max_size=_MAX_BODY)
+    app = web.Application(client_max_size=backend.max_body_bytes)
     app.router.add_route("*", "/{tail:.*}", handle)
+
+    async def watch_sessions(_: web.Application) -> None:
+        backend.watch_sessions()
+
+    app.on_startup.append(watch_sessions)
 
     async def close_backend(_: web.Application) -> None:
         await backend.aclose()

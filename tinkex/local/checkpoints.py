@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tinkex.local.checks import read_seq_id
 from tinkex.local.codec import Fields, decode_json
 from tinkex.local.records import SamplerRecord
 from tinkex.local.reply import Reply, UserError
@@ -67,7 +68,7 @@ class CheckpointHandlers:
         """``save_weights``: adapters plus optimizer state under ``weights/<name>``."""
         body = Fields(decode_json(call.body))
         slot = self._s.model(body.req_str("model_id"))
-        seq_id, ttl = body.opt_int("seq_id"), _ttl(body)
+        seq_id, ttl = read_seq_id(body), _ttl(body)
         name, metadata = _name(body, slot, seq_id), _metadata(body)
         overwrite = body.flag("overwrite", False)
 
@@ -91,8 +92,8 @@ class CheckpointHandlers:
         """``save_weights_for_sampler``: a named sampler checkpoint, or an ephemeral sampler."""
         body = Fields(decode_json(call.body))
         slot = self._s.model(body.req_str("model_id"))
-        seq_id, ttl = body.opt_int("seq_id"), _ttl(body)
-        ephemeral = body.opt_int("sampling_session_seq_id")
+        seq_id, ttl = read_seq_id(body), _ttl(body)
+        ephemeral = read_seq_id(body, "sampling_session_seq_id")
         if ephemeral is not None and not body.has("path"):
             snapshot = self._ephemeral(slot, ephemeral)
             return submit(self._s, slot, seq_id, "SaveWeightsForSampler", snapshot)
@@ -144,7 +145,7 @@ class CheckpointHandlers:
         """``save_weights_external``: PEFT-style files under ``external_weights/<name>``."""
         body = Fields(decode_json(call.body))
         slot = self._s.model(body.req_str("model_id"))
-        seq_id, ttl = body.opt_int("seq_id"), _ttl(body)
+        seq_id, ttl = read_seq_id(body), _ttl(body)
         name = _name(body, slot, seq_id)
         recipients = body.items("age_encryption_recipients")
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import base64
 import math
+from typing import TYPE_CHECKING
 
 import msgspec
 import numpy as np
 
+from tinkex.domain.limits import MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH
+from tinkex.local.bodies import too_large
+from tinkex.local.checks import check_token_ids
 from tinkex.local.reply import HttpError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "Fields",
@@ -26,24 +33,65 @@ __all__ = [
 ]
 
 _DECODER = msgspec.json.Decoder()
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_CONTAINERS = (dict, list)
 _DTYPES = {"int64": np.int64, "float32": np.float32, "int32": np.int32, "bfloat16": np.float32}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# What each wire dtype can hold, as [low, high) for integers and [low, high] for floats; a
+# JSON number outside is refused rather than wrapped or turned into inf.
+_RANGES = {
+    "int64": (-(2.0**63), 2.0**63),
+    "int32": (-(2.0**31), 2.0**31),
+    "float32": (-_FLOAT32_MAX, _FLOAT32_MAX),
+    "bfloat16": (-_FLOAT32_MAX, _FLOAT32_MAX),
+}
 
 
 def decode_json(body: bytes) -> dict[str, object]:
     """Decode a JSON object body; an empty body counts as ``{}``.
 
     Raises:
-        HttpError: 400 when the body is not JSON, 422 when it is not an object.
+        HttpError: 400 when the body is not JSON or nests deeper than ``MAX_JSON_DEPTH``,
+            413 when it is larger than ``MAX_JSON_BODY_BYTES``, 422 when not an object.
     """
+    if len(body) > MAX_JSON_BODY_BYTES:
+        raise too_large(f"a JSON body of {len(body)} bytes", MAX_JSON_BODY_BYTES)
     if not body.strip():
         return {}
     try:
         value = _DECODER.decode(body)
+    except RecursionError as exc:
+        raise _too_deep() from exc
     except msgspec.DecodeError as exc:
         raise HttpError(400, f"request body is not valid JSON: {exc}") from exc
+    # Fewer opening brackets than the limit cannot nest deeper than it: skip the walk.
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _nests_deeper(value):
+        raise _too_deep()
     if not isinstance(value, dict):
         raise HttpError(422, "request body must be a JSON object")
     return value
+
+
+def _too_deep() -> HttpError:
+    return HttpError(400, f"request body nests JSON deeper than the limit of {MAX_JSON_DEPTH}")
+
+
+def _nests_deeper(value: object) -> bool:
+    # Iterative, so that checking the depth cannot itself exhaust the stack.
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children: Iterable[object]
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
+    return False
 
 
 class Fields:
@@ -99,6 +147,12 @@ class Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._bad(key, "an integer")
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise HttpError(
+                400,
+                f"{self.where}.{key}: {value} is outside the int64 range "
+                f"[{_INT64_MIN}, {_INT64_MAX}]",
+            )
         return value
 
     def num(self, key: str, default: float) -> float:
@@ -171,7 +225,9 @@ def parse_chunk_tokens(chunk: Fields) -> list[int]:
     tokens = chunk.items("tokens")
     if not all(isinstance(t, int) and not isinstance(t, bool) for t in tokens):
         raise HttpError(422, f"{chunk.where}.tokens: expected a list of integers")
-    return [int(t) for t in tokens]  # type: ignore[call-overload]  # checked just above
+    ids = [int(t) for t in tokens]  # type: ignore[call-overload]  # checked just above
+    check_token_ids(ids, f"{chunk.where}.tokens")
+    return ids
 
 
 def parse_model_input(obj: Fields | None, where: str) -> np.ndarray:
@@ -184,32 +240,48 @@ def parse_model_input(obj: Fields | None, where: str) -> np.ndarray:
     return np.asarray(tokens, dtype=np.int64)
 
 
-def parse_tensor(obj: Fields) -> np.ndarray:
-    """Decode a JSON TensorData (flat ``data``, ``dtype``, optional ``shape`` / sparse CSR)."""
-    dtype = _DTYPES.get(obj.opt_str("dtype") or "")
+def parse_tensor(obj: Fields, max_elements: int | None = None) -> np.ndarray:
+    """Decode a JSON TensorData (flat ``data``, ``dtype``, optional ``shape`` / sparse CSR).
+
+    Args:
+        obj: The tensor object.
+        max_elements: Most elements the (dense) result may have; a sparse tensor declaring a
+            larger shape is refused before anything is allocated.
+
+    Raises:
+        HttpError: 422 for malformed tensors, 400 over `max_elements`.
+    """
+    name = obj.opt_str("dtype") or ""
+    dtype = _DTYPES.get(name)
     if dtype is None:
         raise HttpError(422, f"{obj.where}.dtype: expected 'int64' or 'float32'")
     data = obj.items("data")
     if isinstance(obj.raw.get("data"), str):  # base64 bytes (never sent by the SDKs, but harmless)
-        raw = base64.b64decode(str(obj.raw["data"]))
-        flat = np.frombuffer(raw, dtype=dtype).copy()
-    else:
         try:
-            flat = np.asarray(data, dtype=np.float64).astype(dtype)
-        except (TypeError, ValueError) as exc:
-            raise HttpError(422, f"{obj.where}.data: expected a flat list of numbers") from exc
-        if flat.ndim != 1:
-            raise HttpError(422, f"{obj.where}.data: expected a flat list of numbers")
-    shape = [int(s) for s in obj.items("shape")] if obj.has("shape") else None  # type: ignore[call-overload]
+            raw = base64.b64decode(str(obj.raw["data"]), validate=True)
+            flat = np.frombuffer(raw, dtype=dtype).copy()
+        except ValueError as exc:
+            raise HttpError(422, f"{obj.where}.data: invalid base64 array ({exc})") from exc
+    else:
+        flat = _numbers(data, name, obj.where)
+    shape = _shape(obj) if obj.has("shape") else None
+    size = math.prod(shape) if shape is not None else flat.size
+    if max_elements is not None and size > max_elements:
+        raise HttpError(
+            400, f"{obj.where}: {size} elements exceed the limit of {max_elements} per request"
+        )
     crow, col = obj.items("sparse_crow_indices"), obj.items("sparse_col_indices")
     if crow:
         if shape is None or len(shape) != 2:
             raise HttpError(422, f"{obj.where}.shape: sparse tensors need a 2-D shape")
-        dense = np.zeros(shape, dtype=dtype)
-        rows = np.asarray(crow, dtype=np.int64)
-        cols = np.asarray(col, dtype=np.int64)
-        for r in range(shape[0]):
-            dense[r, cols[rows[r] : rows[r + 1]]] = flat[rows[r] : rows[r + 1]]
+        try:
+            rows = np.asarray(crow, dtype=np.int64)
+            cols = np.asarray(col, dtype=np.int64)
+            dense = np.zeros(shape, dtype=dtype)
+            for r in range(shape[0]):
+                dense[r, cols[rows[r] : rows[r + 1]]] = flat[rows[r] : rows[r + 1]]
+        except (TypeError, ValueError, OverflowError, IndexError) as exc:
+            raise HttpError(422, f"{obj.where}: inconsistent sparse CSR indices") from exc
         return dense
     if shape is not None:
         try:
@@ -217,6 +289,31 @@ def parse_tensor(obj: Fields) -> np.ndarray:
         except ValueError as exc:
             raise HttpError(422, f"{obj.where}.shape: does not match the data length") from exc
     return flat
+
+
+def _numbers(data: list[object], dtype: str, where: str) -> np.ndarray:
+    """A flat list of JSON numbers as `dtype`, refusing what the dtype cannot hold."""
+    try:
+        wide = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise HttpError(422, f"{where}.data: expected a flat list of numbers") from exc
+    if wide.ndim != 1 or not np.isfinite(wide).all():
+        raise HttpError(422, f"{where}.data: expected a flat list of finite numbers")
+    low, high = _RANGES[dtype]
+    if wide.size == 0:
+        return wide.astype(_DTYPES[dtype])
+    too_high = wide.max() >= high if dtype.startswith("int") else wide.max() > high
+    if wide.min() < low or too_high:
+        raise HttpError(422, f"{where}.data: a value is out of the {dtype} range")
+    return wide.astype(_DTYPES[dtype])
+
+
+def _shape(obj: Fields) -> list[int]:
+    dims = obj.items("shape")
+    shape = [d for d in dims if type(d) is int and 0 <= d <= _INT64_MAX]
+    if len(shape) != len(dims):
+        raise HttpError(422, f"{obj.where}.shape: expected non-negative integers")
+    return shape
 
 
 def tensor_json(array: np.ndarray) -> dict[str, object]:

@@ -38,11 +38,17 @@ class InProcessTransport:
         self._prefix = split.path.rstrip("/")
         self._close_backend = close_backend
         self._closed = False
+        self._watching = False
 
     async def send(self, request: HttpRequest, /) -> HttpResponse:
         """Answer the request in-process."""
         if self._closed:
             raise ClosedError("transport is closed")
+        if not self._watching:
+            # The backend shares the caller's loop: let it tell the loop's stalls (user code
+            # blocking it) from sessions whose heartbeats really stopped.
+            self.backend.watch_sessions()
+            self._watching = True
         split = urlsplit(request.url)
         path = unquote(split.path)
         if self._prefix and path.startswith(self._prefix + "/"):

@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tinkex.local.checks import (
+    check_sample_request,
+    check_tinker_path,
+    check_token_ids,
+    read_seq_id,
+    require_seq_id,
+)
 from tinkex.local.codec import Fields, decode_json, parse_model_input
 from tinkex.local.model import ByteTokenizer, LoraSpec, SampleSettings
 from tinkex.local.records import SamplerRecord
@@ -15,7 +22,6 @@ from tinkex.local.reply import HttpError, Reply, UserError, encode_json, json_re
 from tinkex.local.results import SampleResponseResult
 from tinkex.local.router import Route, route
 from tinkex.local.state import SamplerSlot
-from tinkex.local.store import parse_tinker_path
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,7 +52,9 @@ def stop_sequences(stop: object) -> tuple[tuple[int, ...], ...] | None:
         if all(isinstance(s, str) for s in stop):
             return tuple(tuple(_TOKENIZER.encode(str(s))) for s in stop if s)
         if all(isinstance(s, int) and not isinstance(s, bool) for s in stop):
-            return tuple((int(str(s)),) for s in stop)
+            ids = [int(str(s)) for s in stop]
+            check_token_ids(ids, "body.sampling_params.stop")
+            return tuple((token,) for token in ids)
     raise HttpError(422, "sampling_params.stop: expected a string, strings or token ids")
 
 
@@ -87,8 +95,8 @@ class SamplingHandlers:
 
     async def _engine_for(self, base_model: str | None, model_path: str | None) -> ModelEngine:
         if model_path is not None:
+            _, segment, _ = check_tinker_path(model_path, "body.model_path")
             try:
-                _, segment, _ = parse_tinker_path(model_path)
                 if segment != "sampler_weights":
                     raise UserError(
                         f"{model_path} is not a sampler checkpoint; sampling needs weights "
@@ -115,7 +123,7 @@ class SamplingHandlers:
         body = Fields(decode_json(call.body))
         session_id = body.req_str("session_id")
         session = self._s.session(session_id)
-        sampler_id = f"{session_id}:sample:{body.req_int('sampling_session_seq_id')}"
+        sampler_id = f"{session_id}:sample:{require_seq_id(body, 'sampling_session_seq_id')}"
         if sampler_id not in self._s.samplers:
             base_model, model_path = body.opt_str("base_model"), body.opt_str("model_path")
             engine = await self._engine_for(base_model, model_path)
@@ -177,15 +185,13 @@ class SamplingHandlers:
             slot = self._sampler(body.req_str("sampling_session_id"))
         else:
             slot = await self._anonymous(body)
-        seq_id = body.opt_int("seq_id")
+        seq_id = read_seq_id(body)
         if seq_id is not None and seq_id in slot.by_seq:
             return json_reply(slot.by_seq[seq_id].submission())
         cap = self._s.faults.plan.max_concurrent_samples if self._s.faults.plan else None
         if cap is not None and self._s.samples_in_flight >= cap:
             raise HttpError(429, "too many concurrent samples", headers={"retry-after": "1"})
-        prompt = parse_model_input(body.sub("prompt"), "body.prompt")
-        num_samples = body.req_int("num_samples", 1)
-        settings = sample_settings(body.sub("sampling_params"))
+        prompt, num_samples, settings = _sample_inputs(body, slot.engine)
         if settings.seed is None:
             # Unseeded requests still reproduce run to run: derive a seed from the backend
             # seed, the sampler and this request's position.
@@ -252,8 +258,7 @@ class SamplingHandlers:
             slot = self._sampler(body.req_str("sampling_session_id"))
         else:
             slot = await self._anonymous(body)
-        prompt = parse_model_input(body.sub("prompt"), "body.prompt")
-        settings = sample_settings(body.sub("sampling_params"))
+        prompt, _, settings = _sample_inputs(body, slot.engine, num_samples=1)
         result = await self._s.blocking(slot.engine.sample, prompt, 1, settings)
         sequence = result.sequences[0]
         events = []
@@ -279,7 +284,26 @@ class SamplingHandlers:
         )
 
 
-_TOKENIZER = ByteTokenizer()
+def _sample_inputs(
+    body: Fields, engine: ModelEngine, *, num_samples: int | None = None
+) -> tuple[np.ndarray, int, SampleSettings]:
+    """Prompt, sample count and settings of a request, refused with 400 when too large.
+
+    Without ``max_tokens`` a sequence may grow to the context length, which then bounds the
+    request's size.
+    """
+    prompt = parse_model_input(body.sub("prompt"), "body.prompt")
+    if prompt.shape[0] > engine.context_length:
+        raise HttpError(
+            400,
+            f"body.prompt: {prompt.shape[0]} tokens exceed the model's context length "
+            f"of {engine.context_length}",
+        )
+    count = body.req_int("num_samples", 1) if num_samples is None else num_samples
+    settings = sample_settings(body.sub("sampling_params"))
+    longest = engine.context_length if settings.max_tokens is None else settings.max_tokens
+    check_sample_request(body, count, longest)
+    return prompt, count, settings
 
 
 def _sse(event: str, data: Mapping[str, object]) -> bytes:

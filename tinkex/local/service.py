@@ -1,8 +1,10 @@
 """`LocalBackend`: the transport-agnostic core of the embedded Tinker-compatible service.
 
 It receives one request as plain values and answers with ``(status, headers, body)``. On the
-way it checks the API key, applies the fault plan, replays answers of retried requests
-(``X-Idempotency-Key``) and routes to the handlers of each area.
+way it checks the API key and the body's size, undoes its content encoding (bounded), applies
+the fault plan, replays answers of retried requests (``X-Idempotency-Key``) and routes to the
+handlers of each area. Front ends that read bodies from a socket call `admit` first, so a
+request without a key, or announcing a body over the limit, is refused before it is read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from tinkex.adapters.clock import SystemClock
+from tinkex.local.bodies import IDENTITY_ENCODINGS, check_declared_length, decode_content, too_large
 from tinkex.local.checkpoints import CheckpointHandlers
 from tinkex.local.engine import NullModelFactory, TinyModelFactory
 from tinkex.local.faults import FaultInjector
@@ -49,6 +52,12 @@ _NOT_REPLAYED = (
     "/api/v1/client/dynamic_config",
 )
 _API_KEY_PREFIXES = ("tml-", "eyJ")
+
+
+def _api_path(path: str) -> str:
+    # A base URL may carry a prefix before /api/v1/ (e.g. /services/tinker-prod/api/v1/...).
+    marker = path.find("/api/v1/")
+    return path[marker:] if marker > 0 else path
 
 
 class ConnectionDropped(Exception):  # noqa: N818  # names the event, like ConnectionReset
@@ -132,6 +141,42 @@ class LocalBackend:
         """The latest telemetry events received (oldest first)."""
         return list(self.state.telemetry)
 
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest request body accepted as sent (a front end reads no more than this)."""
+        return self.state.config.max_request_body_bytes
+
+    def watch_sessions(self) -> None:
+        """Expire silent sessions in the background, not counting the loop's own stalls.
+
+        Called by the front ends (HTTP and in-process) from the running loop.
+        """
+        self.state.liveness.watch(self.state.expire_if_silent)
+
+    def admit(
+        self, method: str, path: str, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Judge a request by its head alone, before its body is read.
+
+        Returns:
+            The answer refusing it (401 without a valid API key, 413 when ``Content-Length``
+            passes `max_body_bytes`), or None to go on and read the body.
+        """
+        lowered = {k.lower(): v for k, v in headers.items()}
+        refused = self._refusal(_api_path(path), lowered)
+        return None if refused is None else (refused.status, dict(refused.headers), refused.body)
+
+    def _refusal(self, path: str, headers: Mapping[str, str]) -> Reply | None:
+        needs_key = path.startswith("/api/v1/") and path != "/api/v1/healthz"
+        if needs_key and not headers.get("x-api-key", "").startswith(_API_KEY_PREFIXES):
+            detail = "missing or invalid X-API-Key (expected a tml- key or a JWT)"
+            return json_reply({"detail": detail}, 401)
+        try:
+            check_declared_length(headers, self.max_body_bytes)
+        except HttpError as exc:
+            return exc.to_reply()
+        return None
+
     async def handle(
         self,
         method: str,
@@ -147,7 +192,8 @@ class LocalBackend:
             path: URL path; anything before ``/api/v1/`` (a base URL prefix) is ignored.
             query: Query parameters.
             headers: Request headers (any case).
-            body: Raw body.
+            body: Raw body, as sent (``Content-Encoding`` zstd, gzip or deflate is undone
+                here, within ``max_decompressed_body_bytes``).
 
         Returns:
             ``(status, headers, body)``.
@@ -156,23 +202,36 @@ class LocalBackend:
             ConnectionDropped: The fault plan drops this connection (after processing).
         """
         lowered = {k.lower(): v for k, v in headers.items()}
-        marker = path.find("/api/v1/")
-        path = path[marker:] if marker > 0 else path
+        path = _api_path(path)
+        refused = self._refusal(path, lowered)
+        if refused is None and len(body) > self.max_body_bytes:
+            refused = too_large(f"a body of {len(body)} bytes", self.max_body_bytes).to_reply()
+        if refused is None:
+            try:
+                body = await self._decoded(body, lowered)
+            except HttpError as exc:
+                refused = exc.to_reply()
+        if refused is not None:
+            return refused.status, dict(refused.headers), refused.body
         call = Call(method.upper(), path, {}, query, lowered, body)
         reply, drop = await self._answer(call)
         if drop:
             raise ConnectionDropped(path)
         return reply.status, dict(reply.headers), reply.body
 
+    async def _decoded(self, body: bytes, headers: dict[str, str]) -> bytes:
+        encoding = headers.pop("content-encoding", None)
+        if (encoding or "").strip().lower() in IDENTITY_ENCODINGS:
+            return body
+        # Decoding up to the limit is CPU work: keep it off the loop.
+        limit = self.state.config.max_decompressed_body_bytes
+        return await asyncio.to_thread(decode_content, body, encoding, limit)
+
     async def _answer(self, call: Call) -> tuple[Reply, bool]:
         if call.path.startswith(SIGNED_PREFIX):
             return await self._dispatch(call), False
         if not call.path.startswith("/api/v1/"):
             return json_reply({"detail": "Not Found"}, 404), False
-        key = call.headers.get("x-api-key", "")
-        if call.path != "/api/v1/healthz" and not key.startswith(_API_KEY_PREFIXES):
-            detail = "missing or invalid X-API-Key (expected a tml- key or a JWT)"
-            return json_reply({"detail": detail}, 401), False
         backpressure = call.headers.get("x-tinker-sampling-backpressure") == "1"
         fault = self.state.faults.decide(call.path, backpressure_header=backpressure)
         if fault.latency_s > 0:

@@ -74,7 +74,7 @@ class SessionHandlers:
         )
         self._s.store.index.sessions[record.session_id] = record
         self._s.store.save_index()
-        self._s.heartbeats[record.session_id] = self._s.clock.monotonic()
+        self._s.liveness.beat(record.session_id)
         self._s.session_ordinals[record.session_id] = len(self._s.session_ordinals)
         return json_reply({"type": "create_session", "session_id": record.session_id})
 
@@ -82,7 +82,7 @@ class SessionHandlers:
         """``session_heartbeat``: keep a session alive (410 once it ended or expired)."""
         session_id = Fields(decode_json(call.body)).req_str("session_id")
         self._s.session(session_id)
-        self._s.heartbeats[session_id] = self._s.clock.monotonic()
+        self._s.liveness.beat(session_id)
         return json_reply({"type": "session_heartbeat"})
 
     async def finish(self, call: Call) -> Reply:
@@ -97,6 +97,7 @@ class SessionHandlers:
         if kind not in _FINISH_REASONS:
             raise HttpError(422, f"body.reason.type: expected one of {_FINISH_REASONS}")
         if record.status == "active":
+            self._s.liveness.forget(session_id)
             record.status = "finished"
             record.finish_reason = kind
             record.finish_detail = body.opt_str("detail")

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from tinkex.domain.limits import MAX_DECOMPRESSED_BODY_BYTES, MAX_REQUEST_BODY_BYTES
+from tinkex.local.liveness import SessionLiveness
 from tinkex.local.model import LossInputError, VocabularyError
 from tinkex.local.reply import HttpError, UserError
 
@@ -47,6 +49,8 @@ class BackendConfig:
         max_workers: Threads running model work.
         client_flags: Overrides of the ``client/config`` flags (e.g.
             ``{"sample_use_retrieve_futures": True, "proto_compress_fwdbwd": True}``).
+        max_request_body_bytes: Largest request body read, as sent (else 413).
+        max_decompressed_body_bytes: Largest body after content decoding (else 413).
     """
 
     session_ttl_s: float | None = 120.0
@@ -59,6 +63,8 @@ class BackendConfig:
     signed_url_ttl_s: int = 900
     max_workers: int = 2
     client_flags: Mapping[str, object] = field(default_factory=dict)
+    max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
+    max_decompressed_body_bytes: int = MAX_DECOMPRESSED_BODY_BYTES
 
 
 @dataclass
@@ -170,7 +176,7 @@ class ServiceState:
         self.session_ordinals: dict[str, int] = {}
         self.models: dict[str, ModelSlot] = {}
         self.samplers: dict[str, SamplerSlot] = {}
-        self.heartbeats: dict[str, float] = {}
+        self.liveness = SessionLiveness(clock, config.session_ttl_s)
         self.samples_in_flight = 0
         self.telemetry: deque[dict[str, object]] = deque(maxlen=config.telemetry_keep)
         self._executor = ThreadPoolExecutor(config.max_workers, thread_name_prefix="tinkex-local")
@@ -185,20 +191,34 @@ class ServiceState:
         """A live session.
 
         Raises:
-            HttpError: 404 when unknown; 410 when finished or expired (no heartbeat in time).
+            HttpError: 404 when unknown; 410 when finished or expired (no heartbeat in time),
+                saying which.
         """
         record = self.store.index.sessions.get(session_id)
         if record is None:
             raise HttpError(404, f"session {session_id} not found")
-        now = self.clock.monotonic()
-        last = self.heartbeats.setdefault(session_id, now)
-        ttl = self.config.session_ttl_s
-        if record.status == "active" and ttl is not None and now - last > ttl:
-            record.status = "expired"
-            self.store.save_index()
+        if record.status == "active":
+            silent = self.liveness.overdue(session_id)
+            if silent is not None:
+                self._expire(record, silent)
         if record.status != "active":
-            raise HttpError(410, f"session {session_id} is {record.status}")
+            raise HttpError(410, self.liveness.gone_detail(session_id, record.status))
         return record
+
+    def expire_if_silent(self, session_id: str) -> None:
+        """Expire a session whose heartbeats stopped longer than the TTL ago (the sweeper)."""
+        record = self.store.index.sessions.get(session_id)
+        if record is None or record.status != "active":
+            self.liveness.forget(session_id)
+            return
+        silent = self.liveness.overdue(session_id)
+        if silent is not None:
+            self._expire(record, silent)
+
+    def _expire(self, record: SessionRecord, silent_s: float) -> None:
+        record.status = "expired"
+        self.store.save_index()
+        self.liveness.expire(record.session_id, silent_s)
 
     def model(self, model_id: str) -> ModelSlot:
         """A training model whose session is live.
@@ -260,6 +280,7 @@ class ServiceState:
 
     async def aclose(self) -> None:
         """Cancel background work and stop the worker threads."""
+        await self.liveness.aclose()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -12,6 +12,7 @@ A new backend on the same directory sees every run and checkpoint and can load t
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -32,6 +33,10 @@ __all__ = ["MAX_TTL_S", "MIN_TTL_S", "CheckpointStore", "default_data_dir", "par
 
 MIN_TTL_S = 3600
 MAX_TTL_S = 10 * 365 * 24 * 3600
+MAX_NAME_CHARS = 255
+# Run ids are `<session>:train:<n>`-like: letters, digits and `-_.:`, never a dot first.
+_RUN_ID = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.:\-]{0,254}\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def default_data_dir() -> Path:
@@ -43,14 +48,21 @@ def default_data_dir() -> Path:
 def parse_tinker_path(path: str) -> tuple[str, str, str]:
     """Split ``tinker://<run>/<segment>/<name>`` into its three parts.
 
+    The run id and name are single, well-formed path segments (no ``..``, separators or
+    control characters), so no path the caller writes can reach outside the data directory.
+
     Raises:
         UserError: The path is not a tinker checkpoint path.
     """
     if not path.startswith("tinker://"):
-        raise UserError(f"Invalid tinker path: {path!r} (must start with tinker://)")
+        raise UserError(f"Invalid tinker path: {path[:300]!r} (must start with tinker://)")
     parts = path[len("tinker://") :].split("/")
-    if len(parts) != 3 or parts[1] not in SEGMENT_TYPES or not parts[0] or not parts[2]:
-        raise UserError(f"Invalid tinker path: {path!r}")
+    if len(parts) != 3 or parts[1] not in SEGMENT_TYPES or not _RUN_ID.match(parts[0]):
+        raise UserError(
+            f"Invalid tinker path: {path[:300]!r} (expected tinker://<run id>/"
+            f"<{'|'.join(SEGMENT_TYPES)}>/<name>)"
+        )
+    check_name(parts[2])
     return parts[0], parts[1], parts[2]
 
 
@@ -68,10 +80,18 @@ def check_name(name: str) -> None:
     """Validate a checkpoint name (one path segment).
 
     Raises:
-        UserError: Empty, or containing ``/`` or a leading dot.
+        UserError: Empty, longer than 255 characters, holding a slash, a backslash or a
+            control character, or starting with a dot.
     """
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise UserError(f"invalid checkpoint name {name!r}")
+    if (
+        not name
+        or len(name) > MAX_NAME_CHARS
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+        or _CONTROL.search(name)
+    ):
+        raise UserError(f"invalid checkpoint name {name[:300]!r}")
 
 
 class CheckpointStore:
@@ -105,8 +125,16 @@ class CheckpointStore:
         tmp.replace(self.root / "index.json")
 
     def directory(self, run_id: str, segment: str, name: str) -> Path:
-        """Where a checkpoint's files live."""
-        return self.root / "checkpoints" / quote(run_id, safe="") / segment / name
+        """Where a checkpoint's files live (always inside the data directory).
+
+        Raises:
+            UserError: The parts would lead elsewhere (an index edited by hand).
+        """
+        check_name(name)
+        run = quote(run_id, safe="")
+        if segment not in SEGMENT_TYPES or run.startswith("."):
+            raise UserError(f"invalid checkpoint location {run_id!r}/{segment!r}")
+        return self.root / "checkpoints" / run / segment / name
 
     def relative(self, record: CheckpointRecord, file: str) -> str:
         """A checkpoint file's path relative to the data directory."""

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tinkex.domain.limits import MAX_LORA_RANK
+from tinkex.local.checks import (
+    check_adam,
+    check_range,
+    check_seq_id,
+    check_tinker_path,
+    read_seq_id,
+    require_seq_id,
+)
 from tinkex.local.codec import Fields, decode_json
 from tinkex.local.datums import parse_forward_backward
 from tinkex.local.model import AdamSettings, LoraSpec
@@ -13,7 +22,6 @@ from tinkex.local.reply import HttpError, Reply, UserError, json_reply
 from tinkex.local.results import ForwardBackwardResult, JsonResult
 from tinkex.local.router import Route, route
 from tinkex.local.state import ModelSlot
-from tinkex.local.store import parse_tinker_path
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -60,11 +68,15 @@ def submit(
 
 
 def adam_settings(params: Fields | None) -> AdamSettings:
-    """AdamParams with server-side defaults for every missing field."""
+    """AdamParams with server-side defaults for every missing field.
+
+    Raises:
+        HttpError: 400 for a value out of range (see `check_adam`).
+    """
     if params is None:
         return AdamSettings()
     defaults = AdamSettings()
-    return AdamSettings(
+    adam = AdamSettings(
         learning_rate=params.num("learning_rate", defaults.learning_rate),
         beta1=params.num("beta1", defaults.beta1),
         beta2=params.num("beta2", defaults.beta2),
@@ -72,6 +84,8 @@ def adam_settings(params: Fields | None) -> AdamSettings:
         weight_decay=params.num("weight_decay", defaults.weight_decay),
         grad_clip_norm=params.num("grad_clip_norm", defaults.grad_clip_norm),
     )
+    check_adam(adam, params.where)
+    return adam
 
 
 class TrainingHandlers:
@@ -119,13 +133,15 @@ class TrainingHandlers:
     async def create_model(self, call: Call) -> Reply:
         """``create_model``: a future of ``{"model_id"}``; the creation is the model's step 0."""
         body = Fields(decode_json(call.body))
-        session_id, seq = body.req_str("session_id"), body.req_int("model_seq_id")
+        session_id, seq = body.req_str("session_id"), require_seq_id(body, "model_seq_id")
         existing = self._s.models.get(f"{session_id}:train:{seq}")
         if existing is not None and 0 in existing.by_seq:
             return json_reply(existing.by_seq[0].submission())
         lora_obj = body.sub("lora_config") or Fields({}, "body.lora_config")
+        rank = lora_obj.req_int("rank", DEFAULT_RANK)
+        check_range(rank, 1, MAX_LORA_RANK, "body.lora_config.rank")
         lora = LoraSpec(
-            rank=lora_obj.req_int("rank", DEFAULT_RANK),
+            rank=rank,
             seed=lora_obj.opt_int("seed"),
             train_mlp=lora_obj.flag("train_mlp", True),
             train_attn=lora_obj.flag("train_attn", True),
@@ -158,23 +174,23 @@ class TrainingHandlers:
         """``load_weights``: create-via-load (session_id + model_seq_id) or in place (model_id)."""
         body = Fields(decode_json(call.body))
         path = body.req_str("path")
+        _, segment, _ = check_tinker_path(path, "body.path")
         optimizer = body.flag("optimizer", False)
         override = body.opt_str("base_model")
         if body.has("model_id"):
-            slot, seq_id = self._s.model(body.req_str("model_id")), body.opt_int("seq_id")
+            slot, seq = self._s.model(body.req_str("model_id")), read_seq_id(body)
             creating = False
         else:
-            session_id, model_seq = body.req_str("session_id"), body.req_int("model_seq_id")
+            session_id, model_seq = body.req_str("session_id"), require_seq_id(body, "model_seq_id")
             existing = self._s.models.get(f"{session_id}:train:{model_seq}")
             if existing is not None and 0 in existing.by_seq:
                 return json_reply(existing.by_seq[0].submission())
-            slot, seq_id = self._new_slot(session_id, model_seq, override or ""), 0
+            slot, seq = self._new_slot(session_id, model_seq, override or ""), 0
             creating = True
             self._s.store.save_index()
 
         async def work() -> FutureResult:
             try:
-                _, segment, _ = parse_tinker_path(path)
                 if segment != "weights":
                     raise UserError(
                         f"load_weights needs a tinker://<run>/weights/<name> path: {path}"
@@ -201,7 +217,7 @@ class TrainingHandlers:
             self._s.store.save_index()
             return JsonResult({"path": path, "model_id": run.run_id, "type": "load_weights"})
 
-        return submit(self._s, slot, seq_id, "LoadWeights", work, initial=creating)
+        return submit(self._s, slot, seq, "LoadWeights", work, initial=creating)
 
     async def get_info(self, call: Call) -> Reply:
         """``get_info``: architecture, names and LoRA rank of a model."""
@@ -250,6 +266,7 @@ class TrainingHandlers:
         )
         if not req.data:
             raise HttpError(422, "no data provided")
+        check_seq_id(req.seq_id, "body.seq_id")
         slot = self._s.model(req.model_id)
 
         async def work() -> FutureResult:
@@ -267,6 +284,7 @@ class TrainingHandlers:
         slot = self._s.model(body.req_str("model_id"))
         other = body.sub("optimizer_params") or body.sub("optim_params")
         adam = adam_settings(body.sub("adam_params"))
+        seq = read_seq_id(body)
 
         async def work() -> FutureResult:
             if other is not None and other.opt_str("type", "adamw") != "adamw":
@@ -274,12 +292,13 @@ class TrainingHandlers:
             metrics = await self._s.blocking(engine_of(slot).optim_step, adam)
             return JsonResult({"metrics": metrics})
 
-        return submit(self._s, slot, body.opt_int("seq_id"), "OptimStep", work)
+        return submit(self._s, slot, seq, "OptimStep", work)
 
     async def create_custom_loss(self, call: Call) -> Reply:
         """``create_custom_loss``: a future that fails, since losses run client-side here."""
         body = Fields(decode_json(call.body))
         self._s.session(body.req_str("session_id"))
+        read_seq_id(body, "custom_loss_seq_id")
         entry = self._s.futures.create("CreateCustomLoss")
 
         async def work() -> FutureResult:
