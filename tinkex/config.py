@@ -10,6 +10,7 @@ Precedence: explicit arguments, then environment variables, then defaults.
 | ``TINKER_TAGS`` | ``tags`` | split on ``,``, stripped, empties dropped, de-duplicated in order |
 | ``TINKER_TELEMETRY`` | ``telemetry`` | on only for ``1``/``true``/``yes``/``on`` (default ``1``) |
 | ``TINKER_LOG`` | ``log_level`` | ``debug`` or ``info``; anything else = unset |
+| ``TINKER_FIRST_CONTACT_TIMEOUT`` | ``first_contact_timeout_s`` | seconds > 0; default 10 |
 | ``CLOUDFLARE_ACCESS_CLIENT_ID`` / ``..._SECRET`` | ``cf_access_client_*`` | sent as headers |
 
 ``base_url == "local"`` selects the embedded in-process backend (`tinkex.local`); it accepts any
@@ -20,6 +21,7 @@ JSON form (through the tinkex codec) are redacted; ``TinkexConfig`` reprs redact
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -30,10 +32,19 @@ import msgspec
 
 from tinkex.errors import ConfigError
 
-__all__ = ["DEFAULT_BASE_URL", "LOCAL_BASE_URL", "Secret", "TinkexConfig", "load_config"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_FIRST_CONTACT_TIMEOUT_S",
+    "LOCAL_BASE_URL",
+    "Secret",
+    "TinkexConfig",
+    "load_config",
+]
 
 DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod"
 LOCAL_BASE_URL = "local"
+DEFAULT_FIRST_CONTACT_TIMEOUT_S = 10.0
+"""How long a base URL that never answered may keep refusing before the client gives up."""
 
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 _LOG_LEVELS = frozenset({"debug", "info", "warning", "error", "critical"})
@@ -109,6 +120,9 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         secret_headers: Extra credential headers (e.g. ``Authorization``) sent on every request.
         cf_access_client_id: Cloudflare Access client id header value.
         cf_access_client_secret: Cloudflare Access client secret header value.
+        first_contact_timeout_s: How long the first requests to `base_url` may go without
+            any response (refused, unresolvable, silent) before the start fails with
+            `APIConnectionError`; once the server has answered, its restarts are waited out.
     """
 
     api_key: Secret | None = None
@@ -121,6 +135,7 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     secret_headers: tuple[tuple[str, Secret], ...] = ()
     cf_access_client_id: str | None = None
     cf_access_client_secret: Secret | None = None
+    first_contact_timeout_s: float = DEFAULT_FIRST_CONTACT_TIMEOUT_S
 
     @property
     def is_local(self) -> bool:
@@ -154,6 +169,7 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             "cf_access_client_secret": (
                 None if self.cf_access_client_secret is None else str(self.cf_access_client_secret)
             ),
+            "first_contact_timeout_s": self.first_contact_timeout_s,
         }
 
     def __repr__(self) -> str:
@@ -175,6 +191,7 @@ def load_config(
     log_level: str | None = None,
     default_headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     env: Mapping[str, str] | None = None,
+    first_contact_timeout_s: float | None = None,
 ) -> TinkexConfig:
     """Resolve the configuration: arguments win over environment variables over defaults.
 
@@ -188,6 +205,8 @@ def load_config(
         default_headers: Extra headers for every request; credential-bearing names
             (``Authorization``...) are stored as secrets.
         env: The environment to read (default ``os.environ``).
+        first_contact_timeout_s: Seconds the first requests may go unanswered before the
+            start fails; default ``TINKER_FIRST_CONTACT_TIMEOUT``, then 10.
 
     Returns:
         The frozen configuration.
@@ -212,6 +231,7 @@ def load_config(
         secret_headers=secret,
         cf_access_client_id=_env(env, "CLOUDFLARE_ACCESS_CLIENT_ID"),
         cf_access_client_secret=None if cf_secret is None else Secret(cf_secret),
+        first_contact_timeout_s=_resolve_first_contact(first_contact_timeout_s, env),
     )
 
 
@@ -283,6 +303,25 @@ def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | N
         return level
     level = env.get("TINKER_LOG", "").strip().lower()
     return level if level in _ENV_LOG_LEVELS else None
+
+
+def _resolve_first_contact(seconds: float | None, env: Mapping[str, str]) -> float:
+    source = "first_contact_timeout_s"
+    value: object = seconds
+    if seconds is None:
+        raw = _env(env, "TINKER_FIRST_CONTACT_TIMEOUT")
+        if raw is None:
+            return DEFAULT_FIRST_CONTACT_TIMEOUT_S
+        source = "TINKER_FIRST_CONTACT_TIMEOUT"
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{source} must be a number of seconds, got {raw!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{source} must be a number of seconds, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{source} must be positive and finite, got {value!r}")
+    return float(value)
 
 
 def _split_headers(

@@ -12,6 +12,7 @@ imported inside the methods that build it, so importing this module (and with it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import platform
@@ -50,11 +51,13 @@ if TYPE_CHECKING:
 
     from tinkex.adapters.protobuf_codec import ProtobufCodec
     from tinkex.bootstrap.adapters import Adapters
+    from tinkex.bootstrap.deadlines import DeadlineResolver
+    from tinkex.bootstrap.first_contact import FirstContact
+    from tinkex.bootstrap.outstanding import Submission, SubmissionTracker, TrackingInvoker
     from tinkex.bootstrap.settings import FeatureSettings
     from tinkex.config import TinkexConfig
     from tinkex.flows.heartbeat import HeartbeatRunner
     from tinkex.flows.invoker import PipelineInvoker
-    from tinkex.flows.polling import PollingFutureResolver
     from tinkex.flows.sessions import ManagedSession
     from tinkex.flows.telemetry import BatchingTelemetry
     from tinkex.manifest.schema import Manifest
@@ -67,6 +70,12 @@ __all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
 SDK_VERSION = WIRE_SDK_VERSION
 _PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
 
+
+WRONG_LOOP_MESSAGE = (
+    "this client was started on another event loop, and its connections belong to that "
+    "loop; create a new ServiceClient on this loop (one per asyncio.run), or use the client "
+    "only on the loop that started it"
+)
 
 LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
 """Sent to the embedded backend when no API key is configured (it accepts any tml- key)."""
@@ -111,6 +120,8 @@ class Runtime:
 
         from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
         from tinkex.adapters.protobuf_codec import ProtobufCodec
+        from tinkex.bootstrap.first_contact import FirstContact
+        from tinkex.bootstrap.outstanding import SubmissionTracker
         from tinkex.bootstrap.settings import read_feature_settings
         from tinkex.flows.backpressure import SamplingDispatcher
         from tinkex.flows.bytes_semaphore import BytesSemaphore
@@ -135,8 +146,16 @@ class Runtime:
         self._server_config = ClientConfigResponse()
         self._dynamic_config = ClientDynamicConfigResponse()
         self._legacy = False
-        self._invoker: PipelineInvoker | None = None
-        self._resolver: PollingFutureResolver | None = None
+        self._invoker: TrackingInvoker | None = None
+        self._resolver: DeadlineResolver | None = None
+        self._submissions: SubmissionTracker = SubmissionTracker(self.clock)
+        self._first_contact: FirstContact = FirstContact(
+            adapters.base_url,
+            budget_s=config.first_contact_timeout_s,
+            clock=self.clock,
+            logger=self.logger,
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._session: ManagedSession | None = None
         self._telemetry: BatchingTelemetry | None = None
         self._protobuf = ProtobufCodec()
@@ -164,19 +183,28 @@ class Runtime:
                 unpickled sampling client): no create_session, heartbeats only, and closing
                 does not finish it (its owner does).
         """
+        from tinkex.bootstrap.deadlines import DeadlineResolver
+        from tinkex.bootstrap.outstanding import TrackingInvoker
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.polling import PollingFutureResolver
         from tinkex.flows.server_config import fetch_or_default, negotiate
         from tinkex.flows.sessions import ManagedSession
         from tinkex.flows.telemetry import BatchingTelemetry
 
-        bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
-        negotiated = await negotiate(
-            lambda: api.config.client_config(
-                bootstrap_invoker, ClientConfigRequest(sdk_version=SDK_VERSION)
-            ),
-            defaults=ClientConfigResponse(),
-            logger=self.logger,
+        # Every connection this runtime opens belongs to this loop (see `check_loop`).
+        self._loop = asyncio.get_running_loop()
+        # The first request to the base URL fails fast when nothing ever answers.
+        bootstrap_invoker = self._build_invoker(
+            self._json, telemetry=None, pool=self._first_contact.watch(self._adapters.pool)
+        )
+        negotiated = await self._first_contact.bound(
+            lambda: negotiate(
+                lambda: api.config.client_config(
+                    bootstrap_invoker, ClientConfigRequest(sdk_version=SDK_VERSION)
+                ),
+                defaults=ClientConfigResponse(),
+                logger=self.logger,
+            )
         )
         self._server_config, self._legacy = negotiated.config, negotiated.legacy
         if not self._legacy:
@@ -194,9 +222,10 @@ class Runtime:
                 config=self.settings.telemetry,
                 logger=self.logger,
             )
-        self._invoker = self._build_invoker(self._protobuf, telemetry=self._telemetry)
-        self._resolver = PollingFutureResolver(
-            self._invoker,
+        pipeline = self._build_invoker(self._protobuf, telemetry=self._telemetry)
+        self._invoker = TrackingInvoker(pipeline, self._submissions)
+        polling = PollingFutureResolver(
+            pipeline,
             api.futures.RETRIEVE,
             decode_json=lambda body: self._json.decode(body, object),
             decode_result=self._decode_result,
@@ -209,6 +238,7 @@ class Runtime:
             ),
             protobuf_result_types=() if self._legacy else (ForwardBackwardOutput, SampleResponse),
         )
+        self._resolver = DeadlineResolver(polling)
         if join_session_id is not None:
             self._session = ManagedSession(
                 _known_session(join_session_id),
@@ -232,9 +262,15 @@ class Runtime:
     async def aclose(
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
     ) -> None:
-        """Finish the session, drain telemetry, close transports; safe to call twice."""
+        """Finish the session, drain telemetry, close transports; safe to call twice.
+
+        Raises:
+            ClosedError: Called on another event loop than the one that started the runtime
+                (its connections can only be closed there).
+        """
         if self._closing:
             return
+        self.check_loop()
         self._closing = True
         try:
             if self._session is not None:
@@ -260,18 +296,53 @@ class Runtime:
     # -- what clients use ------------------------------------------------------------------
 
     @property
-    def invoker(self) -> PipelineInvoker:
-        """The pipeline every endpoint call goes through."""
+    def invoker(self) -> TrackingInvoker:
+        """The pipeline every endpoint call goes through.
+
+        Raises:
+            ClosedError: Not started, closed, or used from another event loop than the one
+                that started it.
+        """
         if self._invoker is None or self._closed:
             raise ClosedError("the client is not started or already closed")
+        self.check_loop()
         return self._invoker
 
     @property
-    def resolver(self) -> PollingFutureResolver:
-        """Resolves server futures."""
+    def resolver(self) -> DeadlineResolver:
+        """Resolves server futures (each within its deadline, see `future_deadline`).
+
+        Raises:
+            ClosedError: Not started, or used from another event loop than the one that
+                started it.
+        """
         if self._resolver is None:
             raise ClosedError("the client is not started")
+        self.check_loop()
         return self._resolver
+
+    def submissions(self) -> list[Submission]:
+        """Future-creating requests sent but not yet answered, oldest first."""
+        return self._submissions.snapshot()
+
+    def check_loop(self) -> None:
+        """Refuse to run on another event loop than the one that started this runtime.
+
+        An aiohttp session belongs to the loop it was created on: used from another one it
+        fails half-way and leaves sockets open. Outside any loop there is nothing to check.
+
+        Raises:
+            ClosedError: A different loop is running.
+        """
+        started_on = self._loop
+        if started_on is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if running is not started_on:
+            raise ClosedError(WRONG_LOOP_MESSAGE)
 
     @property
     def server_config(self) -> ClientConfigResponse:
@@ -352,7 +423,11 @@ class Runtime:
         )
 
     def _build_invoker(
-        self, protobuf: Codec, *, telemetry: BatchingTelemetry | None
+        self,
+        protobuf: Codec,
+        *,
+        telemetry: BatchingTelemetry | None,
+        pool: ConnectionPool | None = None,
     ) -> PipelineInvoker:
         from tinkex.flows.circuit_breaker import CircuitBreaker
         from tinkex.flows.invoker import PipelineInvoker
@@ -360,7 +435,7 @@ class Runtime:
 
         settings = self.settings
         return PipelineInvoker(
-            pool=self._adapters.pool,
+            pool=pool if pool is not None else self._adapters.pool,
             codecs={"json": self._json, "protobuf": protobuf},
             base_url=self._adapters.base_url,
             auth_headers=self.auth_headers(),
