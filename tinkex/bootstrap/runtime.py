@@ -12,8 +12,8 @@ imported inside the methods that build it, so importing this module (and with it
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import itertools
 import platform
 from datetime import timedelta
@@ -22,20 +22,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tinkex import api
+from tinkex.bootstrap import session_calls
+from tinkex.bootstrap.loop_binding import LoopBinding
 from tinkex.domain.headers import MEDIA_TYPES, current_sdk_method
 from tinkex.domain.types import (
     ClientConfigRequest,
     ClientConfigResponse,
     ClientDynamicConfigResponse,
-    ClientSessionFinishErrored,
-    ClientSessionFinishInterrupted,
-    ClientSessionFinishReason,
-    ClientSessionFinishSuccess,
-    CreateSessionRequest,
-    FinishSessionRequest,
     ForwardBackwardOutput,
     SampleResponse,
-    SessionHeartbeatRequest,
     TelemetryResponse,
 )
 from tinkex.errors import ClosedError
@@ -44,8 +39,6 @@ from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
@@ -71,20 +64,8 @@ SDK_VERSION = WIRE_SDK_VERSION
 _PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
 
 
-WRONG_LOOP_MESSAGE = (
-    "this client was started on another event loop, and its connections belong to that "
-    "loop; create a new ServiceClient on this loop (one per asyncio.run), or use the client "
-    "only on the loop that started it"
-)
-
 LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
 """Sent to the embedded backend when no API key is configured (it accepts any tml- key)."""
-
-_FINISH_REASONS: dict[SessionEndReason, ClientSessionFinishReason] = {
-    SessionEndReason.SUCCESS: ClientSessionFinishSuccess(),
-    SessionEndReason.ERRORED: ClientSessionFinishErrored(),
-    SessionEndReason.INTERRUPTED: ClientSessionFinishInterrupted(),
-}
 
 
 class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -155,7 +136,7 @@ class Runtime:
             clock=self.clock,
             logger=self.logger,
         )
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_binding = LoopBinding()
         self._session: ManagedSession | None = None
         self._telemetry: BatchingTelemetry | None = None
         self._protobuf = ProtobufCodec()
@@ -192,7 +173,7 @@ class Runtime:
         from tinkex.flows.telemetry import BatchingTelemetry
 
         # Every connection this runtime opens belongs to this loop (see `check_loop`).
-        self._loop = asyncio.get_running_loop()
+        self._loop_binding.bind()
         # The first request to the base URL fails fast when nothing ever answers.
         bootstrap_invoker = self._build_invoker(
             self._json, telemetry=None, pool=self._first_contact.watch(self._adapters.pool)
@@ -241,17 +222,17 @@ class Runtime:
         self._resolver = DeadlineResolver(polling)
         if join_session_id is not None:
             self._session = ManagedSession(
-                _known_session(join_session_id),
+                session_calls.known_session(join_session_id),
                 heartbeat=self._heartbeat_runner(),
-                finish=_leave_session,
+                finish=session_calls.leave_session,
                 clock=self.clock,
             )
             await self._session.ensure_session()
         elif create_session:
             self._session = ManagedSession(
-                self._create_session,
+                functools.partial(session_calls.create_session, self, self._session_options),
                 heartbeat=self._heartbeat_runner(),
-                finish=self._finish_session,
+                finish=functools.partial(session_calls.finish_session, self),
                 clock=self.clock,
             )
             await self._session.ensure_session()
@@ -326,23 +307,12 @@ class Runtime:
         return self._submissions.snapshot()
 
     def check_loop(self) -> None:
-        """Refuse to run on another event loop than the one that started this runtime.
-
-        An aiohttp session belongs to the loop it was created on: used from another one it
-        fails half-way and leaves sockets open. Outside any loop there is nothing to check.
+        """Refuse another event loop than the one that started this runtime (see `LoopBinding`).
 
         Raises:
             ClosedError: A different loop is running.
         """
-        started_on = self._loop
-        if started_on is None:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        if running is not started_on:
-            raise ClosedError(WRONG_LOOP_MESSAGE)
+        self._loop_binding.check()
 
     @property
     def server_config(self) -> ClientConfigResponse:
@@ -484,53 +454,11 @@ class Runtime:
                 logger=self.logger,
             )
         return LoopHeartbeat(
-            self.send_heartbeat,
+            functools.partial(session_calls.send_heartbeat, self),
             clock=self.clock,
             interval_s=settings.heartbeat_interval_s,
             warn_after_s=settings.heartbeat_warn_after_s,
             logger=self.logger,
-        )
-
-    async def send_heartbeat(self, session_id: str) -> None:
-        """One heartbeat through the main pipeline (background traffic: no x-sdk-method)."""
-        token = current_sdk_method.set(None)
-        try:
-            await api.session.heartbeat(
-                self.invoker, SessionHeartbeatRequest(session_id=session_id)
-            )
-        finally:
-            current_sdk_method.reset(token)
-
-    async def _create_session(self) -> str:
-        options = self._session_options
-        response = await api.session.create(
-            self.invoker,
-            CreateSessionRequest(
-                tags=list(self.config.tags),
-                user_metadata=dict(options.user_metadata),
-                sdk_version=SDK_VERSION,
-                project_id=options.project_id or self.config.project_id,
-                display_name=options.display_name,
-            ),
-        )
-        for level, message in (
-            ("info", response.info_message),
-            ("warning", response.warning_message),
-            ("error", response.error_message),
-        ):
-            if message:
-                getattr(self.logger, level)("session.message", message=message)
-        return response.session_id
-
-    async def _finish_session(
-        self, session_id: str, reason: SessionEndReason, detail: str | None
-    ) -> None:
-        if self._legacy:
-            return  # JSON-era servers have no finish endpoint
-        await api.session.finish(
-            self.invoker,
-            FinishSessionRequest(reason=_FINISH_REASONS[reason], detail=detail),
-            session_id=session_id,
         )
 
     async def _send_telemetry(self, events: list[dict[str, Any]]) -> None:
@@ -551,14 +479,3 @@ class Runtime:
             await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)
         finally:
             current_sdk_method.reset(token)
-
-
-def _known_session(session_id: str) -> Callable[[], Awaitable[str]]:
-    async def known() -> str:
-        return session_id
-
-    return known
-
-
-async def _leave_session(session_id: str, reason: SessionEndReason, detail: str | None) -> None:
-    """A joined session belongs to another runtime, which finishes it."""
