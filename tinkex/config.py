@@ -11,6 +11,7 @@ Precedence: explicit arguments, then environment variables, then defaults.
 | ``TINKER_TELEMETRY`` | ``telemetry`` | on only for ``1``/``true``/``yes``/``on`` (default ``1``) |
 | ``TINKER_LOG`` | ``log_level`` | ``debug`` or ``info``; anything else = unset |
 | ``TINKEX_HEARTBEAT`` | ``heartbeat`` | ``thread`` or ``loop``; empty = unset |
+| ``TINKER_FIRST_CONTACT_TIMEOUT`` | ``first_contact_timeout_s`` | seconds > 0; default 10 |
 | ``CLOUDFLARE_ACCESS_CLIENT_ID`` / ``..._SECRET`` | ``cf_access_client_*`` | sent as headers |
 
 ``base_url == "local"`` selects the embedded in-process backend (`tinkex.local`); it accepts any
@@ -21,6 +22,7 @@ JSON form (through the tinkex codec) are redacted; ``TinkexConfig`` reprs redact
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -39,6 +41,7 @@ from tinkex.domain.service_spec import (
     CF_ACCESS_CLIENT_SECRET_ENV,
     CF_ACCESS_CLIENT_SECRET_HEADER,
     DEFAULT_BASE_URL,
+    FIRST_CONTACT_TIMEOUT_S_ENV,
     HEARTBEAT_ENV,
     JWT_PREFIX,
     LOG_LEVEL_ENV,
@@ -52,6 +55,7 @@ from tinkex.redaction import remember_secret
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_FIRST_CONTACT_TIMEOUT_S",
     "LOCAL_BASE_URL",
     "HeartbeatMode",
     "Secret",
@@ -62,6 +66,8 @@ __all__ = [
 # The service's URL, environment variable names and credential header come from the
 # manifest's `service:` section (generated into tinkex/domain/service_spec.py).
 LOCAL_BASE_URL = "local"
+DEFAULT_FIRST_CONTACT_TIMEOUT_S = 10.0
+"""How long a base URL that never answered may keep refusing before the client gives up."""
 
 HeartbeatMode = Literal["thread", "loop"]
 """How session heartbeats are sent: from their own thread, or on the caller's event loop."""
@@ -145,6 +151,9 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         secret_headers: Extra credential headers (e.g. ``Authorization``) sent on every request.
         cf_access_client_id: Cloudflare Access client id header value.
         cf_access_client_secret: Cloudflare Access client secret header value.
+        first_contact_timeout_s: How long the first requests to `base_url` may go without
+            any response (refused, unresolvable, silent) before the start fails with
+            `APIConnectionError`; once the server has answered, its restarts are waited out.
     """
 
     api_key: Secret | None = None
@@ -158,6 +167,7 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     secret_headers: tuple[tuple[str, Secret], ...] = ()
     cf_access_client_id: str | None = None
     cf_access_client_secret: Secret | None = None
+    first_contact_timeout_s: float = DEFAULT_FIRST_CONTACT_TIMEOUT_S
 
     @property
     def is_local(self) -> bool:
@@ -192,6 +202,7 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             "cf_access_client_secret": (
                 None if self.cf_access_client_secret is None else str(self.cf_access_client_secret)
             ),
+            "first_contact_timeout_s": self.first_contact_timeout_s,
         }
 
     def __repr__(self) -> str:
@@ -214,6 +225,7 @@ def load_config(
     default_headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     env: Mapping[str, str] | None = None,
     heartbeat: str | None = None,
+    first_contact_timeout_s: float | None = None,
 ) -> TinkexConfig:
     """Resolve the configuration: arguments win over environment variables over defaults.
 
@@ -229,6 +241,8 @@ def load_config(
         env: The environment to read (default ``os.environ``).
         heartbeat: ``"thread"`` or ``"loop"``; default ``TINKEX_HEARTBEAT``, then None (the
             connection's default).
+        first_contact_timeout_s: Seconds the first requests may go unanswered before the
+            start fails; default ``TINKER_FIRST_CONTACT_TIMEOUT``, then 10.
 
     Returns:
         The frozen configuration.
@@ -254,6 +268,7 @@ def load_config(
         secret_headers=secret,
         cf_access_client_id=_env(env, CF_ACCESS_CLIENT_ID_ENV),
         cf_access_client_secret=None if cf_secret is None else Secret(cf_secret),
+        first_contact_timeout_s=_resolve_first_contact(first_contact_timeout_s, env),
     )
 
 
@@ -338,6 +353,25 @@ def _resolve_heartbeat(heartbeat: str | None, env: Mapping[str, str]) -> Heartbe
         if heartbeat.strip().lower() == mode:
             return mode
     raise ConfigError(f"{source} must be 'thread' or 'loop', got {heartbeat!r}")
+
+
+def _resolve_first_contact(seconds: float | None, env: Mapping[str, str]) -> float:
+    source = "first_contact_timeout_s"
+    value: object = seconds
+    if seconds is None:
+        raw = _env(env, FIRST_CONTACT_TIMEOUT_S_ENV)
+        if raw is None:
+            return DEFAULT_FIRST_CONTACT_TIMEOUT_S
+        source = FIRST_CONTACT_TIMEOUT_S_ENV
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{source} must be a number of seconds, got {raw!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{source} must be a number of seconds, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{source} must be positive and finite, got {value!r}")
+    return float(value)
 
 
 def _split_headers(

@@ -62,13 +62,15 @@ def test_defaults_and_variable_names_are_the_manifest_service_section() -> None:
     variables |= {
         spec.name: "x" if spec.header is None else f"{setting}-value"
         for setting, spec in service.env.items()
-        if setting not in {"telemetry", "heartbeat"}
+        if setting not in {"telemetry", "heartbeat", "first_contact_timeout_s"}
     }
     variables[service.env["heartbeat"].name] = "loop"
+    variables[service.env["first_contact_timeout_s"].name] = "2.5"
     config = load_config(env=variables)
     assert config.base_url == "https://from.env"
     assert (config.project_id, config.tags) == ("x", ("x",))
     assert config.heartbeat == "loop"
+    assert config.first_contact_timeout_s == 2.5
     assert config.auth_headers() == [
         (service.auth.header, KEY),
         *[

@@ -13,6 +13,7 @@ imported inside the methods that build it, so importing this module (and with it
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import platform
 from datetime import timedelta
@@ -21,20 +22,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tinkex import api
+from tinkex.bootstrap import session_calls
+from tinkex.bootstrap.loop_binding import LoopBinding
 from tinkex.domain.headers import MEDIA_TYPES, current_sdk_method
 from tinkex.domain.types import (
     ClientConfigRequest,
     ClientConfigResponse,
     ClientDynamicConfigResponse,
-    ClientSessionFinishErrored,
-    ClientSessionFinishInterrupted,
-    ClientSessionFinishReason,
-    ClientSessionFinishSuccess,
-    CreateSessionRequest,
-    FinishSessionRequest,
     ForwardBackwardOutput,
     SampleResponse,
-    SessionHeartbeatRequest,
     TelemetryResponse,
 )
 from tinkex.errors import ClosedError
@@ -43,18 +39,18 @@ from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
     from tinkex.adapters.protobuf_codec import ProtobufCodec
     from tinkex.bootstrap.adapters import Adapters
+    from tinkex.bootstrap.deadlines import DeadlineResolver
+    from tinkex.bootstrap.first_contact import FirstContact
+    from tinkex.bootstrap.outstanding import Submission, SubmissionTracker, TrackingInvoker
     from tinkex.bootstrap.settings import FeatureSettings
     from tinkex.config import TinkexConfig
     from tinkex.flows.heartbeat import HeartbeatRunner
     from tinkex.flows.invoker import PipelineInvoker
-    from tinkex.flows.polling import PollingFutureResolver
     from tinkex.flows.sessions import ManagedSession
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
@@ -70,12 +66,6 @@ _PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
 
 LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
 """Sent to the embedded backend when no API key is configured (it accepts any tml- key)."""
-
-_FINISH_REASONS: dict[SessionEndReason, ClientSessionFinishReason] = {
-    SessionEndReason.SUCCESS: ClientSessionFinishSuccess(),
-    SessionEndReason.ERRORED: ClientSessionFinishErrored(),
-    SessionEndReason.INTERRUPTED: ClientSessionFinishInterrupted(),
-}
 
 
 class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,6 +101,8 @@ class Runtime:
 
         from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
         from tinkex.adapters.protobuf_codec import ProtobufCodec
+        from tinkex.bootstrap.first_contact import FirstContact
+        from tinkex.bootstrap.outstanding import SubmissionTracker
         from tinkex.bootstrap.settings import read_feature_settings
         from tinkex.flows.backpressure import SamplingDispatcher
         from tinkex.flows.bytes_semaphore import BytesSemaphore
@@ -135,8 +127,16 @@ class Runtime:
         self._server_config = ClientConfigResponse()
         self._dynamic_config = ClientDynamicConfigResponse()
         self._legacy = False
-        self._invoker: PipelineInvoker | None = None
-        self._resolver: PollingFutureResolver | None = None
+        self._invoker: TrackingInvoker | None = None
+        self._resolver: DeadlineResolver | None = None
+        self._submissions: SubmissionTracker = SubmissionTracker(self.clock)
+        self._first_contact: FirstContact = FirstContact(
+            adapters.base_url,
+            budget_s=config.first_contact_timeout_s,
+            clock=self.clock,
+            logger=self.logger,
+        )
+        self._loop_binding = LoopBinding()
         self._session: ManagedSession | None = None
         self._telemetry: TelemetrySink | None = None
         self._protobuf = ProtobufCodec()
@@ -164,19 +164,28 @@ class Runtime:
                 unpickled sampling client): no create_session, heartbeats only, and closing
                 does not finish it (its owner does).
         """
+        from tinkex.bootstrap.deadlines import DeadlineResolver
+        from tinkex.bootstrap.outstanding import TrackingInvoker
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.polling import PollingFutureResolver
         from tinkex.flows.server_config import fetch_or_default, negotiate
         from tinkex.flows.sessions import ManagedSession
         from tinkex.flows.telemetry import BatchingTelemetry
 
-        bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
-        negotiated = await negotiate(
-            lambda: api.config.client_config(
-                bootstrap_invoker, ClientConfigRequest(sdk_version=SDK_VERSION)
-            ),
-            defaults=ClientConfigResponse(),
-            logger=self.logger,
+        # Every connection this runtime opens belongs to this loop (see `check_loop`).
+        self._loop_binding.bind()
+        # The first request to the base URL fails fast when nothing ever answers.
+        bootstrap_invoker = self._build_invoker(
+            self._json, telemetry=None, pool=self._first_contact.watch(self._adapters.pool)
+        )
+        negotiated = await self._first_contact.bound(
+            lambda: negotiate(
+                lambda: api.config.client_config(
+                    bootstrap_invoker, ClientConfigRequest(sdk_version=SDK_VERSION)
+                ),
+                defaults=ClientConfigResponse(),
+                logger=self.logger,
+            )
         )
         self._server_config, self._legacy = negotiated.config, negotiated.legacy
         if not self._legacy:
@@ -196,9 +205,10 @@ class Runtime:
                 config=self.settings.telemetry,
                 logger=self.logger,
             )
-        self._invoker = self._build_invoker(self._protobuf, telemetry=self._telemetry)
-        self._resolver = PollingFutureResolver(
-            self._invoker,
+        pipeline = self._build_invoker(self._protobuf, telemetry=self._telemetry)
+        self._invoker = TrackingInvoker(pipeline, self._submissions)
+        polling = PollingFutureResolver(
+            pipeline,
             api.futures.RETRIEVE,
             decode_json=lambda body: self._json.decode(body, object),
             decode_result=self._decode_result,
@@ -211,19 +221,20 @@ class Runtime:
             ),
             protobuf_result_types=() if self._legacy else (ForwardBackwardOutput, SampleResponse),
         )
+        self._resolver = DeadlineResolver(polling)
         if join_session_id is not None:
             self._session = ManagedSession(
-                _known_session(join_session_id),
+                session_calls.known_session(join_session_id),
                 heartbeat=self._heartbeat_runner(),
-                finish=_leave_session,
+                finish=session_calls.leave_session,
                 clock=self.clock,
             )
             await self._session.ensure_session()
         elif create_session:
             self._session = ManagedSession(
-                self._create_session,
+                functools.partial(session_calls.create_session, self, self._session_options),
                 heartbeat=self._heartbeat_runner(),
-                finish=self._finish_session,
+                finish=functools.partial(session_calls.finish_session, self),
                 clock=self.clock,
             )
             await self._session.ensure_session()
@@ -234,9 +245,15 @@ class Runtime:
     async def aclose(
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
     ) -> None:
-        """Finish the session, drain telemetry, close transports; safe to call twice."""
+        """Finish the session, drain telemetry, close transports; safe to call twice.
+
+        Raises:
+            ClosedError: Called on another event loop than the one that started the runtime
+                (its connections can only be closed there).
+        """
         if self._closing:
             return
+        self.check_loop()
         self._closing = True
         try:
             if self._session is not None:
@@ -262,18 +279,42 @@ class Runtime:
     # -- what clients use ------------------------------------------------------------------
 
     @property
-    def invoker(self) -> PipelineInvoker:
-        """The pipeline every endpoint call goes through."""
+    def invoker(self) -> TrackingInvoker:
+        """The pipeline every endpoint call goes through.
+
+        Raises:
+            ClosedError: Not started, closed, or used from another event loop than the one
+                that started it.
+        """
         if self._invoker is None or self._closed:
             raise ClosedError("the client is not started or already closed")
+        self.check_loop()
         return self._invoker
 
     @property
-    def resolver(self) -> PollingFutureResolver:
-        """Resolves server futures."""
+    def resolver(self) -> DeadlineResolver:
+        """Resolves server futures (each within its deadline, see `future_deadline`).
+
+        Raises:
+            ClosedError: Not started, or used from another event loop than the one that
+                started it.
+        """
         if self._resolver is None:
             raise ClosedError("the client is not started")
+        self.check_loop()
         return self._resolver
+
+    def submissions(self) -> list[Submission]:
+        """Future-creating requests sent but not yet answered, oldest first."""
+        return self._submissions.snapshot()
+
+    def check_loop(self) -> None:
+        """Refuse another event loop than the one that started this runtime (see `LoopBinding`).
+
+        Raises:
+            ClosedError: A different loop is running.
+        """
+        self._loop_binding.check()
 
     @property
     def server_config(self) -> ClientConfigResponse:
@@ -354,7 +395,11 @@ class Runtime:
         )
 
     def _build_invoker(
-        self, protobuf: Codec, *, telemetry: TelemetrySink | None
+        self,
+        protobuf: Codec,
+        *,
+        telemetry: TelemetrySink | None,
+        pool: ConnectionPool | None = None,
     ) -> PipelineInvoker:
         from tinkex.flows.circuit_breaker import CircuitBreaker
         from tinkex.flows.invoker import PipelineInvoker
@@ -362,7 +407,7 @@ class Runtime:
 
         settings = self.settings
         return PipelineInvoker(
-            pool=self._adapters.pool,
+            pool=pool if pool is not None else self._adapters.pool,
             codecs={"json": self._json, "protobuf": protobuf},
             base_url=self._adapters.base_url,
             auth_headers=self.auth_headers(),
@@ -411,53 +456,11 @@ class Runtime:
                 logger=self.logger,
             )
         return LoopHeartbeat(
-            self.send_heartbeat,
+            functools.partial(session_calls.send_heartbeat, self),
             clock=self.clock,
             interval_s=settings.heartbeat_interval_s,
             warn_after_s=settings.heartbeat_warn_after_s,
             logger=self.logger,
-        )
-
-    async def send_heartbeat(self, session_id: str) -> None:
-        """One heartbeat through the main pipeline (background traffic: no x-sdk-method)."""
-        token = current_sdk_method.set(None)
-        try:
-            await api.session.heartbeat(
-                self.invoker, SessionHeartbeatRequest(session_id=session_id)
-            )
-        finally:
-            current_sdk_method.reset(token)
-
-    async def _create_session(self) -> str:
-        options = self._session_options
-        response = await api.session.create(
-            self.invoker,
-            CreateSessionRequest(
-                tags=list(self.config.tags),
-                user_metadata=dict(options.user_metadata),
-                sdk_version=SDK_VERSION,
-                project_id=options.project_id or self.config.project_id,
-                display_name=options.display_name,
-            ),
-        )
-        for level, message in (
-            ("info", response.info_message),
-            ("warning", response.warning_message),
-            ("error", response.error_message),
-        ):
-            if message:
-                getattr(self.logger, level)("session.message", message=message)
-        return response.session_id
-
-    async def _finish_session(
-        self, session_id: str, reason: SessionEndReason, detail: str | None
-    ) -> None:
-        if self._legacy:
-            return  # JSON-era servers have no finish endpoint
-        await api.session.finish(
-            self.invoker,
-            FinishSessionRequest(reason=_FINISH_REASONS[reason], detail=detail),
-            session_id=session_id,
         )
 
     async def _send_telemetry(self, events: list[dict[str, Any]]) -> None:
@@ -478,14 +481,3 @@ class Runtime:
             await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)
         finally:
             current_sdk_method.reset(token)
-
-
-def _known_session(session_id: str) -> Callable[[], Awaitable[str]]:
-    async def known() -> str:
-        return session_id
-
-    return known
-
-
-async def _leave_session(session_id: str, reason: SessionEndReason, detail: str | None) -> None:
-    """A joined session belongs to another runtime, which finishes it."""

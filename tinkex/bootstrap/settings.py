@@ -104,6 +104,7 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
             poll_timeout_s=futures.timeout_s,
             max_bad_request_retries=futures.max_bad_request_retries,
             backoff_cap_s=futures.backoff.max_s,
+            default_deadline_s=futures.default_deadline_s,
             billing=billing,
         )
         if futures

@@ -1,4 +1,12 @@
-"""APIFuture: the awaitable, inspectable handle every submitting client method returns."""
+"""APIFuture: the awaitable, inspectable handle every submitting client method returns.
+
+Once the server has accepted a request, its future waits at most a deadline for the result:
+the manifest's ``futures.default_deadline_s`` (one hour as shipped), or the one chosen for the
+calls made inside ``with future_deadline(seconds):``. When it passes, polling stops and
+awaiting the future raises `FutureTimeoutError` naming the request id, its type and the last
+queue state. Before that, the submission is bounded by its request timeouts and retry budget,
+and `ServiceClient.pending()` lists it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,9 @@ import asyncio
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import msgspec
+
+from tinkex.bootstrap.deadlines import future_deadline
 from tinkex.errors import FutureTimeoutError
 from tinkex.ports.futures import QueueState, QueueStateObserver
 
@@ -14,7 +25,7 @@ if TYPE_CHECKING:
 
     from tinkex.ports.clock import Clock
 
-__all__ = ["APIFuture", "FutureState", "FutureTracker"]
+__all__ = ["APIFuture", "FutureState", "FutureTracker", "PendingRequest", "future_deadline"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -30,6 +41,35 @@ class FutureState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class PendingRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One outstanding request, as `ServiceClient.pending()` lists it.
+
+    Attributes:
+        state: ``submitting`` (sent or retrying, not yet accepted) or ``pending`` (accepted,
+            its result being polled for).
+        request_type: The kind of request (``ForwardBackward``, ``Sample``...).
+        age_s: Seconds in its current state (since first sent, or since polling started).
+        request_id: The server's id, once it accepted the request.
+        endpoint: The endpoint a submission goes to (submitting only).
+        sdk_method: The public method that made it, when known (submitting only).
+        poll_iterations: Polls sent so far.
+        last_status: HTTP status of the last poll answer, if one arrived.
+        last_queue_state: The last queue state the server reported, if any.
+        seconds_since_last_response: Seconds since the server last answered a poll.
+    """
+
+    state: FutureState
+    request_type: str
+    age_s: float
+    request_id: str | None = None
+    endpoint: str | None = None
+    sdk_method: str | None = None
+    poll_iterations: int = 0
+    last_status: int | None = None
+    last_queue_state: QueueState | None = None
+    seconds_since_last_response: float | None = None
 
 
 class FutureTracker(QueueStateObserver):
@@ -164,8 +204,9 @@ class APIFuture(Generic[T]):
         """Wait for the result.
 
         Args:
-            timeout: Seconds to wait, or None to wait as long as the server keeps answering.
-                On timeout the request keeps running; await again to keep waiting.
+            timeout: Seconds to wait here, or None to wait until the future's own deadline
+                (see the module docs). On this timeout the request keeps running; await
+                again to keep waiting.
 
         Raises:
             FutureTimeoutError: The timeout passed; names the request id, its type and the

@@ -14,11 +14,13 @@ embedded backend, which is never chosen otherwise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any, Self
 
 from tinkex import api
 from tinkex.bootstrap.adapters import default_adapters, split_telemetry
 from tinkex.bootstrap.runtime import Runtime, SessionOptions
+from tinkex.clients.futures import FutureState, PendingRequest
 from tinkex.clients.sampling import SamplingClient, create_sampling_client
 from tinkex.clients.service_invoker import StartingInvoker
 from tinkex.clients.service_training import (
@@ -107,7 +109,18 @@ class ServiceClient:
         env: The environment to read (default `os.environ`).
         tracer: OpenTelemetry tracer for the SDK's spans (default: the global provider's).
         metrics: A `tinkex.metrics.Metrics` registry that every HTTP attempt reports to.
+        first_contact_timeout_s: How long the first requests to `base_url` may go without
+            any response before the start fails with `APIConnectionError` naming the host;
+            default ``TINKER_FIRST_CONTACT_TIMEOUT``, then 10 s. A server that has answered
+            once has its restarts waited out as usual.
+
+    A client belongs to the event loop that started it (its connections do): using it from
+    another loop raises `ClosedError`. A start that fails or is cancelled closes the client
+    and its connections; create a new one to try again.
     """
+
+    _started = False
+    _start_failure: str | None = None
 
     def __init__(
         self,
@@ -131,6 +144,7 @@ class ServiceClient:
         transport: Transport | ConnectionPool | None = None,
         clock: Clock | None = None,
         heartbeat: HeartbeatMode | None = None,
+        first_contact_timeout_s: float | None = None,
     ) -> None:
         if backend is not None and base_url is None:
             base_url = "local"
@@ -147,6 +161,7 @@ class ServiceClient:
             default_headers=default_headers,
             env=env,
             heartbeat=heartbeat,
+            first_contact_timeout_s=first_contact_timeout_s,
         )
         self._runtime = Runtime(
             self._config,
@@ -169,10 +184,13 @@ class ServiceClient:
             metrics=metrics,
         )
         self._start_lock = asyncio.Lock()
-        self._started = False
 
     def __repr__(self) -> str:
-        return f"<ServiceClient base_url={self._config.base_url!r} started={self._started}>"
+        # Also called on a half-built client (its constructor raised): read defensively.
+        config = getattr(self, "_config", None)
+        if config is None:
+            return "<ServiceClient (not configured)>"
+        return f"<ServiceClient base_url={config.base_url!r} started={self._started}>"
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -197,23 +215,42 @@ class ServiceClient:
     async def start(self) -> None:
         """Negotiate the server config and create the session (done once; safe to repeat).
 
-        Called by every method that needs the session, so ``async with`` is optional.
+        Called by every method that needs the session, so ``async with`` is optional. A
+        start that fails or is cancelled closes the client (and every connection it opened)
+        before the error propagates.
 
         Raises:
-            ClosedError: The client was closed.
+            ClosedError: The client was closed, or was started on another event loop.
+            APIConnectionError: The base URL never answered within `first_contact_timeout_s`.
         """
         async with self._start_lock:
             self._check_open()
             if self._started:
+                self._runtime.check_loop()
                 return
             # The heartbeat and other background tasks started here copy this context:
             # they must not claim to be the public method that happened to start the session.
             token = current_sdk_method.set(None)
             try:
                 await self._runtime.start()
+            except BaseException as exc:
+                await self._abandon_start(exc)
+                raise
             finally:
                 current_sdk_method.reset(token)
             self._started = True
+
+    async def _abandon_start(self, error: BaseException) -> None:
+        """Release what a failed or cancelled start opened; the client stays closed."""
+        self._start_failure = type(error).__name__
+        reason = (
+            SessionEndReason.ERRORED
+            if isinstance(error, Exception)
+            else SessionEndReason.INTERRUPTED
+        )
+        # The start's own error is what the caller must see, not a failure to clean up.
+        with contextlib.suppress(Exception):
+            await self._runtime.aclose(reason, self._start_failure)
 
     async def close(
         self, status: SessionEndReason | str = SessionEndReason.SUCCESS, detail: str | None = None
@@ -235,12 +272,53 @@ class ServiceClient:
 
     def _check_open(self) -> None:
         if self._runtime.closed:
+            if self._start_failure is not None:
+                raise ClosedError(
+                    f"ServiceClient is closed: its start failed ({self._start_failure}); "
+                    "create a new ServiceClient to try again"
+                )
             raise ClosedError("ServiceClient is closed")
 
     @property
     def runtime(self) -> Runtime:
         """The wired client stack (for advanced use and tests)."""
         return self._runtime
+
+    def pending(self) -> list[PendingRequest]:
+        """Every request of this client and the clients it made that is still outstanding.
+
+        Oldest first: requests still being submitted (sent, or waiting out retries, but not
+        yet accepted by the server: ``state`` is ``submitting`` and there is no request id
+        yet) and accepted ones whose result is being polled for (``pending``). For
+        debugging a hang: a request that stays here names its type, age and what the server
+        last said about it.
+        """
+        if not self._started or self._runtime.closed:
+            return []
+        submitting = [
+            PendingRequest(
+                state=FutureState.SUBMITTING,
+                request_type=s.request_type,
+                age_s=s.age_s,
+                endpoint=s.endpoint,
+                sdk_method=s.sdk_method,
+            )
+            for s in self._runtime.submissions()
+        ]
+        polling = [
+            PendingRequest(
+                state=FutureState.PENDING,
+                request_type=p.request_type,
+                age_s=p.age_s,
+                request_id=p.request_id,
+                poll_iterations=p.iterations,
+                last_status=p.last_status,
+                last_queue_state=p.last_queue_state,
+                seconds_since_last_response=p.seconds_since_last_response,
+            )
+            for p in self._runtime.resolver.pending()
+        ]
+        return sorted([*submitting, *polling], key=lambda r: r.age_s, reverse=True)
 
     async def session_id(self) -> str:
         """The server's id of this session."""

@@ -16,6 +16,7 @@ __all__ = [
     "CF_ACCESS_CLIENT_SECRET_ENV",
     "CF_ACCESS_CLIENT_SECRET_HEADER",
     "DEFAULT_BASE_URL",
+    "FIRST_CONTACT_TIMEOUT_S_ENV",
     "HEARTBEAT_ENV",
     "IDEMPOTENCY_HEADER",
     "IDEMPOTENCY_PREFIX",
@@ -57,6 +58,8 @@ LOG_LEVEL_ENV = "TINKER_LOG"
 """debug or info: configure logging at that level."""
 HEARTBEAT_ENV = "TINKEX_HEARTBEAT"
 """thread or loop: where session heartbeats run (see ServiceClient's heartbeat=)."""
+FIRST_CONTACT_TIMEOUT_S_ENV = "TINKER_FIRST_CONTACT_TIMEOUT"
+"""Seconds a new client's first requests may go unanswered before its start fails."""
 CF_ACCESS_CLIENT_ID_ENV = "CLOUDFLARE_ACCESS_CLIENT_ID"
 """Cloudflare Access client id, sent on every request."""
 CF_ACCESS_CLIENT_ID_HEADER = "CF-Access-Client-Id"

@@ -65,10 +65,12 @@ class PromiseExpiredError(GoneError):
     """The server no longer holds the result of this request.
 
     Raised for a 410 while polling, and for a 404 that follows a poll abandoned without an
-    answer (the server delivered the result to the dropped connection and evicted it). The
-    result is lost, not failed: re-submitting the original request is safe and is what the
-    sampling retry handler does. Carries the request id and type; `status` is the HTTP status
-    that revealed the loss.
+    answer: the server delivered the result to a dropped connection and evicted it, or it
+    restarted and forgot the request. The result is lost, not failed. A sample may simply be
+    sent again (the sampling retry handler does). A training request may not: it may already
+    have been applied, and after a restart the run's in-memory model is gone too (the next
+    call gets 404), so the message says to resume from the last saved state or start a new
+    client. Carries the request id and type; `status` is the HTTP status that revealed it.
     """
 
     def __init__(
@@ -81,12 +83,39 @@ class PromiseExpiredError(GoneError):
     ) -> None:
         what = "promise expired" if status == 410 else "result lost after an abandoned poll"
         super().__init__(
-            f"{what} for {request_type or 'request'} {request_id}; re-submit it",
+            f"{what} for {request_type or 'request'} {request_id}; "
+            + _recovery_advice(request_type, status),
             status=status,
             body=body,
             request_id=request_id,
         )
         self.request_type = request_type
+
+
+_RESUME = (
+    "resume from your last saved state with "
+    "ServiceClient.create_training_client_from_state_with_optimizer(path) "
+    "(or create_training_client_from_state), or create a new training client"
+)
+
+
+def _recovery_advice(request_type: str | None, status: int) -> str:
+    """What to do about a lost result, by the kind of request and how it was lost."""
+    if request_type == "Sample":
+        restarted = "" if status == 410 else "the server may have restarted: "
+        return (
+            f"{restarted}sample again, and if the sampler is gone (404) create a new "
+            "sampling client"
+        )
+    if status == 410:
+        return (
+            "it was probably applied, so do not re-submit it; if the run itself is gone "
+            f"(404), {_RESUME}"
+        )
+    return (
+        "do not re-submit it (it may have been applied); if the server restarted, the run's "
+        f"in-memory state is gone (the next call gets 404): {_RESUME}"
+    )
 
 
 class PendingInfo(msgspec.Struct, frozen=True, kw_only=True):

@@ -6,6 +6,8 @@ settings are validated against its own schema and unknown settings are rejected.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 __all__ = [
@@ -92,11 +94,16 @@ class RetryHandlerFeature(_Block, frozen=True, kw_only=True, tag="retry_handler"
 
 
 class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
-    """Polling of server-side futures through retrieve_future (spec §5.2)."""
+    """Polling of server-side futures through retrieve_future (spec §5.2).
+
+    `default_deadline_s` bounds the wait for every future whose call sets no deadline of its
+    own (`tinkex.clients.futures.future_deadline`); null waits as long as the server answers.
+    """
 
     retrieve_endpoint: str
     cancel_endpoint: str | None = None
     timeout_s: float = 45.0
+    default_deadline_s: Annotated[float, msgspec.Meta(gt=0)] | None = 3600.0
     try_again_field: str = "type"
     try_again_value: str = "try_again"
     metadata_field: str = "status"
