@@ -330,7 +330,9 @@ class FutureTimeoutError(TinkexError, builtins.TimeoutError):
         )
         super().__init__(
             f"{request_type or 'request'} {request_id} not finished after {timeout_s:g}s "
-            f"(last queue state: {last_queue_state or 'unknown'}; server {since})"
+            f"(last queue state: {last_queue_state or 'unknown'}; server {since}); the request "
+            "may still finish on the server: wait longer with "
+            "tinkex.clients.futures.future_deadline(seconds) or the call's timeout"
         )
         self.request_id = request_id
         self.request_type = request_type
