@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,7 +95,9 @@ def main(
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        # argparse prints help and usage errors to sys.stdout/stderr: point them at ours.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage or help
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     options = ConnectionOptions(
