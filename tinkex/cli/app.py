@@ -40,7 +40,8 @@ EXIT_INTERRUPTED = 130
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (global options go before the command group)."""
     parser = argparse.ArgumentParser(
-        prog="tinkex", description="Manage Tinker training runs, checkpoints and sessions."
+        prog="tinkex",
+        description="Manage Tinker training runs, checkpoints and sessions; sample from models.",
     )
     parser.add_argument(
         "--format", "-f", choices=("table", "json"), default="table", help="output format"
