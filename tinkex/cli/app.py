@@ -1,10 +1,12 @@
 """The ``tinkex`` command line: argument parsing, dispatch, error and exit-code policy.
 
 ```text
-tinkex [--format table|json] [--base-url URL] [--api-key KEY] [--local-data-dir DIR]
-       {version,serve,run,checkpoint,model,session} ...
+tinkex [--format table|json] [--base-url URL] [--api-key KEY] [--local-data-dir DIR] [-v]
+       {version,serve,run,checkpoint,model,session,sample,completion} ...
 ```
 
+Results go to stdout (tables styled on a terminal, plain in a pipe; JSON with ``-f json``);
+progress and errors go to stderr. The library's own log events are hidden unless ``-v``.
 Exit codes: 0 success, 1 error (``Error: <message>`` on stderr), 2 usage error (argparse),
 130 interrupted (Ctrl-C). The API key is never printed.
 """
@@ -13,14 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tinkex.cli import checkpoints, local_server, models, runs, sessions
+from tinkex.cli import checkpoints, completion, local_server, models, runs, sample, sessions
 from tinkex.cli.connect import ConnectionOptions
 from tinkex.cli.context import AsyncHandler, CommandContext
 from tinkex.cli.errors import describe_error
+from tinkex.cli.logs import library_log_level, library_logging
 from tinkex.errors import TinkexError
 
 if TYPE_CHECKING:
@@ -36,7 +40,8 @@ EXIT_INTERRUPTED = 130
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (global options go before the command group)."""
     parser = argparse.ArgumentParser(
-        prog="tinkex", description="Manage Tinker training runs, checkpoints and sessions."
+        prog="tinkex",
+        description="Manage Tinker training runs, checkpoints and sessions; sample from models.",
     )
     parser.add_argument(
         "--format", "-f", choices=("table", "json"), default="table", help="output format"
@@ -49,12 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="data directory of the embedded backend for --base-url local "
         "(default: TINKEX_LOCAL_DIR, else the user cache)",
     )
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="count",
+        default=0,
+        help="also show the library's log events (-v: info, -vv: debug)",
+    )
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
     local_server.register(groups)
     runs.register(groups)
     checkpoints.register(groups)
     models.register(groups)
     sessions.register(groups)
+    sample.register(groups)
+    completion.register(groups)
     return parser
 
 
@@ -82,7 +96,9 @@ def main(
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        # argparse prints help and usage errors to sys.stdout/stderr: point them at ours.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage or help
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     options = ConnectionOptions(
@@ -90,6 +106,7 @@ def main(
         api_key=args.api_key,
         local_data_dir=args.local_data_dir,
         env=os.environ if env is None else env,
+        log_level=library_log_level(args.verbose),
     )
     ctx = CommandContext(args=args, out=out, err=err, stdin=stdin or sys.stdin, options=options)
     try:
@@ -97,7 +114,8 @@ def main(
         if sync_handler is not None:
             return int(sync_handler(ctx))
         handler: AsyncHandler = args.handler
-        return asyncio.run(handler(ctx))
+        with library_logging(args.verbose, err):
+            return asyncio.run(handler(ctx))
     except KeyboardInterrupt:
         err.write("Interrupted.\n")
         return EXIT_INTERRUPTED

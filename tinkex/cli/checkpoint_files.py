@@ -16,8 +16,6 @@ from tinkex.domain.paths import parse_tinker_path
 from tinkex.errors import TinkexError, ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from tinkex.cli.context import CommandContext
     from tinkex.clients.rest import RestClient
     from tinkex.domain.types import Checkpoint
@@ -64,21 +62,23 @@ def _utc(text: str) -> datetime:
 async def checkpoint_download(ctx: CommandContext) -> int:
     """Download an external_weights or weights checkpoint into ``<output>/<flattened path>``."""
     path = parse_tinker_path(ctx.args.path, field="TINKER_PATH")
+    progress = ctx.transfer_progress()
     async with connect(ctx.options) as conn:
         service = None
         if path.kind == "training":
             service = await conn.service(user_metadata={"created_by": "tinkex checkpoint download"})
-        result = await download_checkpoint(
-            conn.rest,
-            str(path),
-            ctx.args.output,
-            fetcher=conn.fetcher,
-            force=ctx.args.force,
-            service=service,
-            progress=_progress_printer(ctx) if ctx.err.isatty() else None,
-        )
-    if ctx.err.isatty():
-        ctx.err.write("\n")
+        try:
+            result = await download_checkpoint(
+                conn.rest,
+                str(path),
+                ctx.args.output,
+                fetcher=conn.fetcher,
+                force=ctx.args.force,
+                service=service,
+                progress=progress,
+            )
+        finally:
+            progress.close()
     document = {
         "checkpoint_path": result.checkpoint_path,
         "destination": str(result.destination),
@@ -92,15 +92,6 @@ async def checkpoint_download(ctx: CommandContext) -> int:
         ),
     )
     return 0
-
-
-def _progress_printer(ctx: CommandContext) -> Callable[[int, int | None], None]:
-    def show(done: int, total: int | None) -> None:
-        of = f" / {format_size(total)}" if total else ""
-        ctx.err.write(f"\rDownloading {format_size(done)}{of}   ")
-        ctx.err.flush()
-
-    return show
 
 
 async def checkpoint_delete(ctx: CommandContext) -> int:

@@ -11,7 +11,8 @@ import msgspec
 
 from tinkex.cli import checkpoint_files
 from tinkex.cli.connect import connect
-from tinkex.cli.output import format_size, format_time, render_table
+from tinkex.cli.output import Table, format_size, format_time
+from tinkex.cli.paging import collect_pages
 from tinkex.domain.paths import parse_tinker_path
 from tinkex.errors import ConflictError, NotFoundError, ValidationError
 
@@ -82,25 +83,26 @@ async def checkpoint_list(ctx: CommandContext) -> int:
             checkpoints = (await conn.rest.list_checkpoints(run_id)).checkpoints
             total = len(checkpoints)
         else:
-            first = await conn.rest.list_user_checkpoints(limit=min(limit or PAGE_SIZE, PAGE_SIZE))
-            checkpoints = list(first.checkpoints)
-            total = first.cursor.total_count if first.cursor else len(checkpoints)
-            wanted = total if limit == 0 else min(limit, total)
-            while len(checkpoints) < wanted:
-                page = await conn.rest.list_user_checkpoints(
-                    limit=min(PAGE_SIZE, wanted - len(checkpoints)), offset=len(checkpoints)
-                )
-                if not page.checkpoints:
-                    break
-                checkpoints += page.checkpoints
 
-    def table() -> str:
+            async def fetch(count: int, offset: int) -> tuple[list[Checkpoint], int]:
+                page = await conn.rest.list_user_checkpoints(limit=count, offset=offset)
+                found = list(page.checkpoints)
+                return found, page.cursor.total_count if page.cursor else offset + len(found)
+
+            checkpoints, total = await collect_pages(
+                fetch,
+                limit=limit,
+                page_size=PAGE_SIZE,
+                progress=ctx.page_progress("checkpoints", PAGE_SIZE),
+            )
+
+    def table() -> Table:
         title = f"{len(checkpoints)} checkpoints"
         if run_id is not None:
             title += f" of {run_id}"
         elif total > len(checkpoints):
             title += f" ({total - len(checkpoints)} more not shown, use --limit to see more)"
-        return render_table(HEADERS, checkpoint_rows(checkpoints), title=title)
+        return Table(HEADERS, checkpoint_rows(checkpoints), title=title)
 
     document: dict[str, object] = {"checkpoints": checkpoints}
     if run_id is not None:
@@ -121,13 +123,13 @@ async def checkpoint_info(ctx: CommandContext) -> int:
         "lora_rank": run.lora_rank,
     }
 
-    def table() -> str:
+    def table() -> Table:
         row = checkpoint_rows([found])[0]
         rows = [[h, v] for h, v in zip(HEADERS, row, strict=True)]
         rows.append(["Base Model", run.base_model])
         rows.append(["LoRA", f"Yes (Rank {run.lora_rank})" if run.is_lora else "No"])
         rows += [[f"Metadata: {k}", v] for k, v in sorted((found.user_metadata or {}).items())]
-        return render_table(["Property", "Value"], rows)
+        return Table(["Property", "Value"], rows)
 
     ctx.emit(document, table)
     return 0

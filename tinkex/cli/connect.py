@@ -41,6 +41,8 @@ class ConnectionOptions:
         api_key: ``--api-key`` (None: ``TINKER_API_KEY``); never printed.
         local_data_dir: ``--local-data-dir`` for the embedded backend.
         env: The environment to read.
+        log_level: The library's log level (``-v``: ``info``, ``-vv``: ``debug``); None reads
+            ``TINKER_LOG``.
     """
 
     def __init__(
@@ -50,8 +52,10 @@ class ConnectionOptions:
         api_key: str | None,
         local_data_dir: Path | None,
         env: Mapping[str, str],
+        log_level: str | None = None,
     ) -> None:
         self.base_url = base_url
+        self.log_level = log_level
         self._api_key = api_key
         self.local_data_dir = local_data_dir
         self.env = env
@@ -97,6 +101,7 @@ class Connection:
                 base_url=None if self._backend is not None else options.base_url,
                 backend=self._backend,
                 env=options.env,
+                log_level=options.log_level,
                 **session,
             )
             await self._service.start()
@@ -116,7 +121,12 @@ async def connect(options: ConnectionOptions) -> AsyncIterator[Connection]:
     Raises:
         ConfigError: Missing or malformed API key or base URL.
     """
-    config = load_config(api_key=options.api_key, base_url=options.base_url, env=options.env)
+    config = load_config(
+        api_key=options.api_key,
+        base_url=options.base_url,
+        log_level=options.log_level,
+        env=options.env,
+    )
     backend: LocalBackend | None = None
     fetcher: FileFetcher
     if config.is_local:

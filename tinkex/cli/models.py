@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tinkex.cli.connect import connect
-from tinkex.cli.output import render_table
+from tinkex.cli.output import Table
 
 if TYPE_CHECKING:
     import argparse
@@ -35,7 +35,7 @@ async def model_list(ctx: CommandContext) -> int:
         capabilities = await conn.rest.get_server_capabilities()
     models = [m for m in capabilities.supported_models if needle in (m.model_name or "").lower()]
 
-    def table() -> str:
+    def table() -> Table:
         rows = [
             [
                 m.model_name or "-",
@@ -46,7 +46,7 @@ async def model_list(ctx: CommandContext) -> int:
             for m in models
         ]
         headers = ["Model", "Max Context", "Trainable", "Sampleable"]
-        return render_table(headers, rows, title=f"{len(models)} models")
+        return Table(headers, rows, title=f"{len(models)} models")
 
     ctx.emit({"models": models}, table)
     return 0

@@ -1,8 +1,9 @@
-"""Rendering for the CLI: plain-text tables, JSON documents, human-friendly values."""
+"""Rendering for the CLI: tables (styled on a terminal), JSON documents, human-friendly values."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import TextIO
 
+    from tinkex.cli.terminal import Terminal
+
 __all__ = [
+    "Table",
     "format_size",
     "format_time",
     "relative_time",
@@ -40,10 +44,29 @@ def write_json(out: TextIO, document: object) -> None:
     out.write(json.dumps(to_jsonable(document), indent=2, default=str) + "\n")
 
 
-def render_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None
-) -> str:
-    """A plain-text table: a title line, a header, a rule, then one line per row."""
+@dataclass(frozen=True)
+class Table:
+    """A table a command prints: a title line, a header row, then one line per row.
+
+    Attributes:
+        headers: Column names.
+        rows: One list of cells per row, in `headers` order.
+        title: A summary line above the table (``3 training runs``).
+    """
+
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    title: str | None = None
+
+
+def render_table(table: Table, terminal: Terminal | None = None) -> str:
+    """Lay `table` out in aligned columns.
+
+    Plain (no terminal, or a pipe): a header line, a rule of dashes, the rows. On a terminal
+    the title and header are bold and the rule is a dim line. Cells are never cut: they hold
+    tinker paths and ids that people copy.
+    """
+    headers, rows = table.headers, table.rows
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -51,10 +74,13 @@ def render_table(
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
-    lines = [title] if title else []
-    lines += [line(headers), line(["-" * w for w in widths])]
-    lines += [line(row) for row in rows]
-    return "\n".join(lines) + "\n"
+    styled = terminal is not None and terminal.color
+    title = [table.title] if table.title else []
+    header, rule = line(headers), line([("─" if styled else "-") * w for w in widths])
+    if styled and terminal is not None:
+        title = [terminal.bold(text) for text in title]
+        header, rule = terminal.bold(header), terminal.dim(rule)
+    return "\n".join([*title, header, rule, *(line(row) for row in rows)]) + "\n"
 
 
 def format_size(size: int | None) -> str:

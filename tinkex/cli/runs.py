@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from tinkex.cli.connect import connect
-from tinkex.cli.output import format_time, relative_time, render_table
+from tinkex.cli.output import Table, format_time, relative_time
+from tinkex.cli.paging import collect_pages
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -75,24 +76,25 @@ async def run_list(ctx: CommandContext) -> int:
             field="--columns",
         )
     async with connect(ctx.options) as conn:
-        first = await conn.rest.list_training_runs(limit=min(limit or PAGE_SIZE, PAGE_SIZE))
-        runs, total = list(first.training_runs), first.cursor.total_count
-        wanted = total if limit == 0 else min(limit, total)
-        while len(runs) < wanted:
-            page = await conn.rest.list_training_runs(
-                limit=min(PAGE_SIZE, wanted - len(runs)), offset=len(runs)
-            )
-            if not page.training_runs:
-                break
-            runs += page.training_runs
 
-    def table() -> str:
+        async def fetch(count: int, offset: int) -> tuple[list[TrainingRun], int]:
+            page = await conn.rest.list_training_runs(limit=count, offset=offset)
+            return list(page.training_runs), page.cursor.total_count
+
+        runs, total = await collect_pages(
+            fetch,
+            limit=limit,
+            page_size=PAGE_SIZE,
+            progress=ctx.page_progress("training runs", PAGE_SIZE),
+        )
+
+    def table() -> Table:
         more = total - len(runs)
         title = f"{len(runs)} training runs"
         if more > 0:
             title += f" ({more} more not shown, use --limit to see more)"
         rows = [[_COLUMNS[c][1](run) for c in columns] for run in runs]
-        return render_table([_COLUMNS[c][0] for c in columns], rows, title=title)
+        return Table([_COLUMNS[c][0] for c in columns], rows, title=title)
 
     ctx.emit({"runs": runs, "total": total, "shown": len(runs)}, table)
     return 0
@@ -103,7 +105,7 @@ async def run_info(ctx: CommandContext) -> int:
     async with connect(ctx.options) as conn:
         run = await conn.rest.get_training_run(ctx.args.run_id)
 
-    def table() -> str:
+    def table() -> Table:
         rows = [
             ["Run ID", run.training_run_id],
             ["Base Model", run.base_model],
@@ -119,7 +121,7 @@ async def run_info(ctx: CommandContext) -> int:
             if checkpoint is not None:
                 rows.append([label, f"{checkpoint.tinker_path} ({format_time(checkpoint.time)})"])
         rows += [[f"Metadata: {k}", v] for k, v in sorted((run.user_metadata or {}).items())]
-        return render_table(["Property", "Value"], rows)
+        return Table(["Property", "Value"], rows)
 
     ctx.emit(run, table)
     return 0

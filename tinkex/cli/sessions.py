@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from tinkex.cli.connect import connect
-from tinkex.cli.output import render_table
+from tinkex.cli.output import Table
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -41,9 +41,9 @@ async def session_list(ctx: CommandContext) -> int:
         )
         sessions = [s async for s in iterator]
 
-    def table() -> str:
+    def table() -> Table:
         rows = [[s] for s in sessions]
-        return render_table(["Session ID"], rows, title=f"{len(sessions)} sessions")
+        return Table(["Session ID"], rows, title=f"{len(sessions)} sessions")
 
     ctx.emit({"sessions": sessions}, table)
     return 0
@@ -54,14 +54,14 @@ async def session_info(ctx: CommandContext) -> int:
     async with connect(ctx.options) as conn:
         session = await conn.rest.get_session(ctx.args.session_id)
 
-    def table() -> str:
+    def table() -> Table:
         rows = [["Session ID", ctx.args.session_id]]
         if session.display_name:
             rows.append(["Display Name", session.display_name])
         rows += [["Training Run", r] for r in session.training_run_ids]
         rows += [["Sampler", s] for s in session.sampler_ids]
         rows += [[f"Metadata: {k}", v] for k, v in sorted((session.user_metadata or {}).items())]
-        return render_table(["Property", "Value"], rows)
+        return Table(["Property", "Value"], rows)
 
     ctx.emit(session, table)
     return 0

@@ -33,14 +33,26 @@ class CliResult:
         return json.loads(self.out)
 
 
+class Terminal(io.StringIO):
+    """An output stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def run_cli(
-    data_dir: Path, *argv: str, stdin: io.StringIO | None = None, stderr: io.StringIO | None = None
+    data_dir: Path,
+    *argv: str,
+    stdin: io.StringIO | None = None,
+    stdout: io.StringIO | None = None,
+    stderr: io.StringIO | None = None,
+    env: dict[str, str] | None = None,
 ) -> CliResult:
     """Run ``tinkex --base-url local --local-data-dir <data_dir> <argv...>``."""
-    out, err = io.StringIO(), stderr or io.StringIO()
+    out, err = stdout or io.StringIO(), stderr or io.StringIO()
     code = main(
         ["--base-url", "local", "--local-data-dir", str(data_dir), *argv],
-        env={"TINKER_TELEMETRY": "0"},
+        env={"TINKER_TELEMETRY": "0", **(env or {})},
         stdout=out,
         stderr=err,
         stdin=stdin or io.StringIO(""),
@@ -73,5 +85,22 @@ def seed(data_dir: Path) -> Seeded:
             assert sampler is not None
             assert external is not None
             return Seeded(training.model_id, state, sampler, external)
+
+    return asyncio.run(go())
+
+
+def seed_runs(data_dir: Path, count: int) -> list[str]:
+    """Create `count` training runs with one saved state each; returns the run ids."""
+
+    async def go() -> list[str]:
+        async with ServiceClient(
+            base_url="local", local_data_dir=data_dir, telemetry=False, env={}
+        ) as service:
+            ids = []
+            for index in range(count):
+                training = await service.create_lora_training_client(TINY_MODEL, rank=4)
+                await training.save_state(f"s{index}")
+                ids.append(training.model_id)
+            return ids
 
     return asyncio.run(go())

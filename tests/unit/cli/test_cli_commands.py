@@ -6,14 +6,17 @@ import io
 import json
 from typing import TYPE_CHECKING
 
-from cli_fixtures import TINY_MODEL, run_cli, seed
+from cli_fixtures import TINY_MODEL, Terminal, run_cli, seed
 
 from tinkex.cli import main
+from tinkex.cli.terminal import ERASE_LINE
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pytest
+
+DIM = "\x1b[2m"
 
 
 def test_version_prints_the_package_version() -> None:
@@ -185,15 +188,8 @@ def test_download_external_checkpoint(tmp_path: Path) -> None:
     assert forced.code == 0
 
 
-class Terminal(io.StringIO):
-    """A stderr that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_download_shows_progress_on_a_terminal(tmp_path: Path) -> None:
-    """On a terminal, stderr shows the running byte count up to the total."""
+    """On a terminal, stderr redraws one line (bytes, percent, ETA) and erases it at the end."""
     seeded = seed(tmp_path / "data")
     err = Terminal()
     out = str(tmp_path / "out")
@@ -201,10 +197,25 @@ def test_download_shows_progress_on_a_terminal(tmp_path: Path) -> None:
         tmp_path / "data", "checkpoint", "download", seeded.external, "-o", out, stderr=err
     )
     assert result.code == 0
-    updates = [u.strip() for u in result.err.split("\r") if u.strip()]
-    assert updates[0].startswith("Downloading ")
-    done, total = updates[-1].removeprefix("Downloading ").split(" / ")
-    assert done == total
+    updates = [u for u in result.err.split(ERASE_LINE) if u]
+    assert updates, result.err
+    assert all(u.startswith(DIM + "Downloading ") for u in updates)
+    assert "ETA" in updates[0]
+    assert "(100%)" in updates[-1]
+    assert result.err.endswith(ERASE_LINE)  # only the result line remains on screen
+
+
+def test_download_progress_is_plain_lines_off_a_terminal(tmp_path: Path) -> None:
+    """Piped stderr gets a few plain lines (quarters of the download), no escape codes."""
+    seeded = seed(tmp_path / "data")
+    out = str(tmp_path / "out")
+    result = run_cli(tmp_path / "data", "checkpoint", "download", seeded.external, "-o", out)
+    assert result.code == 0
+    lines = result.err.splitlines()
+    assert "\x1b" not in result.err
+    assert 1 <= len(lines) <= 5
+    assert lines[-1].startswith("Downloading ")
+    assert "(100%)" in lines[-1]
 
 
 def test_sampler_download_is_refused(tmp_path: Path) -> None:
