@@ -110,3 +110,23 @@ async def test_fine_tune_plumbing_on_the_null_model(tmp_path: Path) -> None:
 
 
 # --8<-- [end:null-model]
+
+
+# --8<-- [start:doubles]
+async def test_fine_tune_rides_out_scripted_errors_in_virtual_time() -> None:
+    from tinkex.testing import ScriptedTransport, VirtualClock, local_service, respond
+
+    # Two scripted 503s answer the first two forward_backward submissions; the backend
+    # answers everything else. Retry backoffs pass on the virtual clock, not the real one.
+    transport = ScriptedTransport()
+    transport.script("POST", "/api/v1/forward_backward", respond(503), respond(503))
+    clock = VirtualClock()
+    async with local_service(transport=transport, clock=clock) as service:
+        losses = await fine_tune(service, TEXTS, steps=3)
+    assert len(losses) == 3
+    assert losses[-1] < losses[0]
+    assert transport.statuses().count(503) == 2
+    assert clock.elapsed > 0  # the backoffs happened, in virtual time
+
+
+# --8<-- [end:doubles]
