@@ -10,6 +10,7 @@ import pytest
 from sampling_fixtures import PARAMS, PROMPT, TINY_MODEL, backend, recorded_service, sampler
 
 from tinkex.clients.sampling import SamplingClient
+from tinkex.domain.backoff import Backoff
 from tinkex.domain.types import ModelInput, SamplingParams, TensorData
 from tinkex.errors import (
     ConfigError,
@@ -219,7 +220,7 @@ async def test_429_storm_slows_but_never_fails(tmp_path: Path) -> None:
         runtime = service.runtime
         # Real 1 s backoffs would make this test slow; the policy is what is under test.
         runtime.dispatcher.config = type(runtime.dispatcher.config)(
-            small_backoff_s=0.01, wait_step_s=0.005
+            small_backoff=Backoff.constant(0.01)
         )
         responses = await asyncio.gather(*(client.sample(PROMPT, 1, PARAMS) for _ in range(12)))
         assert all(len(r.sequences) == 1 for r in responses)
