@@ -203,6 +203,8 @@ class HttpRetrier:
 
     def settings_for(self, endpoint: EndpointSpec) -> RetryConfig:
         """The retry policy that applies to `endpoint`."""
+        if not self._endpoint_settings:  # the usual case: one retry_policy block
+            return self._settings
         return self._endpoint_settings.get(endpoint.name, self._settings)
 
     async def send(self, prepared: PreparedRequest, *, traced: bool = True) -> HttpResponse:
