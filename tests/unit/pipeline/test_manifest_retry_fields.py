@@ -177,16 +177,23 @@ async def test_retry_server_errors_off_makes_a_503_fail_at_once() -> None:
 
 
 async def test_honor_should_retry_decides_what_x_should_retry_false_does() -> None:
-    """Honoured, x-should-retry: false stops a 503 at once; ignored, the 503 is retried."""
+    """x-should-retry: false stops a 503 at once, unless a layer's block ignores it.
+
+    Each layer that ignores it retries the 503 on its own: the HTTP layer after its 0.5 s
+    backoff, the outer layer after its 1 s one.
+    """
     refused = status(503, **{"x-should-retry": "false"})
     sent, error, _ = await capabilities(SHIPPED, refused, CAPABILITIES_OK)
     assert sent == 1
     assert isinstance(error, InternalServerError)
-    ignoring = edited(
-        ("retry_standard", "honor_should_retry: true", "honor_should_retry: false"),
-        ("retry_outer", "honor_should_retry: true", "honor_should_retry: false"),
-    )
-    assert (await capabilities(ignoring, refused, CAPABILITIES_OK))[:2] == (2, None)
+    flip = ("honor_should_retry: true", "honor_should_retry: false")
+    http_ignores = edited(("retry_standard", *flip))
+    outer_ignores = edited(("retry_outer", *flip))
+    sent, error, sleeps = await capabilities(http_ignores, refused, CAPABILITIES_OK)
+    assert (sent, error) == (2, None)
+    assert 0.375 < sleeps[0] <= 0.5  # the HTTP layer's backoff
+    sent, error, sleeps = await capabilities(outer_ignores, refused, CAPABILITIES_OK)
+    assert (sent, error, sleeps) == (2, None, [1.0])  # the outer layer's backoff
 
 
 async def test_retry_connection_errors_off_stops_at_the_first_lost_connection() -> None:
