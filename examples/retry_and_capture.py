@@ -13,6 +13,7 @@ import asyncio
 from _common import banner, data_dir, is_local, parser, recorded_local_service
 
 from tinkex.adapters.clock import SystemClock
+from tinkex.domain.backoff import Backoff
 from tinkex.errors import InternalServerError
 from tinkex.flows.sampling_retry import SamplingRetryConfig, SamplingRetryHandler
 from tinkex.local import FaultPlan, LocalBackend
@@ -36,7 +37,7 @@ async def main(argv: list[str] | None = None) -> int:
         return "ok"
 
     handler = SamplingRetryHandler(
-        SamplingRetryConfig(retry_delay_base_s=0.02, jitter_factor=0.0),
+        SamplingRetryConfig(backoff=Backoff(base_s=0.02, max_s=10.0)),
         clock=SystemClock(),
         name="example",
     )

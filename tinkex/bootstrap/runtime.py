@@ -105,6 +105,7 @@ class Runtime:
         from tinkex.bootstrap.outstanding import SubmissionTracker
         from tinkex.bootstrap.settings import read_feature_settings
         from tinkex.flows.backpressure import SamplingDispatcher
+        from tinkex.flows.billing import BillingPause
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.logging import configure_logging
         from tinkex.flows.metering import MeteredPool
@@ -121,6 +122,8 @@ class Runtime:
         self.settings: FeatureSettings = read_feature_settings(self.manifest)
         self.clock = adapters.clock
         self.logger: FilteringBoundLogger = configure_logging(config.log_level)
+        # One billing pause for everything this client runs: billing belongs to the account.
+        self.billing = BillingPause(self.settings.billing, clock=self.clock, logger=self.logger)
         self._adapters = adapters
         self._session_options = session or SessionOptions()
         self._json = MsgspecJsonCodec()
@@ -220,6 +223,7 @@ class Runtime:
                 self._server_config.inflight_response_bytes_semaphore_size
             ),
             protobuf_result_types=() if self._legacy else (ForwardBackwardOutput, SampleResponse),
+            billing=self.billing,
         )
         self._resolver = DeadlineResolver(polling)
         if join_session_id is not None:
@@ -413,8 +417,9 @@ class Runtime:
             auth_headers=self.auth_headers(),
             clock=self.clock,
             retry=settings.retry,
+            endpoint_retry=settings.endpoint_retry,
             outer_retry=settings.outer_retry,
-            billing=settings.billing,
+            billing=self.billing,
             sdk_version=SDK_VERSION,
             telemetry=telemetry,
             tracer=self.tracer,

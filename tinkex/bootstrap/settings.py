@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
+from tinkex.domain.retry import RetryRules
 from tinkex.flows.backpressure import BackpressureConfig
 from tinkex.flows.features import (
     BillingPauseConfig,
@@ -49,6 +50,7 @@ class FeatureSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Every flow config the composition root needs, read from one manifest."""
 
     retry: RetryConfig
+    endpoint_retry: dict[str, RetryConfig] = msgspec.field(default_factory=dict)
     outer_retry: OuterRetryConfig
     billing: BillingPauseConfig
     futures: FuturesConfig
@@ -83,29 +85,36 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
             max_pause_s=outer.billing_pause.max_pause_s,
             sleep_s=outer.billing_pause.sleep_s,
             reset_after_s=outer.billing_pause.incident_reset_s,
+            warn_every_s=outer.billing_pause.warn_every_s,
         )
         if outer
         else BillingPauseConfig()
     )
+    default_retry = _retry(retry) if retry else RetryConfig()
     return FeatureSettings(
-        retry=RetryConfig(
-            base_delay_s=retry.backoff.base_s,
-            max_delay_s=retry.backoff.max_s,
-            jitter=retry.backoff.jitter,
-            retry_after_cap_s=retry.retry_after_max_s,
+        retry=default_retry,
+        endpoint_retry={
+            name: config
+            for name, config in _per_endpoint(manifest, RetryPolicyFeature, _retry).items()
+            if config != default_retry
+        },
+        outer_retry=OuterRetryConfig(
+            budget_s=outer.budget_s,
+            rules=RetryRules(
+                statuses=frozenset(outer.retry_status),
+                server_errors=outer.retry_server_errors,
+                honor_should_retry=outer.honor_should_retry,
+            ),
+            backoff=outer.backoff,
         )
-        if retry
-        else RetryConfig(),
-        outer_retry=OuterRetryConfig(budget_s=outer.budget_s, max_delay_s=outer.backoff.max_s)
         if outer
         else OuterRetryConfig(enabled=False),
         billing=billing,
         futures=FuturesConfig(
             poll_timeout_s=futures.timeout_s,
             max_bad_request_retries=futures.max_bad_request_retries,
-            backoff_cap_s=futures.backoff.max_s,
+            backoff=futures.backoff,
             default_deadline_s=futures.default_deadline_s,
-            billing=billing,
         )
         if futures
         else FuturesConfig(),
@@ -113,9 +122,7 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
         sampling_retry=SamplingRetryConfig(
             max_connections=handler.max_connections,
             progress_timeout_s=handler.progress_timeout_s,
-            retry_delay_base_s=handler.backoff.base_s,
-            retry_delay_max_s=handler.backoff.max_s,
-            jitter_factor=handler.backoff.jitter,
+            backoff=handler.backoff,
             enable_stuck_detection=handler.enable_stuck_detection,
         )
         if handler
@@ -125,6 +132,7 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
             batch_size=telemetry.batch_size,
             flush_interval_s=telemetry.flush_interval_s,
             drain_timeout_s=telemetry.close_drain_s,
+            backoff=telemetry.backoff,
         )
         if telemetry
         else TelemetryConfig(),
@@ -133,6 +141,21 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
         circuit_breakers=_per_endpoint(manifest, CircuitBreakerFeature, _breaker),
         rate_limiters=_per_endpoint(manifest, RateLimiterFeature, _limiter),
         redirect_endpoints=frozenset(_per_endpoint(manifest, RedirectFeature, lambda b: b)),
+    )
+
+
+def _retry(block: RetryPolicyFeature) -> RetryConfig:
+    return RetryConfig(
+        rules=RetryRules(
+            statuses=frozenset(block.retry_status),
+            server_errors=block.retry_server_errors,
+            connection_errors=block.retry_connection_errors,
+            honor_should_retry=block.honor_should_retry,
+        ),
+        backoff=block.backoff,
+        idempotency_header=block.idempotency_header,
+        idempotency_prefix=block.idempotency_prefix,
+        retry_count_header=block.retry_count_header,
     )
 
 
@@ -145,10 +168,9 @@ def _backpressure(block: SamplingBackpressureFeature | None) -> BackpressureConf
         bytes_budget=block.dispatch_bytes,
         backoff_weight=block.backoff_bytes_weight,
         small_request_bytes=block.large_threshold_bytes,
-        small_backoff_s=block.backoff_small_s,
-        large_backoff_s=block.backoff_large_s,
+        small_backoff=block.backoff_small,
+        large_backoff=block.backoff_large,
         recent_window_s=block.recent_window_s,
-        wait_step_s=block.wait_poll_s,
     )
 
 

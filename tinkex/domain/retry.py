@@ -1,15 +1,17 @@
 """Pure retry policy: which outcomes are retried, and how long to wait before the next try.
 
-Two layers use it (wire spec sections 2.3 and 6.1):
+Two layers use it (wire spec sections 2.3 and 6.1), each with its own `RetryRules` (which
+statuses, whether 5xx and lost connections count, whether the server's ``x-should-retry`` is
+obeyed) and its own `Backoff`, both read from the manifest's feature blocks:
 
-* the HTTP layer (`classify`): one logical request, retried on 408, 409, 429, 5xx and when no
-  response arrived; the server's `x-should-retry` overrides the status, its `retry-after-ms` /
-  `retry-after` is honoured when in (0, cap], otherwise exponential backoff with jitter;
-* the outer layer (`classify_outer`): the whole logical call again, `min(2**attempt, cap)`
-  seconds apart, within a total time budget whose last sleep is trimmed to fit.
+* the HTTP layer (`classify`): one logical request, retried up to the endpoint's count;
+  a ``retry-after-ms`` / ``retry-after`` the backoff honours is waited exactly, otherwise the
+  jittered exponential backoff of the current streak;
+* the outer layer (`classify_outer`): the whole logical call again, within a total time
+  budget whose last sleep is trimmed to fit.
 
-Nothing here sleeps or reads a clock: callers pass the attempt number, the wall time and a
-`random.Random`, so the tests are table-driven and deterministic.
+Nothing here sleeps or reads a clock: callers pass the attempt, the streak, the wall time and
+a jitter source, so the tests are table-driven and deterministic.
 """
 
 from __future__ import annotations
@@ -23,22 +25,20 @@ from tinkex.errors import APIConnectionError, APIStatusError, APITimeoutError
 from tinkex.ports.transport import HttpResponse
 
 if TYPE_CHECKING:
-    import random
     from collections.abc import Mapping
 
+    from tinkex.domain.backoff import Backoff, JitterSource
+
 __all__ = [
-    "BackoffSettings",
     "RetryDecision",
-    "backoff_delay",
+    "RetryRules",
+    "RetrySettings",
     "classify",
     "classify_outer",
     "is_cloudflare_reset",
-    "is_retryable_status",
+    "parse_should_retry",
     "retry_after_s",
 ]
-
-# Cap the exponent so `2.0 ** attempt` can never overflow, whatever max_retries says.
-_MAX_EXPONENT = 1000
 
 
 class RetryDecision(msgspec.Struct, frozen=True):
@@ -48,40 +48,64 @@ class RetryDecision(msgspec.Struct, frozen=True):
         retry: True to make another attempt.
         delay_s: Seconds to wait first (0 when not retrying).
         reason: Short explanation, e.g. ``status 503`` or ``retries exhausted``.
+        requested: True when `delay_s` is the server's ``retry-after`` (the caller's backoff
+            streak then does not grow).
     """
 
     retry: bool
     delay_s: float
     reason: str
+    requested: bool = False
 
 
-class BackoffSettings(Protocol):
-    """The knobs of the HTTP-level backoff (`tinkex.flows.features.RetryConfig` has them)."""
+class RetryRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which failures a retry layer tries again (a manifest ``retry_status`` block).
+
+    Attributes:
+        statuses: HTTP statuses retried (besides 5xx when `server_errors`).
+        server_errors: Retry every status >= 500.
+        connection_errors: Retry when no response arrived (connection errors, timeouts).
+        honor_should_retry: Obey the server's ``x-should-retry: true|false`` over the status.
+    """
+
+    statuses: frozenset[int] = frozenset({408, 409, 429})
+    server_errors: bool = True
+    connection_errors: bool = True
+    honor_should_retry: bool = True
+
+    def status_verdict(self, status: int, should_retry: bool | None) -> tuple[bool, str]:
+        """Whether `status` is retried, given the server's ``x-should-retry`` answer.
+
+        Returns:
+            ``(retry, reason)``.
+        """
+        if self.honor_should_retry and should_retry is not None:
+            return should_retry, f"status {status}, x-should-retry: {str(should_retry).lower()}"
+        if status in self.statuses or (self.server_errors and status >= 500):
+            return True, f"status {status}"
+        return False, f"status {status} is not retryable"
+
+
+class RetrySettings(Protocol):
+    """What `classify` needs of a layer's settings (`tinkex.flows.features.RetryConfig`)."""
 
     @property
-    def base_delay_s(self) -> float:
-        """First backoff delay in seconds."""
+    def rules(self) -> RetryRules:
+        """Which failures are retried."""
         ...
 
     @property
-    def max_delay_s(self) -> float:
-        """Cap on the exponential backoff."""
-        ...
-
-    @property
-    def jitter(self) -> float:
-        """Fraction of the delay randomly removed."""
-        ...
-
-    @property
-    def retry_after_cap_s(self) -> float:
-        """Largest server-requested delay that is honoured."""
+    def backoff(self) -> Backoff:
+        """The delay between attempts, and the longest ``retry-after`` honoured."""
         ...
 
 
-def is_retryable_status(status: int) -> bool:
-    """Return True for the statuses retried by default: 408, 409, 429 and 5xx."""
-    return status in (408, 409, 429) or status >= 500
+def parse_should_retry(value: str | None) -> bool | None:
+    """Read an ``x-should-retry`` header: True, False, or None when absent or unrecognised."""
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    return True if lowered == "true" else False if lowered == "false" else None
 
 
 def is_cloudflare_reset(response: HttpResponse) -> bool:
@@ -129,41 +153,21 @@ def retry_after_s(headers: Mapping[str, str], *, now: float) -> float | None:
     return float(email.utils.mktime_tz(parsed)) - now
 
 
-def backoff_delay(attempt: int, settings: BackoffSettings, rng: random.Random) -> float:
-    """Return `min(base * 2**attempt, max) * (1 - jitter * U[0, 1))`, never negative.
-
-    Args:
-        attempt: Retries already taken (0 for the first retry).
-        settings: Base, cap and jitter.
-        rng: Source of the jitter.
-    """
-    exponent = min(max(attempt, 0), _MAX_EXPONENT)
-    delay = min(settings.base_delay_s * 2.0**exponent, settings.max_delay_s)
-    return max(delay * (1.0 - settings.jitter * rng.random()), 0.0)
-
-
-def _status_verdict(status: int, headers: Mapping[str, str]) -> tuple[bool, str]:
-    override = headers.get("x-should-retry")
-    if override == "true":
-        return True, f"status {status}, x-should-retry: true"
-    if override == "false":
-        return False, f"status {status}, x-should-retry: false"
-    if is_retryable_status(status):
-        return True, f"status {status}"
-    return False, f"status {status} is not retryable"
-
-
-def _verdict(outcome: HttpResponse | BaseException) -> tuple[bool, str, Mapping[str, str]]:
+def _verdict(
+    outcome: HttpResponse | BaseException, rules: RetryRules
+) -> tuple[bool, str, Mapping[str, str]]:
     if isinstance(outcome, HttpResponse):
-        retry, reason = _status_verdict(outcome.status, outcome.headers)
+        should_retry = parse_should_retry(outcome.headers.get("x-should-retry"))
+        retry, reason = rules.status_verdict(outcome.status, should_retry)
         return retry, reason, outcome.headers
-    if isinstance(outcome, APITimeoutError):
-        return True, "timeout", {}
-    if isinstance(outcome, APIConnectionError):
-        return True, "connection error", {}
     if isinstance(outcome, APIStatusError):
-        retry, reason = _status_verdict(outcome.status, {})
+        retry, reason = rules.status_verdict(outcome.status, outcome.should_retry)
         return retry, reason, {}
+    if isinstance(outcome, APIConnectionError):
+        reason = "timeout" if isinstance(outcome, APITimeoutError) else "connection error"
+        if not rules.connection_errors:
+            return False, f"{reason} (not retried: retry_connection_errors is off)", {}
+        return True, reason, {}
     return False, f"{type(outcome).__name__} is not retryable", {}
 
 
@@ -171,9 +175,10 @@ def classify(
     outcome: HttpResponse | BaseException,
     *,
     attempt: int,
+    streak: int,
     max_retries: int,
-    settings: BackoffSettings,
-    rng: random.Random,
+    settings: RetrySettings,
+    jitter: JitterSource | None,
     now: float,
 ) -> RetryDecision:
     """Decide whether the HTTP layer retries after a failed attempt.
@@ -181,63 +186,70 @@ def classify(
     Args:
         outcome: The non-2xx response, or the error raised when no response arrived.
         attempt: Retries already taken for this logical request (0 after the first attempt).
+        streak: Of those, the retries whose delay came from the backoff (not the server).
         max_retries: Retries allowed for this request (0 = a single attempt).
-        settings: Backoff knobs.
-        rng: Source of the backoff jitter.
+        settings: The layer's rules and backoff.
+        jitter: Source of the backoff jitter.
         now: The current Unix time (for `retry-after` HTTP dates).
 
     Returns:
-        The decision; `delay_s` is the server's `retry-after` when it is in (0, cap], else the
-        jittered exponential backoff.
+        The decision; `delay_s` is the server's `retry-after` when the backoff honours it
+        (``requested`` is then True), else the backoff's delay for `streak`.
     """
-    retry, reason, headers = _verdict(outcome)
+    retry, reason, headers = _verdict(outcome, settings.rules)
     if not retry:
         return RetryDecision(False, 0.0, reason)
     if attempt >= max_retries:
         return RetryDecision(False, 0.0, f"{reason}; retries exhausted ({max_retries})")
-    requested = retry_after_s(headers, now=now)
-    if requested is not None and 0.0 < requested <= settings.retry_after_cap_s:
-        return RetryDecision(True, requested, f"{reason}; retry-after {requested:g}s")
-    return RetryDecision(True, backoff_delay(attempt, settings, rng), reason)
+    wait = settings.backoff.wait(streak, jitter, requested_s=retry_after_s(headers, now=now))
+    if wait.requested:
+        return RetryDecision(True, wait.delay_s, f"{reason}; retry-after {wait.delay_s:g}s", True)
+    return RetryDecision(True, wait.delay_s, reason)
 
 
 def classify_outer(
     error: BaseException,
     *,
-    attempt: int,
+    streak: int,
     elapsed_s: float,
-    budget_s: float = 300.0,
-    max_delay_s: float = 30.0,
+    budget_s: float,
+    backoff: Backoff,
+    rules: RetryRules,
+    requested_s: float | None = None,
+    jitter: JitterSource | None = None,
 ) -> RetryDecision:
     """Decide whether the outer layer runs the whole logical call again.
 
     Retryable: no response (connection errors and timeouts, including the builtin
-    `TimeoutError`) and status errors 408, 409, 429 and 5xx, unless the server answered
-    ``x-should-retry: false``. The delay is
-    `min(2**attempt, max_delay_s)`, trimmed so the total stays within the budget.
+    `TimeoutError`, when the rules say so) and the status errors the rules retry. The delay
+    is the server's ``retry-after`` when the backoff honours it, else the backoff's delay for
+    `streak`; either is trimmed so the total stays within the budget.
 
     Args:
         error: What the logical call raised.
-        attempt: Outer retries already taken (0 after the first failure).
+        streak: Outer retries already taken whose delay came from the backoff.
         elapsed_s: Seconds since the first attempt started.
         budget_s: Total time allowed.
-        max_delay_s: Cap on one sleep.
+        backoff: The delay between repetitions.
+        rules: Which failures are retried.
+        requested_s: The ``retry-after`` of the response behind `error`, if any.
+        jitter: Source of the backoff jitter.
 
     Returns:
         The decision; never a retry once `elapsed_s` reaches the budget.
     """
     if isinstance(error, APIStatusError):
-        if error.should_retry is False:
-            return RetryDecision(False, 0.0, "the server said not to retry (x-should-retry)")
-        if not is_retryable_status(error.status):
-            return RetryDecision(False, 0.0, f"status {error.status} is not retryable")
-        reason = f"status {error.status}"
+        retry, reason = rules.status_verdict(error.status, error.should_retry)
+        if not retry:
+            return RetryDecision(False, 0.0, reason)
     elif isinstance(error, APIConnectionError | TimeoutError):
         reason = type(error).__name__
+        if not rules.connection_errors:
+            return RetryDecision(False, 0.0, f"{reason} (connection errors are not retried)")
     else:
         return RetryDecision(False, 0.0, f"{type(error).__name__} is not retryable")
     remaining = budget_s - elapsed_s
     if remaining <= 0.0:
         return RetryDecision(False, 0.0, f"{reason}; retry budget of {budget_s:g}s spent")
-    delay = min(2.0 ** min(max(attempt, 0), _MAX_EXPONENT), max_delay_s, remaining)
-    return RetryDecision(True, delay, reason)
+    wait = backoff.wait(streak, jitter, requested_s=requested_s)
+    return RetryDecision(True, min(wait.delay_s, remaining), reason, wait.requested)

@@ -1,19 +1,32 @@
 """Sampling dispatch limits and 429 backpressure (spec §6.4).
 
 Every `sample` attempt passes through one `SamplingDispatcher` per holder: a count semaphore
-(400), a 10-slot throttle while a backoff is recent, and a byte budget (10 MiB) in which
-prompts weigh x20 while a backoff is recent. A 429 on submission is not an error: the caller's
-`send` returns None, the dispatcher sets a holder-wide backoff (1 s for prompts up to 128 KiB,
-5 s above) and re-sends once it has passed. The limits are released as soon as the server
-accepts the request, before its future is polled.
+(400) and a byte budget (10 MiB) in which prompts weigh x20 while a backoff is recent. A 429
+on submission is not an error: the caller's `send` returns None, the dispatcher sets a
+holder-wide backoff (a `Backoff`: 1 s for prompts up to 128 KiB, 5 s above) and re-sends once
+it has passed. The limits are released as soon as the server accepts the request, before its
+future is polled.
+
+Unlike the official SDK, the holder-wide backoff does not serialise the holder:
+
+* submissions released by the same deadline form a *wave*; the first 429 of a wave starts the
+  next backoff, and its wave-mates' 429s only make sure it lasts until their own delay, so a
+  wave is never held back more than once;
+* while a backoff is recent only 10 submissions are *on the wire* at once (the throttle is
+  taken around each send, not across the wait for the deadline, so waiting requests do not
+  hold its slots);
+* the deadline is slept to exactly, not in 1 s steps, and the backoff streak (which grows only
+  when consecutive waves are all refused) starts over at the first accepted submission.
 """
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
+from tinkex.domain.backoff import Backoff
 from tinkex.flows.bytes_semaphore import BytesSemaphore
 from tinkex.flows.count_semaphore import CountSemaphore
 
@@ -32,16 +45,15 @@ class BackpressureConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
 
     Attributes:
         max_concurrent: Sample submissions in flight per holder.
-        throttled_concurrent: Extra limit applied while a backoff is recent.
+        throttled_concurrent: Submissions on the wire at once while a backoff is recent.
         bytes_budget: Byte budget for prompts being submitted (server flag
             ``sample_dispatch_bytes_semaphore_size``).
         backoff_weight: Multiplier on a prompt's bytes while a backoff is recent.
-        small_request_bytes: Prompts up to this size back off `small_backoff_s`, larger ones
-            `large_backoff_s`.
-        small_backoff_s: Backoff after a 429 on a small prompt.
-        large_backoff_s: Backoff after a 429 on a large prompt.
+        small_request_bytes: Prompts up to this size use `small_backoff`, larger ones
+            `large_backoff`.
+        small_backoff: Holder-wide backoff after a 429 on a small prompt.
+        large_backoff: Holder-wide backoff after a 429 on a large prompt.
         recent_window_s: A backoff counts as recent until this long after its deadline.
-        wait_step_s: Granularity of the wait for the backoff deadline.
     """
 
     max_concurrent: int = 400
@@ -49,10 +61,9 @@ class BackpressureConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     bytes_budget: int = 10 * 1024 * 1024
     backoff_weight: int = 20
     small_request_bytes: int = 128 * 1024
-    small_backoff_s: float = 1.0
-    large_backoff_s: float = 5.0
+    small_backoff: Backoff = Backoff(base_s=1.0, max_s=1.0)
+    large_backoff: Backoff = Backoff(base_s=5.0, max_s=5.0)
     recent_window_s: float = 10.0
-    wait_step_s: float = 1.0
 
 
 class SamplingDispatcher:
@@ -62,18 +73,31 @@ class SamplingDispatcher:
         bytes: The prompt byte budget.
         backoff_until: Monotonic deadline of the current backoff, if any was ever set.
         backoffs: How many 429s were absorbed.
+        waves: How many backoffs were started (at most one per wave of submissions).
         in_flight: Submissions admitted and not yet accepted by the server.
+        sending: Submissions on the wire right now.
     """
 
-    def __init__(self, config: BackpressureConfig | None = None, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        config: BackpressureConfig | None = None,
+        *,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
         self.config = config or BackpressureConfig()
         self._clock = clock
+        self._rng = rng if rng is not None else random.Random()
         self._count = CountSemaphore(self.config.max_concurrent)
         self._throttle = CountSemaphore(self.config.throttled_concurrent)
         self.bytes = BytesSemaphore(self.config.bytes_budget)
         self.backoff_until: float | None = None
         self.backoffs = 0
+        self.waves = 0
         self.in_flight = 0
+        self.sending = 0
+        self._epoch = 0  # bumped by each new backoff; a wave is the epoch it was released in
+        self._streak = 0  # backoffs started since the server last accepted a submission
 
     def backoff_recent(self) -> bool:
         """True before the backoff deadline and for `recent_window_s` after it."""
@@ -82,15 +106,21 @@ class SamplingDispatcher:
         return self._clock.monotonic() - self.backoff_until < self.config.recent_window_s
 
     def set_backoff(self, estimate_bytes: int) -> float:
-        """Start (or move) the holder-wide backoff after a 429; returns its length."""
+        """Start a new holder-wide backoff (as the first 429 of a wave does); returns its length."""
+        self._epoch += 1
+        self.waves += 1
+        self._streak += 1
+        return self._extend(estimate_bytes)
+
+    def _extend(self, estimate_bytes: int) -> float:
         cfg = self.config
-        duration = (
-            cfg.small_backoff_s
-            if estimate_bytes <= cfg.small_request_bytes
-            else cfg.large_backoff_s
+        backoff = (
+            cfg.small_backoff if estimate_bytes <= cfg.small_request_bytes else cfg.large_backoff
         )
-        self.backoff_until = self._clock.monotonic() + duration
-        self.backoffs += 1
+        duration = backoff.delay(self._streak - 1, self._rng)
+        until = self._clock.monotonic() + duration
+        if self.backoff_until is None or until > self.backoff_until:
+            self.backoff_until = until
         return duration
 
     async def dispatch(self, estimate_bytes: int, send: Callable[[], Awaitable[T | None]]) -> T:
@@ -110,31 +140,52 @@ class SamplingDispatcher:
         if not count.try_acquire():
             await count.acquire()
         try:
-            recent = self.backoff_recent()
-            if recent and not self._throttle.try_acquire():
-                await self._throttle.acquire()
+            weight = estimate_bytes
+            if self.backoff_recent():
+                weight *= self.config.backoff_weight
+            if not self.bytes.try_acquire(weight):
+                await self.bytes.acquire(weight)
+            self.in_flight += 1
             try:
-                weight = estimate_bytes * self.config.backoff_weight if recent else estimate_bytes
-                if not self.bytes.try_acquire(weight):
-                    await self.bytes.acquire(weight)
-                self.in_flight += 1
-                try:
-                    while True:
-                        if self.backoff_until is not None:
-                            await self._wait_for_backoff()
-                        accepted = await send()
-                        if accepted is not None:
-                            return accepted
+                while True:
+                    wave = self._epoch
+                    if self.backoff_until is not None:
+                        wave = await self._wait_for_backoff()
+                    accepted = await self._send(send)
+                    if accepted is not None:
+                        self._streak = 0
+                        return accepted
+                    self.backoffs += 1
+                    if wave == self._epoch:
                         self.set_backoff(estimate_bytes)
-                finally:
-                    self.in_flight -= 1
-                    self.bytes.release(weight)
+                    else:
+                        # A wave-mate's 429 already started the backoff; only make sure it
+                        # lasts as long as this request's own delay.
+                        self._extend(estimate_bytes)
             finally:
-                if recent:
-                    self._throttle.release()
+                self.in_flight -= 1
+                self.bytes.release(weight)
         finally:
             count.release()
 
-    async def _wait_for_backoff(self) -> None:
-        while self.backoff_until is not None and self._clock.monotonic() < self.backoff_until:
-            await self._clock.sleep(self.config.wait_step_s)
+    async def _send(self, send: Callable[[], Awaitable[T | None]]) -> T | None:
+        throttled = self.backoff_recent()
+        if throttled and not self._throttle.try_acquire():
+            await self._throttle.acquire()
+        self.sending += 1
+        try:
+            return await send()
+        finally:
+            self.sending -= 1
+            if throttled:
+                self._throttle.release()
+
+    async def _wait_for_backoff(self) -> int:
+        # The deadline may move while we sleep (another 429); sleep again until it holds.
+        # Returns the epoch of the backoff that released us: our wave.
+        while self.backoff_until is not None:
+            remaining = self.backoff_until - self._clock.monotonic()
+            if remaining <= 0:
+                break
+            await self._clock.sleep(remaining)
+        return self._epoch

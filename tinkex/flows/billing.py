@@ -1,10 +1,11 @@
 """The billing pause: wait out HTTP 402 for a while instead of failing (wire spec 6.2).
 
 The first 402 starts an incident. While the incident is younger than `max_pause_s` the outer
-retry layer sleeps `sleep_s` and tries again without counting an attempt; a warning is logged
-at most once a minute. Past the window the 402 is raised. An incident is forgotten once no
-402 has been seen for `reset_after_s`. One tracker is shared by every call of a client, as
-the billing state belongs to the account, not to a request.
+retry layer (and the future poller) sleeps `sleep_s` and tries again without counting an
+attempt; a warning is logged at most every `warn_every_s`. Past the window the 402 is raised.
+An incident is forgotten once no 402 has been seen for `reset_after_s`. One tracker is shared
+by everything a ServiceClient runs (its pipelines, its future poller, every client it made),
+as the billing state belongs to the account, not to a request.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ if TYPE_CHECKING:
     from tinkex.flows.features import BillingPauseConfig
     from tinkex.ports.clock import Clock
 
-__all__ = ["WARN_INTERVAL_S", "BillingPause"]
-
-WARN_INTERVAL_S = 60.0
-"""Least time between two "paused due to billing" warnings."""
+__all__ = ["BillingPause"]
 
 
 class BillingPause:
     """Track billing incidents and decide whether a 402 should be waited out.
 
     Args:
-        config: Window, sleep and reset durations.
+        config: Window, sleep, reset and warning durations.
         clock: Source of monotonic time.
         logger: Where the pause warnings and the final error go.
     """
@@ -64,7 +62,8 @@ class BillingPause:
                 "billing.pause_exceeded", endpoint=endpoint, paused_s=round(paused_for, 1)
             )
             return False
-        if self._last_warned_at is None or now - self._last_warned_at > WARN_INTERVAL_S:
+        last_warned = self._last_warned_at
+        if last_warned is None or now - last_warned > self.config.warn_every_s:
             self._last_warned_at = now
             self._logger.warning(
                 "billing.paused",

@@ -19,16 +19,16 @@ if TYPE_CHECKING:
 
 __all__ = ["IDEMPOTENCY_HEADER", "IDEMPOTENCY_PREFIX", "idempotency_key_in", "new_idempotency_key"]
 
-_LOWER = IDEMPOTENCY_HEADER.lower()
-_LENGTH = len(IDEMPOTENCY_HEADER)
 
-
-def idempotency_key_in(headers: Iterable[tuple[str, str]]) -> str | None:
-    """The last `X-Idempotency-Key` value among `headers` (any case), or None."""
+def idempotency_key_in(
+    headers: Iterable[tuple[str, str]], header: str = IDEMPOTENCY_HEADER
+) -> str | None:
+    """The last value of the `header` (any case) among `headers`, or None."""
+    lowered, length = header.lower(), len(header)
     found = None
     for name, value in headers:
         # The length test skips lower-casing almost every other header name.
-        if len(name) == _LENGTH and name.lower() == _LOWER:
+        if len(name) == length and name.lower() == lowered:
             found = value
     return found
 
@@ -44,11 +44,11 @@ class _KeySource:
         self.reseed()
 
     def reseed(self) -> None:
-        self._prefix = f"{IDEMPOTENCY_PREFIX}{secrets.token_hex(8)}"
+        self._random = secrets.token_hex(8)
         self._counter = itertools.count()
 
-    def next(self) -> str:
-        return f"{self._prefix}{next(self._counter):016x}"
+    def next(self, prefix: str = IDEMPOTENCY_PREFIX) -> str:
+        return f"{prefix}{self._random}{next(self._counter):016x}"
 
 
 _KEYS = _KeySource()
@@ -56,6 +56,6 @@ if hasattr(os, "register_at_fork"):  # absent on Windows, where there is no fork
     os.register_at_fork(after_in_child=_KEYS.reseed)
 
 
-def new_idempotency_key() -> str:
-    """A fresh idempotency key for one logical request: `IDEMPOTENCY_PREFIX` + 32 hex digits."""
-    return _KEYS.next()
+def new_idempotency_key(prefix: str = IDEMPOTENCY_PREFIX) -> str:
+    """A fresh idempotency key for one logical request (`prefix` + 32 hex digits)."""
+    return _KEYS.next(prefix)

@@ -21,7 +21,6 @@ from tinkex.domain.headers import (
 )
 from tinkex.domain.urls import build_url
 from tinkex.errors import APIStatusError, ConfigError, DecodeError, TinkexError
-from tinkex.flows.billing import BillingPause
 from tinkex.flows.features import OUTER_RETRY_FEATURE
 from tinkex.flows.logging import configure_logging
 from tinkex.flows.outer_retry import run_outer
@@ -37,8 +36,9 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
+    from tinkex.flows.billing import BillingPause
     from tinkex.flows.circuit_breaker import CircuitBreaker
-    from tinkex.flows.features import BillingPauseConfig, OuterRetryConfig, RetryConfig
+    from tinkex.flows.features import OuterRetryConfig, RetryConfig
     from tinkex.flows.rate_limiter import RateLimiter
     from tinkex.ports.clock import Clock
     from tinkex.ports.codec import Codec
@@ -94,9 +94,10 @@ class PipelineInvoker:
         base_url: Service root URL.
         auth_headers: Credential headers, sent on every request; values are secrets.
         clock: Time and sleeping.
-        retry: HTTP-level backoff settings.
+        retry: The HTTP-level retry policy (rules, backoff, header names).
         outer_retry: Outer retry layer, or None to disable it.
-        billing: Billing pause settings, or None to raise 402 immediately.
+        billing: The billing pause shared by everything of one ServiceClient, or None to
+            raise 402 immediately.
         sdk_version: Reported in `User-Agent` and `x-sdk-version`.
         telemetry: Receives one event per final failure, or None.
         tracer: OpenTelemetry tracer; None uses the global provider's.
@@ -107,6 +108,9 @@ class PipelineInvoker:
         default_headers: Extra headers for every request (e.g. Cloudflare Access).
         auth_provider: Called before every attempt for credential headers that change over
             time (a refreshed JWT); they replace same-named `auth_headers`.
+        redirect_endpoints: Endpoints whose 3xx answer is the result.
+        endpoint_retry: Retry policies by endpoint name, where an endpoint's manifest entry
+            names another ``retry_policy`` block than the one `retry` came from.
     """
 
     def __init__(
@@ -119,7 +123,7 @@ class PipelineInvoker:
         clock: Clock,
         retry: RetryConfig,
         outer_retry: OuterRetryConfig | None,
-        billing: BillingPauseConfig | None,
+        billing: BillingPause | None,
         sdk_version: str,
         telemetry: TelemetrySink | None = None,
         tracer: Tracer | None = None,
@@ -130,6 +134,7 @@ class PipelineInvoker:
         default_headers: Sequence[tuple[str, str]] = (),
         auth_provider: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
         redirect_endpoints: Collection[str] = (),
+        endpoint_retry: Mapping[str, RetryConfig] | None = None,
     ) -> None:
         self._codecs = dict(codecs)
         self._base_url = base_url
@@ -138,7 +143,8 @@ class PipelineInvoker:
         self._telemetry = telemetry
         self._logger = logger if logger is not None else configure_logging()
         self._tracer = PipelineTracer(tracer)
-        self._billing = BillingPause(billing, clock=clock, logger=self._logger) if billing else None
+        self._billing = billing
+        self._rng = rng if rng is not None else random.Random()
         identification = base_headers(sdk_version, platform_info=detect_platform())
         self._common = (*identification, *default_headers, *auth_headers)
         self._urls: dict[str, tuple[str, str]] = {}
@@ -147,7 +153,7 @@ class PipelineInvoker:
             pool=pool,
             clock=clock,
             settings=retry,
-            rng=rng if rng is not None else random.Random(),
+            rng=self._rng,
             tracer=self._tracer,
             logger=self._logger,
             breakers=dict(circuit_breakers or {}),
@@ -155,6 +161,7 @@ class PipelineInvoker:
             json_codec=self._codecs.get("json"),
             auth=auth_provider,
             redirect_endpoints=frozenset(redirect_endpoints),
+            endpoint_settings=endpoint_retry,
         )
 
     def __repr__(self) -> str:
@@ -254,7 +261,8 @@ class PipelineInvoker:
         caller_key = static_key
         if headers:
             shared = _merge_onto(shared, index, headers)
-            passed = idempotency_key_in(headers.items())
+            key_header = self._retrier.settings_for(endpoint).idempotency_header
+            passed = idempotency_key_in(headers.items(), key_header)
             caller_key = passed if passed is not None else static_key
         return PreparedRequest(
             endpoint=endpoint,
@@ -294,7 +302,8 @@ class PipelineInvoker:
                 )
             )
             index = {name.lower(): position for position, (name, _) in enumerate(merged)}
-            cached = self._headers[key] = (merged, index, idempotency_key_in(merged))
+            key_header = self._retrier.settings_for(endpoint).idempotency_header
+            cached = self._headers[key] = (merged, index, idempotency_key_in(merged, key_header))
         return cached
 
     def _plain(self, endpoint: EndpointSpec) -> bool:
@@ -311,6 +320,7 @@ class PipelineInvoker:
             outer=self._outer,
             billing=self._billing,
             logger=self._logger,
+            jitter=self._rng,
         )
 
     def _decode(self, response: HttpResponse, response_type: type[T]) -> T:

@@ -2,8 +2,9 @@
 
 It wraps the HTTP layer for endpoints whose manifest entry lists ``retry_outer``. Each
 repetition runs the logical call from scratch, so it carries a new idempotency key (unless the
-caller supplied one). Backoff is `min(2**attempt, 30)` seconds within a 300 s budget; billing
-pauses sleep without counting an attempt.
+caller supplied one). The delay is the block's `Backoff` (1 s doubling to 30 s by default)
+within its time budget, or the server's ``retry-after`` when the backoff honours it (that
+repetition then does not grow the backoff); billing pauses sleep without counting an attempt.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tinkex.domain.retry import classify_outer
 from tinkex.errors import APIStatusError, TinkexError
+from tinkex.flows.retrying import requested_delay_s
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from structlog.typing import FilteringBoundLogger
 
+    from tinkex.domain.backoff import JitterSource
     from tinkex.flows.billing import BillingPause
     from tinkex.flows.features import OuterRetryConfig
     from tinkex.ports.clock import Clock
@@ -35,6 +38,7 @@ async def run_outer(
     outer: OuterRetryConfig | None,
     billing: BillingPause | None,
     logger: FilteringBoundLogger,
+    jitter: JitterSource | None = None,
 ) -> T:
     """Run a logical call, repeating it per the outer policy and the billing pause.
 
@@ -48,6 +52,7 @@ async def run_outer(
         outer: The outer backoff, or None (or disabled) for no backoff retries.
         billing: The shared billing-pause tracker, or None to raise 402 at once.
         logger: Receives `http.outer_retry` events.
+        jitter: Source of the backoff jitter (None: the delays are exact).
 
     Returns:
         What `call` returned.
@@ -55,6 +60,7 @@ async def run_outer(
     started = clock.monotonic()
     paused = 0.0
     attempt = 0
+    streak = 0  # repetitions whose delay came from the backoff rather than the server
     while True:
         try:
             return await call()
@@ -72,10 +78,13 @@ async def run_outer(
                 raise
             decision = classify_outer(
                 exc,
-                attempt=attempt,
+                streak=streak,
                 elapsed_s=clock.monotonic() - started - paused,
                 budget_s=outer.budget_s,
-                max_delay_s=outer.max_delay_s,
+                backoff=outer.backoff,
+                rules=outer.rules,
+                requested_s=requested_delay_s(exc),
+                jitter=jitter,
             )
             if not decision.retry:
                 raise
@@ -88,3 +97,5 @@ async def run_outer(
             )
             await clock.sleep(decision.delay_s)
             attempt += 1
+            if not decision.requested:
+                streak += 1

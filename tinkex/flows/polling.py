@@ -2,14 +2,17 @@
 
 One `resolve` call long-polls ``POST /api/v1/retrieve_future`` until the server hands over a
 result. The loop never sleeps between ``try_again`` answers (the server holds each poll open),
-re-polls at once after 408, 5xx and a poll that merely timed out, and backs off ``min(2^n, 30)``
-only after 429s and failed connections. A poll timeout is *not* a connection failure: the
-official SDK conflates the two and turns a 24 s step into 155 s (user-pain-points §1b).
+re-polls at once after 408, 5xx and a poll that merely timed out, and backs off only after
+429s and failed connections: the server's ``retry-after`` when it sent one the backoff honours,
+else the config's `Backoff` (1 s doubling to 30 s) for the current streak, which starts over
+as soon as the server answers normally again. A poll timeout is *not* a connection failure:
+the official SDK conflates the two and turns a 24 s step into 155 s (user-pain-points §1b).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Collection, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +27,7 @@ from tinkex.errors import (
     RequestFailedError,
 )
 from tinkex.flows.billing import BillingPause
+from tinkex.flows.features import BillingPauseConfig
 from tinkex.flows.logging import configure_logging
 from tinkex.flows.polling_state import (
     PROTOBUF_MEDIA_TYPE,
@@ -35,6 +39,7 @@ from tinkex.flows.polling_state import (
     PromiseExpiredError,
     poll_headers,
 )
+from tinkex.flows.retrying import requested_delay_s
 from tinkex.ports.futures import QueueState
 from tinkex.ports.telemetry import Severity
 from tinkex.ports.transport import HttpResponse
@@ -60,7 +65,7 @@ class _LoopState:
 
     def __init__(self) -> None:
         self.allow_metadata_only = True
-        self.backoff_exponent = 0
+        self.streak = 0  # 429s / lost connections in a row answered with the backoff
         self.bad_requests = 0
         self.reserved_bytes = 0
         self.abandoned_poll = False  # a poll went unanswered (timeout or dropped connection)
@@ -88,6 +93,7 @@ class PollingFutureResolver:
         inflight_bytes: BytesSemaphore | None = None,
         billing: BillingPause | None = None,
         protobuf_result_types: Collection[type[Any]] = (),
+        rng: random.Random | None = None,
     ) -> None:
         """Create a resolver.
 
@@ -101,8 +107,10 @@ class PollingFutureResolver:
             telemetry: Receives ``APIFuture.result_async.*`` events.
             logger: Where warnings go.
             inflight_bytes: Budget reserved for results announced by ``complete_metadata``.
-            billing: Shared 402 pause state (one per holder); a private one by default.
+            billing: The 402 pause shared by the whole ServiceClient; a private one (default
+                settings) when None.
             protobuf_result_types: Result types fetched with ``Accept: application/x-protobuf``.
+            rng: Source of the backoff jitter (when the config's backoff has any).
         """
         self._config = config or FuturesConfig()
         self._invoker = invoker
@@ -120,7 +128,8 @@ class PollingFutureResolver:
         self._telemetry = telemetry
         self._log: FilteringBoundLogger = logger or configure_logging()
         self._inflight = inflight_bytes
-        self._billing = billing or BillingPause(self._config.billing, clock=clock, logger=self._log)
+        self._billing = billing or BillingPause(BillingPauseConfig(), clock=clock, logger=self._log)
+        self._rng = rng if rng is not None else random.Random()
         self._protobuf_types = frozenset(protobuf_result_types)
         self._registry = FutureRegistry(clock)
         self._report = PollReporter(telemetry, self._log)
@@ -229,7 +238,7 @@ class PollingFutureResolver:
                 except APITimeoutError:
                     # The long-poll simply ran out: the server is alive, re-poll at once.
                     entry.answered(None, self._clock.monotonic())
-                    state.backoff_exponent = 0
+                    state.streak = 0
                     state.abandoned_poll = True
                     self._report.emit("poll_timeout", Severity.DEBUG, entry)
                     continue
@@ -237,10 +246,10 @@ class PollingFutureResolver:
                     entry.answered(None, self._clock.monotonic())
                     state.abandoned_poll = True
                     self._report.emit("connection_error", Severity.WARNING, entry, error=str(exc))
-                    await self._back_off(state)
+                    await self._back_off(state, None)
                     continue
                 entry.answered(response.status, self._clock.monotonic())
-                state.backoff_exponent = 0
+                state.streak = 0
                 if await self._is_result(response, entry, state, observer):
                     return self._finish(response, entry, observer, result_type)
         finally:
@@ -317,7 +326,7 @@ class PollingFutureResolver:
     ) -> None:
         status = exc.status
         if self._billing.should_pause(status, endpoint=self._spec.name):
-            state.backoff_exponent = 0
+            state.streak = 0
             await self._clock.sleep(self._billing.config.sleep_s)
             return
         if status == 429:
@@ -328,9 +337,9 @@ class PollingFutureResolver:
                 status=status,
                 kind="retry_with_backoff",
             )
-            await self._back_off(state)
+            await self._back_off(state, requested_delay_s(exc))
             return
-        state.backoff_exponent = 0
+        state.streak = 0
         if status == 408:
             state.bad_requests = 0
             if isinstance(exc.body, Mapping):
@@ -359,7 +368,8 @@ class PollingFutureResolver:
             ) from exc
         raise exc
 
-    async def _back_off(self, state: _LoopState) -> None:
-        delay = min(2.0**state.backoff_exponent, self._config.backoff_cap_s)
-        state.backoff_exponent += 1
-        await self._clock.sleep(delay)
+    async def _back_off(self, state: _LoopState, requested_s: float | None) -> None:
+        wait = self._config.backoff.wait(state.streak, self._rng, requested_s=requested_s)
+        if not wait.requested:
+            state.streak += 1
+        await self._clock.sleep(wait.delay_s)

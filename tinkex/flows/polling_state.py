@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from tinkex.domain.backoff import Backoff
 from tinkex.errors import GoneError
-from tinkex.flows.features import BillingPauseConfig
 from tinkex.ports.futures import QueueState
 from tinkex.ports.telemetry import TelemetryEvent
 
@@ -48,17 +48,16 @@ class FuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     Attributes:
         poll_timeout_s: Timeout of one long-poll request (the server holds it open).
         max_bad_request_retries: How many 400s in a row are re-polled before giving up.
-        backoff_cap_s: Ceiling of the `2^n` backoff after 429s and connection failures.
+        backoff: Wait after 429s and failed connections (1 s doubling to 30 s, or the
+            server's ``retry-after``); back to its base once the server answers normally.
         default_deadline_s: Deadline applied when `resolve` gets no `timeout_s` (None: wait
             as long as the server keeps answering).
-        billing: How long 402s are waited out (used when no shared `BillingPause` is given).
     """
 
     poll_timeout_s: float = 45.0
     max_bad_request_retries: int = 3
-    backoff_cap_s: float = 30.0
+    backoff: Backoff = Backoff(base_s=1.0, max_s=30.0)
     default_deadline_s: float | None = None
-    billing: BillingPauseConfig = msgspec.field(default_factory=BillingPauseConfig)
 
 
 class PromiseExpiredError(GoneError):

@@ -2,20 +2,27 @@
 
 `HttpRetrier` sends one logical request: per attempt it waits on the endpoint's rate limiter,
 asks its circuit breaker, adds the per-attempt headers (idempotency key, retry count, trace
-context) and opens an attempt span; failed attempts are classified and slept on the Clock.
+context) and opens an attempt span; failed attempts are classified by the endpoint's
+``retry_policy`` (its `RetryConfig`) and slept on the Clock. A ``retry-after`` the backoff
+honours is waited exactly and does not grow the backoff streak.
+
+The error raised for a final status keeps the server's requested delay (`requested_delay_s`),
+so the loops above (the outer retry, the future poller, the sampling retries) honour it too.
 The outer layer around whole logical calls is `tinkex.flows.outer_retry`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from tinkex.domain.headers import merge_headers
-from tinkex.domain.retry import classify, is_cloudflare_reset
+from tinkex.domain.retry import classify, is_cloudflare_reset, parse_should_retry, retry_after_s
 from tinkex.errors import APIConnectionError, APIStatusError, TinkexError, status_error_for
+from tinkex.flows.features import RETRY_COUNT_HEADER, RetryConfig
 from tinkex.flows.idempotency import IDEMPOTENCY_HEADER, idempotency_key_in, new_idempotency_key
 from tinkex.flows.logging import debug_enabled, redact_headers
 from tinkex.flows.tracing import fail, record_response, safe_url
@@ -29,7 +36,6 @@ if TYPE_CHECKING:
     from structlog.typing import FilteringBoundLogger
 
     from tinkex.flows.circuit_breaker import CircuitBreaker
-    from tinkex.flows.features import RetryConfig
     from tinkex.flows.rate_limiter import RateLimiter
     from tinkex.flows.tracing import PipelineTracer
     from tinkex.ports.clock import Clock
@@ -46,16 +52,25 @@ __all__ = [
     "debug_enabled",
     "idempotency_key_in",
     "new_idempotency_key",
+    "requested_delay_s",
     "status_error",
 ]
 
-RETRY_COUNT_HEADER = "x-stainless-retry-count"
 CLOUDFLARE_RESET_BUDGET = 16
 """Edge-proxy resets turned into connection errors before they surface as 400 (spec 2.4)."""
 _MAX_ERROR_BODY = 2048
 _RETRY_COUNTS = tuple(str(n) for n in range(16))  # the common values, without str() per try
 # Stands in for the attempt span when nothing is traced (reusable, enters as None).
 _NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
+# The `retry-after` of the response behind each status error raised here, for the loops that
+# catch the error and retry on their own. A side table because the error classes (owned by
+# `tinkex.errors`) carry no headers; weak keys, so it never keeps an error alive.
+_REQUESTED_DELAYS: weakref.WeakKeyDictionary[BaseException, float] = weakref.WeakKeyDictionary()
+
+
+def requested_delay_s(error: BaseException) -> float | None:
+    """The delay (s) the server asked for with the response behind `error`, if it asked."""
+    return _REQUESTED_DELAYS.get(error)
 
 
 class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -97,12 +112,18 @@ class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 def status_error(
-    response: HttpResponse, *, method: str, path: str, json_codec: Codec | None
+    response: HttpResponse,
+    *,
+    method: str,
+    path: str,
+    json_codec: Codec | None,
+    now: float | None = None,
 ) -> APIStatusError:
     """Build the typed error for a failed response (never copying any header but the id).
 
     The message is ``Error code: <status> - <body text, at most 2 KB>``; `body` holds the
-    decoded JSON body when there is one, else the text.
+    decoded JSON body when there is one, else the text. With `now` (Unix time), the
+    response's ``retry-after`` is kept for `requested_delay_s`.
     """
     text = response.body[:_MAX_ERROR_BODY].decode("utf-8", errors="replace")
     body: object = text or None
@@ -111,22 +132,20 @@ def status_error(
             body = json_codec.decode(response.body, object)
         except TinkexError:
             body = text
-    return status_error_for(response.status)(
+    error = status_error_for(response.status)(
         f"Error code: {response.status} - {text}",
         status=response.status,
         body=body,
         request_id=response.headers.get("x-request-id"),
         method=method,
         url_path=path,
-        should_retry=_should_retry(response.headers.get("x-should-retry")),
+        should_retry=parse_should_retry(response.headers.get("x-should-retry")),
     )
-
-
-def _should_retry(value: str | None) -> bool | None:
-    if value is None:
-        return None
-    lowered = value.strip().lower()
-    return True if lowered == "true" else False if lowered == "false" else None
+    if now is not None:
+        requested = retry_after_s(response.headers, now=now)
+        if requested is not None:
+            _REQUESTED_DELAYS[error] = requested
+    return error
 
 
 class HttpRetrier:
@@ -135,7 +154,7 @@ class HttpRetrier:
     Args:
         pool: Gives the transport of the endpoint's traffic class.
         clock: Time and sleeping.
-        settings: Backoff knobs.
+        settings: The default retry policy (rules, backoff, header names).
         rng: Jitter source.
         tracer: Opens the attempt spans.
         logger: Receives `http.attempt` and `http.retry` events.
@@ -145,6 +164,8 @@ class HttpRetrier:
         redirect_endpoints: Endpoints whose 3xx answer is returned as the result.
         auth: Called before every attempt for fresh credential headers (e.g. a refreshed
             JWT); headers the caller passed explicitly are kept. None sends no extra ones.
+        endpoint_settings: Retry policies by endpoint name, for endpoints whose manifest entry
+            names a ``retry_policy`` block other than the default one.
     """
 
     def __init__(
@@ -161,6 +182,7 @@ class HttpRetrier:
         json_codec: Codec | None,
         auth: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
         redirect_endpoints: frozenset[str] = frozenset(),
+        endpoint_settings: Mapping[str, RetryConfig] | None = None,
     ) -> None:
         self._pool = pool
         self._clock = clock
@@ -174,9 +196,16 @@ class HttpRetrier:
         self._auth = auth
         self._cloudflare_budget = CLOUDFLARE_RESET_BUDGET
         self._redirect_endpoints = redirect_endpoints
+        self._endpoint_settings = dict(endpoint_settings or {})
         # Asked once: the per-attempt debug event redacts every header, which costs even
         # when the event is then filtered out.
         self._debug = debug_enabled(logger)
+
+    def settings_for(self, endpoint: EndpointSpec) -> RetryConfig:
+        """The retry policy that applies to `endpoint`."""
+        if not self._endpoint_settings:  # the usual case: one retry_policy block
+            return self._settings
+        return self._endpoint_settings.get(endpoint.name, self._settings)
 
     async def send(self, prepared: PreparedRequest, *, traced: bool = True) -> HttpResponse:
         """Send until a 2xx arrives or the policy gives up.
@@ -191,29 +220,34 @@ class HttpRetrier:
             CircuitOpenError: The endpoint's circuit breaker rejected an attempt.
         """
         endpoint = prepared.endpoint
+        settings = self.settings_for(endpoint)
         transport = self._pool.transport_for(endpoint.pool)
         caller_key = prepared.caller_key
         key = caller_key
         if key is None and endpoint.method != "GET":
-            key = new_idempotency_key()
+            key = new_idempotency_key(settings.idempotency_prefix)
         # A key of our own is added per attempt; the caller's is already among the headers.
         own_key = key if caller_key is None else None
         # The client-wide setting caps the endpoint's own (which is 0 for poll-like calls).
-        max_retries = min(endpoint.max_retries, self._settings.max_retries)
+        max_retries = min(endpoint.max_retries, settings.max_retries)
         attempt = 0
+        streak = 0  # retries whose delay came from the backoff rather than the server
         while True:
             outcome = self._cloudflare_check(
-                await self._attempt(transport, prepared, own_key, attempt, traced), prepared
+                await self._attempt(transport, prepared, own_key, attempt, traced, settings),
+                prepared,
             )
             if isinstance(outcome, HttpResponse) and self._is_answer(endpoint, outcome.status):
                 return outcome
+            now = self._clock.time()
             decision = classify(
                 outcome,
                 attempt=attempt,
+                streak=streak,
                 max_retries=max_retries,
-                settings=self._settings,
-                rng=self._rng,
-                now=self._clock.time(),
+                settings=settings,
+                jitter=self._rng,
+                now=now,
             )
             if not decision.retry:
                 if isinstance(outcome, HttpResponse):
@@ -222,6 +256,7 @@ class HttpRetrier:
                         method=endpoint.method,
                         path=prepared.path,
                         json_codec=self._json_codec,
+                        now=now,
                     )
                 raise outcome
             self._logger.info(
@@ -233,9 +268,11 @@ class HttpRetrier:
             )
             await self._clock.sleep(decision.delay_s)
             attempt += 1
+            if not decision.requested:
+                streak += 1
             if not endpoint.idempotent and caller_key is None:
                 # The endpoint asks for a fresh key when an attempt is replayed.
-                own_key = new_idempotency_key()
+                own_key = new_idempotency_key(settings.idempotency_prefix)
 
     def _is_answer(self, endpoint: EndpointSpec, status: int) -> bool:
         # Endpoints with a redirect feature answer with the 3xx itself (its Location is the
@@ -266,17 +303,17 @@ class HttpRetrier:
         key: str | None,
         attempt: int,
         fresh: Sequence[tuple[str, str]] | None,
+        settings: RetryConfig,
     ) -> tuple[tuple[str, str], ...]:
         headers = prepared.headers
         if fresh is not None:
             kept = [(k, v) for k, v in fresh if k.lower() not in prepared.caller_names]
             headers = tuple(merge_headers(headers, kept))
         if key is not None:
-            headers += ((IDEMPOTENCY_HEADER, key),)
-        if RETRY_COUNT_HEADER not in prepared.caller_names:
-            headers += (
-                (RETRY_COUNT_HEADER, _RETRY_COUNTS[attempt] if attempt < 16 else str(attempt)),
-            )
+            headers += ((settings.idempotency_header, key),)
+        count_header = settings.retry_count_header
+        if not prepared.caller_names or count_header.lower() not in prepared.caller_names:
+            headers += ((count_header, _RETRY_COUNTS[attempt] if attempt < 16 else str(attempt)),)
         trace_context = self._tracer.trace_headers()
         return headers + tuple(trace_context) if trace_context else headers
 
@@ -295,6 +332,7 @@ class HttpRetrier:
         key: str | None,
         attempt: int,
         traced: bool,
+        settings: RetryConfig,
     ) -> HttpResponse | APIConnectionError:
         # One frame per attempt: every I/O wake-up of the exchange passes through it.
         endpoint = prepared.endpoint
@@ -311,7 +349,7 @@ class HttpRetrier:
                 else _NO_SPAN
             ) as span:
                 fresh = await self._auth() if self._auth is not None else None
-                headers = self._headers(prepared, key, attempt, fresh)
+                headers = self._headers(prepared, key, attempt, fresh, settings)
                 if self._debug:
                     self._logger.debug(
                         "http.attempt",

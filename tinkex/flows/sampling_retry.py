@@ -2,9 +2,10 @@
 
 One handler is shared by every client of a sampling session (`SamplingRetryHandlers`), so its
 semaphore bounds the session's concurrent sample operations. Each `execute` retries retryable
-failures forever with ``min(0.5·2^(n-1), 10) ± 25 %`` between attempts; a watchdog fails the
-operation with `APIConnectionError("No progress made in …")` when no operation of the handler
-finished for `progress_timeout_s`.
+failures forever, waiting the config's `Backoff` between attempts (0.5 s doubling to 10 s, up
+to 25 % removed) or the server's ``retry-after`` when the failure carried one the backoff
+honours; a watchdog fails the operation with `APIConnectionError("No progress made in …")`
+when no operation of the handler finished for `progress_timeout_s`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
+from tinkex.domain.backoff import Backoff
+from tinkex.domain.retry import RetryRules
 from tinkex.errors import APIConnectionError, APIStatusError, FutureTimeoutError
 from tinkex.flows.count_semaphore import CountSemaphore
 from tinkex.flows.logging import configure_logging
 from tinkex.flows.polling_state import PromiseExpiredError
+from tinkex.flows.retrying import requested_delay_s
 from tinkex.ports.telemetry import Severity, TelemetryEvent
 
 if TYPE_CHECKING:
@@ -34,12 +38,13 @@ __all__ = [
     "SamplingRetryHandler",
     "SamplingRetryHandlers",
     "is_retryable_sampling_error",
-    "sampling_retry_delay",
 ]
 
 T = TypeVar("T")
 
-_RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# The official RetryHandler re-runs a sample on 408/409/429/5xx whatever x-should-retry said
+# (the HTTP layer below already obeyed it for the attempt itself).
+_SAMPLING_RULES = RetryRules(honor_should_retry=False)
 
 
 class SamplingRetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -49,32 +54,16 @@ class SamplingRetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
         max_connections: Concurrent sample operations per sampling session (server flag
             ``sample_max_concurrent_requests``); None disables the limit.
         progress_timeout_s: Fail when no operation finished for this long.
-        retry_delay_base_s: First retry delay.
-        retry_delay_max_s: Ceiling of the retry delay (also after jitter).
-        jitter_factor: Relative jitter applied to each delay (± this fraction).
+        backoff: Wait between the attempts of one operation.
         enable_retry_logic: False runs each operation once.
         enable_stuck_detection: False disables the progress watchdog.
     """
 
     max_connections: int | None = 2000
     progress_timeout_s: float = 7200.0
-    retry_delay_base_s: float = 0.5
-    retry_delay_max_s: float = 10.0
-    jitter_factor: float = 0.25
+    backoff: Backoff = Backoff(base_s=0.5, max_s=10.0, jitter=0.25)
     enable_retry_logic: bool = True
     enable_stuck_detection: bool = True
-
-
-def sampling_retry_delay(attempt: int, config: SamplingRetryConfig, rng: random.Random) -> float:
-    """Delay before retry number `attempt` (1-based): ``min(base·2^(n-1), max) ± jitter``.
-
-    The result is clamped to ``[0, retry_delay_max_s]``.
-    """
-    cap = config.retry_delay_max_s
-    exponent = min(max(attempt - 1, 0), 64)  # beyond 2^64 the cap wins anyway
-    delay = min(config.retry_delay_base_s * 2.0**exponent, cap)
-    jitter = delay * config.jitter_factor * (2 * rng.random() - 1)
-    return max(0.0, min(delay + jitter, cap))
 
 
 def is_retryable_sampling_error(exc: BaseException) -> bool:
@@ -88,7 +77,7 @@ def is_retryable_sampling_error(exc: BaseException) -> bool:
     if isinstance(exc, PromiseExpiredError | APIConnectionError | TimeoutError):
         return True
     if isinstance(exc, APIStatusError):
-        return exc.status in _RETRYABLE_STATUSES or exc.status >= 500
+        return _SAMPLING_RULES.status_verdict(exc.status, exc.should_retry)[0]
     return False
 
 
@@ -149,6 +138,7 @@ class SamplingRetryHandler:
                 self._watch_task(task)
             try:
                 attempt = 0
+                streak = 0  # retries whose delay came from the backoff rather than the server
                 while True:
                     attempt += 1
                     try:
@@ -159,9 +149,12 @@ class SamplingRetryHandler:
                         if not retry:
                             raise
                         self.retries += 1
-                        await self._clock.sleep(
-                            sampling_retry_delay(attempt, self.config, self._rng)
+                        wait = self.config.backoff.wait(
+                            streak, self._rng, requested_s=requested_delay_s(exc)
                         )
+                        if not wait.requested:
+                            streak += 1
+                        await self._clock.sleep(wait.delay_s)
                         continue
                     self._last_progress = self._clock.monotonic()
                     self.completed += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import random
 import traceback
 import uuid
 from collections import deque
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from tinkex.domain.backoff import Backoff
 from tinkex.flows.logging import configure_logging, redact_value
 from tinkex.ports.telemetry import Severity, TelemetryEvent
 
@@ -83,8 +85,7 @@ class TelemetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
         batch_size: Events per request.
         flush_interval_s: Time between background flushes.
         max_send_attempts: Tries per batch before it is dropped.
-        retry_backoff_s: First pause between tries (doubles, capped by `retry_backoff_cap_s`).
-        retry_backoff_cap_s: Longest pause between tries.
+        backoff: Pause between tries (0.5 s doubling to 2 s).
         drain_timeout_s: Longest time `aclose` spends delivering what is left.
     """
 
@@ -92,8 +93,7 @@ class TelemetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     batch_size: int = 100
     flush_interval_s: float = 10.0
     max_send_attempts: int = 3
-    retry_backoff_s: float = 0.5
-    retry_backoff_cap_s: float = 2.0
+    backoff: Backoff = Backoff(base_s=0.5, max_s=2.0)
     drain_timeout_s: float = 5.0
 
 
@@ -127,6 +127,7 @@ class BatchingTelemetry:
         self._send_batch = send_batch
         self._clock = clock
         self.config = config or TelemetryConfig()
+        self._rng = random.Random()  # jitter of the retry backoff, when the config asks for it
         self._log: FilteringBoundLogger = logger or configure_logging()
         self._redact = redact
         self._queue: deque[dict[str, Any]] = deque()
@@ -254,8 +255,7 @@ class BatchingTelemetry:
                         "telemetry.batch_dropped", events=len(batch), error_type=type(exc).__name__
                     )
                     return
-                delay = min(cfg.retry_backoff_s * 2 ** (attempt - 1), cfg.retry_backoff_cap_s)
-                await self._clock.sleep(delay)
+                await self._clock.sleep(cfg.backoff.delay(attempt - 1, self._rng))
             else:
                 self.sent += len(batch)
                 return

@@ -1,7 +1,9 @@
 """Typed settings of the manifest's reusable feature blocks, one Struct per block `type`.
 
 The `type` key of a block selects its Struct (a msgspec tagged union), so each block's
-settings are validated against its own schema and unknown settings are rejected.
+settings are validated against its own schema and unknown settings are rejected. Every
+``backoff`` is the domain's `tinkex.domain.backoff.Backoff` itself (``base_s``, ``max_s``,
+``jitter``, ``retry_after_max_s``), so the manifest and the retry loops share one vocabulary.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+
+from tinkex.domain.backoff import Backoff
 
 __all__ = [
     "Backoff",
@@ -37,36 +41,40 @@ class _Block(_Settings, frozen=True, kw_only=True, tag_field="type"):
     enabled: bool = True
 
 
-class Backoff(_Settings, frozen=True, kw_only=True):
-    """Exponential backoff: ``min(base_s * 2**n, max_s)`` scaled by jitter.
+class RetryPolicyFeature(_Block, frozen=True, kw_only=True, tag="retry_policy"):
+    """HTTP-level retries of one request (spec §2.3). Per-endpoint counts live on endpoints.
 
     Attributes:
-        base_s: First delay in seconds.
-        max_s: Largest delay in seconds.
-        jitter: Fraction of the delay that is randomised (0.25 = delay in (75 %, 100 %]).
+        retry_status: Statuses retried (5xx are governed by `retry_server_errors`).
+        retry_server_errors: Retry every status >= 500.
+        retry_connection_errors: Retry when no response arrived (lost connection, timeout).
+        backoff: Delay between attempts; its ``retry_after_max_s`` is the longest server
+            ``retry-after`` honoured.
+        honor_should_retry: Obey the server's ``x-should-retry`` over the status.
+        idempotency_header: Header carrying the key shared by the attempts of one call.
+        idempotency_prefix: Prefix of the idempotency keys tinkex makes up.
+        retry_count_header: Header carrying the attempt number.
     """
-
-    base_s: float
-    max_s: float
-    jitter: float = 0.0
-
-
-class RetryPolicyFeature(_Block, frozen=True, kw_only=True, tag="retry_policy"):
-    """HTTP-level retries of one request (spec §2.3). Per-endpoint counts live on endpoints."""
 
     retry_status: list[int]
     retry_server_errors: bool = True
     retry_connection_errors: bool = True
     backoff: Backoff
-    retry_after_max_s: float = 60.0
     honor_should_retry: bool = True
     idempotency_header: str = "X-Idempotency-Key"
-    idempotency_prefix: str = "stainless-python-retry-"
+    idempotency_prefix: str = "tinkex-retry-"
     retry_count_header: str = "x-stainless-retry-count"
 
 
 class BillingPause(_Settings, frozen=True, kw_only=True):
-    """How 402s are waited out silently (spec §6.2)."""
+    """How 402s are waited out silently (spec §6.2), by everything of one ServiceClient.
+
+    Attributes:
+        sleep_s: Pause before trying again while inside an incident.
+        max_pause_s: Length of an incident after which the 402 is raised.
+        incident_reset_s: An incident ends when no 402 was seen for this long.
+        warn_every_s: Least time between two "paused due to billing" warnings.
+    """
 
     sleep_s: float = 5.0
     max_pause_s: float = 3600.0
@@ -75,10 +83,21 @@ class BillingPause(_Settings, frozen=True, kw_only=True):
 
 
 class OuterRetryFeature(_Block, frozen=True, kw_only=True, tag="outer_retry"):
-    """The holder-level retry loop around a whole logical call (spec §6.1)."""
+    """The holder-level retry loop around a whole logical call (spec §6.1).
+
+    Attributes:
+        retry_status: Statuses that re-run the call (5xx per `retry_server_errors`); lost
+            connections and timeouts always do.
+        retry_server_errors: Re-run on every status >= 500.
+        honor_should_retry: Obey the server's ``x-should-retry`` over the status.
+        backoff: Delay between repetitions.
+        budget_s: Total time for the repetitions (billing pauses excluded).
+        billing_pause: The 402 pause shared by the whole client.
+    """
 
     retry_status: list[int]
     retry_server_errors: bool = True
+    honor_should_retry: bool = True
     backoff: Backoff
     budget_s: float = 300.0
     billing_pause: BillingPause = msgspec.field(default_factory=BillingPause)
@@ -115,7 +134,6 @@ class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
     queue_state_reason_field: str = "queue_state_reason"
     max_bad_request_retries: int = 3
     backoff: Backoff
-    billing_sleep_s: float = 5.0
     iteration_header: str = "X-Tinker-Request-Iteration"
     request_type_header: str = "X-Tinker-Request-Type"
     roundtrip_header: str = "X-Tinker-Create-Promise-Roundtrip-Time"
@@ -125,11 +143,10 @@ class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
 class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampling_backpressure"):
     """Sampling dispatch limits and 429 backoff (spec §6.4, §6.5)."""
 
-    backoff_small_s: float = 1.0
-    backoff_large_s: float = 5.0
+    backoff_small: Backoff
+    backoff_large: Backoff
     large_threshold_bytes: int = 131072
     recent_window_s: float = 10.0
-    wait_poll_s: float = 1.0
     count_limit: int = 400
     throttled_count_limit: int = 10
     dispatch_bytes: int = 10485760
@@ -147,6 +164,7 @@ class TelemetryFeature(_Block, frozen=True, kw_only=True, tag="telemetry"):
     flush_interval_s: float = 10.0
     max_queue_size: int = 10000
     close_drain_s: float = 5.0
+    backoff: Backoff = Backoff(base_s=0.5, max_s=2.0)
 
 
 class HeartbeatFeature(_Block, frozen=True, kw_only=True, tag="heartbeat"):

@@ -9,7 +9,7 @@ training = result.client        # a new run, initialised from the checkpoint
 Each attempt chooses the checkpoint (the policy's specific path, else the one given, else the
 run's ``last_checkpoint``, fetched through `rest` when no run was given), then creates a
 training client from it through the `TrainingClientFactory` (with the optimizer state when the
-policy says so). A failed attempt waits ``policy.backoff_for(attempt)`` on the Clock. At most
+policy says so). A failed attempt waits the policy's `Backoff` on the Clock. At most
 `max_concurrent` runs are restored at once, and a run already being restored is refused.
 """
 
@@ -189,7 +189,7 @@ class RecoveryExecutor(Generic[C]):
                     )
                 )
                 if attempt < policy.max_attempts:
-                    await self._clock.sleep(policy.backoff_for(attempt))
+                    await self._clock.sleep(policy.backoff.delay(attempt - 1))
                 continue
             self._emit(
                 RecoveryEvent(

@@ -14,6 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
+from tinkex.domain.backoff import Backoff
 from tinkex.errors import ConfigError, TinkexError
 
 __all__ = [
@@ -139,7 +140,12 @@ class RecoveryPolicy(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError(f"unknown recovery policy keys {unknown}")
         return cls(**{str(key): value for key, value in values.items()})
 
+    @property
+    def backoff(self) -> Backoff:
+        """The wait between attempts: `backoff_s` doubling up to `max_backoff_s`."""
+        # A cap below the first delay makes every delay the cap (as min() always did).
+        return Backoff(base_s=min(self.backoff_s, self.max_backoff_s), max_s=self.max_backoff_s)
+
     def backoff_for(self, attempt: int) -> float:
         """Delay after failed attempt `attempt` (1-based): ``backoff_s * 2**(n-1)``, capped."""
-        exponent = min(max(attempt - 1, 0), 64)  # beyond 2**64 the cap wins anyway
-        return float(min(self.backoff_s * 2.0**exponent, self.max_backoff_s))
+        return self.backoff.delay(attempt - 1)

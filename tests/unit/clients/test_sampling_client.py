@@ -18,6 +18,7 @@ from sampling_fixtures import (
 )
 
 from tinkex.clients.sampling import SamplingClient
+from tinkex.domain.backoff import Backoff
 from tinkex.domain.types import ModelInput, SamplingParams, TensorData
 from tinkex.errors import (
     ConfigError,
@@ -227,7 +228,7 @@ async def test_429_storm_slows_but_never_fails(tmp_path: Path) -> None:
         runtime = service.runtime
         # Real 1 s backoffs would make this test slow; the policy is what is under test.
         runtime.dispatcher.config = type(runtime.dispatcher.config)(
-            small_backoff_s=0.01, wait_step_s=0.005
+            small_backoff=Backoff.constant(0.01)
         )
         responses = await asyncio.gather(*(client.sample(PROMPT, 1, PARAMS) for _ in range(12)))
         assert all(len(r.sequences) == 1 for r in responses)

@@ -31,8 +31,10 @@ from tinkex.errors import (
     RequestErrorCategory,
     RequestFailedError,
 )
+from tinkex.flows.billing import BillingPause
 from tinkex.flows.bytes_semaphore import BytesSemaphore
 from tinkex.flows.features import BillingPauseConfig
+from tinkex.flows.logging import configure_logging
 from tinkex.flows.polling import PollingFutureResolver, PromiseExpiredError
 from tinkex.flows.polling_state import FuturesConfig
 from tinkex.flows.queue_state import QueueStateRecorder
@@ -57,6 +59,7 @@ def make_resolver(
     config: FuturesConfig | None = None,
     inflight: BytesSemaphore | None = None,
     telemetry: RecordingTelemetrySink | None = None,
+    billing: BillingPause | None = None,
 ) -> tuple[PollingFutureResolver, ScriptedInvoker]:
     invoker = ScriptedInvoker(script)
     resolver = PollingFutureResolver(
@@ -69,6 +72,7 @@ def make_resolver(
         inflight_bytes=inflight,
         telemetry=telemetry,
         protobuf_result_types=(ProtoResult,),
+        billing=billing,
     )
     return resolver, invoker
 
@@ -361,12 +365,14 @@ async def test_pending_lists_in_flight_futures() -> None:
 async def test_billing_402_is_waited_out_then_raised_after_the_window() -> None:
     """402s sleep 5 s each inside the billing window and are raised after it."""
     clock = FakeClock()
-    config = FuturesConfig(billing=BillingPauseConfig(max_pause_s=10))
-    resolver, _ = make_resolver([status(402)] * 2 + [ok_json({})], clock, config=config)
+    config = BillingPauseConfig(max_pause_s=10)
+    pause = BillingPause(config, clock=clock, logger=configure_logging())
+    resolver, _ = make_resolver([status(402)] * 2 + [ok_json({})], clock, billing=pause)
     await resolve(resolver)
     assert clock.sleeps == [5, 5]
     clock2 = FakeClock()
-    resolver, invoker = make_resolver([status(402)] * 10, clock2, config=config)
+    pause = BillingPause(config, clock=clock2, logger=configure_logging())
+    resolver, invoker = make_resolver([status(402)] * 10, clock2, billing=pause)
     with pytest.raises(BillingError):
         await resolve(resolver)
     assert clock2.sleeps == [5, 5, 5]

@@ -179,9 +179,9 @@ BROKEN = [
     ),
     pytest.param(
         "  retry_standard:",
-        "    retry_after_max_s: 60.0",
-        "    retry_after_max: 60.0",
-        "features.retry_standard.retry_after_max",
+        "    honor_should_retry: true",
+        "    honour_should_retry: true",
+        "features.retry_standard.honour_should_retry",
         "unknown key",
         id="unknown-feature-setting",
     ),

@@ -111,8 +111,8 @@ def test_retry_policy_idempotency_prefix_is_what_requests_carry(
         tmp_path,
         lambda text: edit_line(
             text,
-            "    honor_should_retry: true",
-            "    honor_should_retry: true\n    idempotency_prefix: probe-key-",
+            "    idempotency_prefix: stainless-python-retry-",
+            "    idempotency_prefix: probe-key-",
         ),
     )
     key = probe(root, SHIPPED_ENV)["create_session_headers"]["X-Idempotency-Key"]

@@ -10,8 +10,10 @@ import msgspec.json
 
 from tinkex.adapters.memory import InMemoryPool, InMemoryTransport, json_response
 from tinkex.errors import DecodeError
+from tinkex.flows.billing import BillingPause
 from tinkex.flows.features import BillingPauseConfig, OuterRetryConfig, RetryConfig
 from tinkex.flows.invoker import PipelineInvoker
+from tinkex.flows.logging import configure_logging
 from tinkex.ports.endpoint import EndpointSpec
 from tinkex.ports.transport import HttpRequest, HttpResponse, PoolKind
 
@@ -134,7 +136,15 @@ def make_invoker(
     retry: RetryConfig | None = None,
     **extra: Any,
 ) -> PipelineInvoker:
-    """Build an invoker over in-memory fakes with a seeded jitter source."""
+    """Build an invoker over in-memory fakes with a seeded jitter source.
+
+    `billing` settings get a `BillingPause` of their own (the runtime shares one instead).
+    """
+    pause = None
+    if billing is not None:
+        pause = BillingPause(
+            billing, clock=clock, logger=extra.get("logger") or configure_logging()
+        )
     return PipelineInvoker(
         pool=InMemoryPool(transport),
         codecs=codecs if codecs is not None else {"json": JsonCodec()},
@@ -143,7 +153,7 @@ def make_invoker(
         clock=clock,
         retry=retry if retry is not None else RetryConfig(),
         outer_retry=outer_retry,
-        billing=billing,
+        billing=pause,
         sdk_version="0.1.0",
         circuit_breakers=breakers,
         rate_limiters=limiters,

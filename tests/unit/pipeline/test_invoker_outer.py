@@ -146,3 +146,49 @@ async def test_billing_warning_repeats_at_most_once_a_minute() -> None:
     with capture_logs() as logs:
         await invoker.invoke(CREATE_MODEL, {}, response_type=Created)
     assert [e["event"] for e in logs].count("billing.paused") == 3
+
+
+async def test_a_15_request_429_burst_costs_its_retry_afters_and_nothing_more() -> None:
+    """Ten HTTP retries then one outer repetition, every wait the server's 50 ms.
+
+    Fifteen 429s outlast the HTTP layer's ten retries; the outer layer waits the hint of the
+    last refusal instead of its own 1 s, and the HTTP layer's backoff streak never grew.
+    """
+    slow_down = status(429, retry_after_ms="50")
+    transport = InMemoryTransport()
+    transport.route("POST", PATH, scripted(*[slow_down] * 15, ok()))
+    clock = FakeClock()
+    invoker = make_invoker(transport, clock, outer_retry=OuterRetryConfig())
+    start = clock.monotonic()
+    result = await invoker.invoke(spec(10, "retry_outer"), {}, response_type=Created)
+    assert result.model_id == "m-1"
+    assert len(transport.sent) == 16
+    assert clock.sleeps == [0.05] * 15
+    assert clock.monotonic() - start == pytest.approx(0.75)
+
+
+async def test_a_server_error_after_honoured_hints_waits_the_base_delay() -> None:
+    """Hinted 429s leave the backoff at its base: the 503 after them waits 0.5 s at most."""
+    transport = InMemoryTransport()
+    transport.route("POST", PATH, scripted(*[status(429, retry_after="2")] * 6, status(503), ok()))
+    clock = FakeClock()
+    result = await make_invoker(transport, clock).invoke(spec(10), {}, response_type=Created)
+    assert result.model_id == "m-1"
+    assert clock.sleeps[:6] == [2.0] * 6
+    assert 0.375 < clock.sleeps[6] <= 0.5  # base 0.5 s, up to 25 % jitter removed
+
+
+async def test_billing_warnings_follow_warn_every_s() -> None:
+    """With warn_every_s=20 a 140 s incident warns at 0, 25, 50, 75, 100 and 125 s."""
+    clock = FakeClock()
+    transport = billing_until(clock, 140.0)
+    invoker = make_invoker(
+        transport,
+        clock,
+        outer_retry=None,
+        billing=BillingPauseConfig(warn_every_s=20.0),
+        logger=structlog.get_logger(),
+    )
+    with capture_logs() as logs:
+        await invoker.invoke(CREATE_MODEL, {}, response_type=Created)
+    assert [e["event"] for e in logs].count("billing.paused") == 6

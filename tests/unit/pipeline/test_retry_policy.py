@@ -7,9 +7,10 @@ import random
 
 import pytest
 
+from tinkex.domain.backoff import Backoff
 from tinkex.domain.retry import (
     RetryDecision,
-    backoff_delay,
+    RetryRules,
     classify,
     classify_outer,
     retry_after_s,
@@ -22,11 +23,12 @@ from tinkex.errors import (
     RateLimitError,
     status_error_for,
 )
-from tinkex.flows.features import RetryConfig
+from tinkex.flows.features import OuterRetryConfig, RetryConfig
 from tinkex.ports.transport import HttpResponse
 
 NOW = 1_700_000_000.0
 SETTINGS = RetryConfig()
+OUTER = OuterRetryConfig()
 
 
 class FixedRandom(random.Random):
@@ -44,16 +46,38 @@ def decide(
     outcome: HttpResponse | BaseException,
     *,
     attempt: int = 0,
+    streak: int | None = None,
     max_retries: int = 10,
     u: float = 0.0,
+    settings: RetryConfig = SETTINGS,
 ) -> RetryDecision:
     return classify(
         outcome,
         attempt=attempt,
+        streak=attempt if streak is None else streak,
         max_retries=max_retries,
-        settings=SETTINGS,
-        rng=FixedRandom(u),
+        settings=settings,
+        jitter=FixedRandom(u),
         now=NOW,
+    )
+
+
+def decide_outer(
+    error: BaseException,
+    *,
+    streak: int = 0,
+    elapsed: float = 0.0,
+    rules: RetryRules = OUTER.rules,
+    requested: float | None = None,
+) -> RetryDecision:
+    return classify_outer(
+        error,
+        streak=streak,
+        elapsed_s=elapsed,
+        budget_s=OUTER.budget_s,
+        backoff=OUTER.backoff,
+        rules=rules,
+        requested_s=requested,
     )
 
 
@@ -135,6 +159,7 @@ def test_retry_after_is_honoured_only_within_zero_to_sixty_seconds(
     decision = decide(HttpResponse(status=503, headers=headers))
     assert decision.retry
     assert decision.delay_s == pytest.approx(delay)
+    assert decision.requested is (delay != 0.5)
 
 
 def test_retry_after_parses_an_http_date_relative_to_now() -> None:
@@ -187,7 +212,7 @@ def test_exhaustion_does_not_mask_a_non_retryable_reason() -> None:
 
 
 @pytest.mark.parametrize(
-    ("attempt", "u", "delay"),
+    ("streak", "u", "delay"),
     [
         (0, 0.0, 0.5),
         (1, 0.0, 1.0),
@@ -196,28 +221,27 @@ def test_exhaustion_does_not_mask_a_non_retryable_reason() -> None:
         (4, 0.0, 8.0),
         (5, 0.0, 10.0),
         (50, 0.0, 10.0),
-        (5000, 0.0, 10.0),
         (2, 0.5, 1.75),
         (4, 1.0, 6.0),
     ],
 )
-def test_backoff_doubles_caps_and_removes_up_to_a_quarter(
-    attempt: int, u: float, delay: float
+def test_http_backoff_follows_the_streak_not_the_attempt(
+    streak: int, u: float, delay: float
 ) -> None:
-    """Backoff doubles from 0.5 s, caps at 10 s, jitter removes up to 25 %."""
-    assert backoff_delay(attempt, SETTINGS, FixedRandom(u)) == pytest.approx(delay)
+    """The backoff grows with the streak of backoff-answered retries, not with the attempt."""
+    decision = decide(response(503), attempt=9, streak=streak, u=u)
+    assert (decision.retry, decision.reason, decision.requested) == (True, "status 503", False)
+    assert decision.delay_s == pytest.approx(delay)
 
 
-def test_backoff_jitter_comes_from_the_injected_random() -> None:
-    """The same seed gives the same delays."""
-    first = [backoff_delay(3, SETTINGS, random.Random(5)) for _ in range(3)]
-    again = [backoff_delay(3, SETTINGS, random.Random(5)) for _ in range(3)]
-    assert first == again
-    assert all(3.0 < d <= 4.0 for d in first)
+def test_retries_after_honoured_hints_start_from_the_base_delay() -> None:
+    """Nine hinted retries leave the streak at 0: the next unhinted one waits 0.5 s, not 10."""
+    assert decide(response(429, **{"retry-after-ms": "1000"}), attempt=9, streak=0).delay_s == 1.0
+    assert decide(response(503), attempt=9, streak=0).delay_s == 0.5
 
 
 @pytest.mark.parametrize(
-    ("attempt", "elapsed", "delay"),
+    ("streak", "elapsed", "delay"),
     [
         (0, 0.0, 1.0),
         (1, 0.0, 2.0),
@@ -231,13 +255,23 @@ def test_backoff_jitter_comes_from_the_injected_random() -> None:
     ],
 )
 def test_outer_backoff_is_capped_and_trimmed_to_the_budget(
-    attempt: int, elapsed: float, delay: float
+    streak: int, elapsed: float, delay: float
 ) -> None:
-    """Outer delays are 2**attempt capped at 30 s and trimmed to the budget."""
+    """Outer delays are 1 s doubling to 30 s and trimmed to the 300 s budget."""
     error = InternalServerError("boom", status=500)
-    decision = classify_outer(error, attempt=attempt, elapsed_s=elapsed)
+    decision = decide_outer(error, streak=streak, elapsed=elapsed)
     assert decision.retry
     assert decision.delay_s == pytest.approx(delay)
+
+
+def test_outer_layer_waits_the_servers_retry_after_instead_of_its_backoff() -> None:
+    """A retry-after the backoff honours replaces 2**n (and is trimmed to the budget too)."""
+    error = RateLimitError("x", status=429)
+    assert decide_outer(error, streak=4, requested=0.25) == RetryDecision(
+        True, 0.25, "status 429", True
+    )
+    assert decide_outer(error, streak=4, requested=61.0).delay_s == 16.0  # beyond the cap
+    assert decide_outer(error, streak=0, elapsed=299.9, requested=5.0).delay_s == pytest.approx(0.1)
 
 
 @pytest.mark.parametrize(
@@ -258,12 +292,12 @@ def test_outer_layer_retries_connection_errors_and_retryable_statuses(
     error: BaseException, retried: bool
 ) -> None:
     """The outer layer retries no-response errors and 408/409/429/5xx only."""
-    assert classify_outer(error, attempt=0, elapsed_s=0.0).retry is retried
+    assert decide_outer(error).retry is retried
 
 
 def test_outer_layer_gives_up_once_the_budget_is_spent() -> None:
     """Nothing is retried once 300 s have passed."""
-    decision = classify_outer(APIConnectionError("x"), attempt=2, elapsed_s=300.0)
+    decision = decide_outer(APIConnectionError("x"), streak=2, elapsed=300.0)
     assert not decision.retry
     assert "budget" in decision.reason
 
@@ -274,4 +308,41 @@ def test_outer_layer_honours_the_servers_should_retry_answer(
 ) -> None:
     """A 409 the server marked x-should-retry: false is not re-run by the outer layer."""
     error = ConflictError("conflict", status=409, should_retry=should_retry)
-    assert classify_outer(error, attempt=0, elapsed_s=0.0).retry is retried
+    assert decide_outer(error).retry is retried
+    ignoring = RetryRules(honor_should_retry=False)
+    assert decide_outer(error, rules=ignoring).retry  # 409 is retried whatever the server says
+
+
+@pytest.mark.parametrize(
+    ("rules", "outcome", "retried"),
+    [
+        (RetryRules(statuses=frozenset({408, 429})), response(409), False),
+        (RetryRules(statuses=frozenset({408, 429})), response(429), True),
+        (RetryRules(statuses=frozenset({404})), response(404), True),
+        (RetryRules(server_errors=False), response(503), False),
+        (RetryRules(server_errors=False, statuses=frozenset({503})), response(503), True),
+        (RetryRules(connection_errors=False), APIConnectionError("x"), False),
+        (RetryRules(connection_errors=False), APITimeoutError("x"), False),
+        (RetryRules(honor_should_retry=False), response(503, **{"x-should-retry": "false"}), True),
+        (RetryRules(honor_should_retry=False), response(400, **{"x-should-retry": "true"}), False),
+        (RetryRules(), response(503, **{"x-should-retry": " FALSE "}), False),
+    ],
+)
+def test_rules_decide_what_the_http_layer_retries(
+    rules: RetryRules, outcome: HttpResponse | BaseException, retried: bool
+) -> None:
+    """Statuses, 5xx, lost connections and x-should-retry each follow their rule."""
+    assert decide(outcome, settings=RetryConfig(rules=rules)).retry is retried
+
+
+def test_http_backoff_comes_from_the_settings() -> None:
+    """The backoff of the settings (not a constant) sets the delays."""
+    settings = RetryConfig(backoff=Backoff(base_s=0.1, max_s=0.3, retry_after_max_s=2.0))
+    assert [decide(response(503), attempt=n, settings=settings).delay_s for n in range(4)] == [
+        pytest.approx(0.1),
+        pytest.approx(0.2),
+        pytest.approx(0.3),
+        pytest.approx(0.3),
+    ]
+    hinted = decide(response(429, **{"retry-after": "3"}), settings=settings)
+    assert (hinted.delay_s, hinted.requested) == (0.1, False)  # 3 s is beyond this cap

@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 
+from tinkex.domain.backoff import Backoff
 from tinkex.errors import ConfigError, TinkexError
 from tinkex.recovery import RecoveryExhaustedError, RecoveryPolicy
 
@@ -27,6 +28,13 @@ def test_backoff_doubles_and_is_capped() -> None:
     policy = RecoveryPolicy(backoff_s=5.0, max_backoff_s=60.0)
     assert [policy.backoff_for(n) for n in range(1, 7)] == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
     assert policy.backoff_for(10_000) == 60.0
+    assert policy.backoff == Backoff(base_s=5.0, max_s=60.0)  # the one shared formula
+
+
+def test_a_cap_below_the_first_delay_caps_every_delay() -> None:
+    """max_backoff_s under backoff_s means every wait is the cap (no bad Backoff)."""
+    policy = RecoveryPolicy(backoff_s=10.0, max_backoff_s=3.0)
+    assert [policy.backoff_for(n) for n in (1, 2, 9)] == [3.0, 3.0, 3.0]
 
 
 @pytest.mark.parametrize(
