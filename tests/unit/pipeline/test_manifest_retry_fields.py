@@ -240,7 +240,8 @@ async def test_idempotency_and_retry_count_headers_come_from_the_block() -> None
     text = edited(
         (
             "retry_standard",
-            "idempotency_header: X-Idempotency-Key\n    idempotency_prefix: stainless-python-retry-\n"
+            "idempotency_header: X-Idempotency-Key\n"
+            "    idempotency_prefix: stainless-python-retry-\n"
             "    retry_count_header: x-stainless-retry-count",
             "idempotency_header: Idem-Key\n    idempotency_prefix: mine-\n"
             "    retry_count_header: x-attempt",
