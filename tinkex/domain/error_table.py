@@ -1,5 +1,5 @@
 # Generated from tinkex/manifest/tinker.yaml by python -m tinkex.manifest generate; do not edit.
-"""Which `tinkex.errors` class each HTTP status raises, and which statuses are retried.
+"""Which `tinkex.errors` class each HTTP status raises.
 
 The manifest's ``errors:`` section. `tinkex.errors` imports this module, so it imports nothing and
 names classes instead of holding them.
@@ -7,8 +7,6 @@ names classes instead of holding them.
 
 __all__ = [
     "DEFAULT_ERROR",
-    "RETRYABLE_STATUS",
-    "RETRY_SERVER_ERRORS",
     "SERVER_ERROR",
     "STATUS_ERRORS",
 ]
@@ -30,7 +28,3 @@ SERVER_ERROR = "InternalServerError"
 """Class name of any other 5xx."""
 DEFAULT_ERROR = "APIStatusError"
 """Class name of any other status."""
-RETRYABLE_STATUS = frozenset({408, 409, 429})
-"""Statuses retried by default."""
-RETRY_SERVER_ERRORS = True
-"""Whether every 5xx is retried by default too."""

@@ -48,9 +48,8 @@ def render_error_table(manifest: Manifest) -> str:
     """
     spec = manifest.errors
     rows = "".join(f"    {status}: {render_value(name)},\n" for status, name in spec.status.items())
-    retryable = ", ".join(str(status) for status in spec.retryable_status)
     doc = docstring(
-        "Which `tinkex.errors` class each HTTP status raises, and which statuses are retried.",
+        "Which `tinkex.errors` class each HTTP status raises.",
         "",
         [
             "The manifest's ``errors:`` section. `tinkex.errors` imports this module, so it "
@@ -67,16 +66,6 @@ def render_error_table(manifest: Manifest) -> str:
             ),
             ("SERVER_ERROR", render_value(spec.server_error), "Class name of any other 5xx."),
             ("DEFAULT_ERROR", render_value(spec.default), "Class name of any other status."),
-            (
-                "RETRYABLE_STATUS",
-                f"frozenset({{{retryable}}})" if retryable else "frozenset[int]()",
-                "Statuses retried by default.",
-            ),
-            (
-                "RETRY_SERVER_ERRORS",
-                render_value(spec.retry_server_errors),
-                "Whether every 5xx is retried by default too.",
-            ),
         ],
     )
 

@@ -203,21 +203,19 @@ class FlowDef(_Strict, frozen=True, kw_only=True):
 
 
 class ErrorsSpec(_Strict, frozen=True, kw_only=True):
-    """How HTTP statuses map onto `tinkex.errors` classes, and which are retryable.
+    """How HTTP statuses map onto `tinkex.errors` classes.
+
+    Which statuses are retried is each retry block's `retry_status` (features), not this.
 
     Attributes:
         status: Class name per status (a listed 5xx overrides `server_error`).
         server_error: Class name of every other 5xx.
         default: Class name of every other status.
-        retryable_status: Statuses retried by default.
-        retry_server_errors: Whether every 5xx is retried by default too.
     """
 
     status: dict[int, str]
     server_error: str
     default: str
-    retryable_status: list[int]
-    retry_server_errors: bool = True
 
 
 class FieldSpec(_Strict, frozen=True, kw_only=True):

@@ -205,9 +205,6 @@ def _check_errors(manifest: Manifest, smap: SourceMap) -> None:
     for status in spec.status:
         if not 400 <= status <= 599:
             raise smap.error(("errors", "status", str(status)), "not an error status (400-599)")
-    for index, status in enumerate(spec.retryable_status):
-        if not 400 <= status <= 599:
-            raise smap.error(("errors", "retryable_status", index), "not an error status")
 
 
 def _check_service(manifest: Manifest, smap: SourceMap) -> None:
