@@ -106,9 +106,9 @@ class LoopHeartbeat:
             await self._clock.sleep(self._interval_s)
             try:
                 await self._send(session_id)
-            except GoneError:
+            except GoneError as exc:
                 self.finished = True
-                self._log.info("session.finished", session_id=session_id)
+                _log_session_gone(self._log, session_id, exc)
                 return
             except Exception as exc:  # noqa: BLE001 - a failed beat is retried next interval
                 self._failed(session_id, exc)
@@ -230,9 +230,9 @@ class ThreadedHeartbeat:
                 loop.run_until_complete(self._inflight)
             except asyncio.CancelledError:
                 return  # stop() cancelled the beat in flight
-            except GoneError:
+            except GoneError as exc:
                 self.finished = True
-                self._log.info("session.finished", session_id=session_id)
+                _log_session_gone(self._log, session_id, exc)
                 return
             except Exception as exc:  # noqa: BLE001 - a failed beat is retried next interval
                 silent_for = time.monotonic() - last_success
@@ -258,3 +258,17 @@ class ThreadedHeartbeat:
 
 async def _call(send: Callable[[str], Awaitable[None]], session_id: str) -> None:
     await send(session_id)
+
+
+def _log_session_gone(log: FilteringBoundLogger, session_id: str, error: GoneError) -> None:
+    # Heartbeats stop before the client finishes its own session, so a 410 here means the
+    # server ended it (expired without heartbeats, or restarted): every later call will fail.
+    log.warning(
+        "session.expired",
+        session_id=session_id,
+        server_message=str(error),
+        advice=(
+            "create a new ServiceClient; resume training from the last saved state with "
+            "create_training_client_from_state_with_optimizer(path)"
+        ),
+    )

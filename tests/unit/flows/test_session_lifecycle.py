@@ -147,7 +147,9 @@ async def test_loop_heartbeat_beats_every_interval_and_stops_on_410() -> None:
         await clock.sleep(1)
     assert [t - start for t in sent] == [10, 20, 30, 40]
     assert heartbeat.beats == 3
-    assert [e["event"] for e in logs.entries] == ["session.finished"]
+    # The server ended the session: a warning that says so and what to do, not an info line.
+    assert [(e["event"], e["log_level"]) for e in logs.entries] == [("session.expired", "warning")]
+    assert "create a new ServiceClient" in logs.entries[0]["advice"]
     await heartbeat.stop()
 
 
