@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from tinkex.local.journal import Journal
 from tinkex.local.model import LossInputError, VocabularyError
 from tinkex.local.reply import HttpError, UserError
 
@@ -173,6 +174,7 @@ class ServiceState:
         self.heartbeats: dict[str, float] = {}
         self.samples_in_flight = 0
         self.telemetry: deque[dict[str, object]] = deque(maxlen=config.telemetry_keep)
+        self.journal = Journal()
         self._executor = ThreadPoolExecutor(config.max_workers, thread_name_prefix="tinkex-local")
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -245,6 +247,7 @@ class ServiceState:
             if entry.finished:
                 return  # cancelled while queued: never apply it
             self.futures.start(entry)
+            self.journal.started(entry, seq_id)
             self.futures.complete(entry, await work())
         except (UserError, LossInputError, VocabularyError, ValueError, KeyError) as exc:
             self.futures.fail(entry, str(exc) or type(exc).__name__, "user")
@@ -264,3 +267,4 @@ class ServiceState:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self.journal.close()
