@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=JSON",
         help="override a client/config flag, e.g. sample_use_retrieve_futures=true",
     )
+    run.add_argument(
+        "--journal",
+        type=Path,
+        default=None,
+        help="append started work and injected faults to this JSON-lines file",
+    )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
     run.add_argument(
         "--metadata-threshold",
@@ -82,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             client_flags=_client_flags(args.client_flag),
         ),
     )
+    if args.journal is not None:
+        backend.state.journal.write_to(args.journal)
     try:
         asyncio.run(serve(backend, args.host, args.port, on_ready=_announce))
     except KeyboardInterrupt:

@@ -234,6 +234,7 @@ class LocalBackend:
             return json_reply({"detail": "Not Found"}, 404), False
         backpressure = call.headers.get("x-tinker-sampling-backpressure") == "1"
         fault = self.state.faults.decide(call.path, backpressure_header=backpressure)
+        self.state.journal.fault(call.path, fault)
         if fault.latency_s > 0:
             await self.state.clock.sleep(fault.latency_s)
         if fault.error_5xx:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from tinkex.domain.limits import MAX_DECOMPRESSED_BODY_BYTES, MAX_REQUEST_BODY_BYTES
+from tinkex.local.journal import Journal
 from tinkex.local.liveness import SessionLiveness
 from tinkex.local.model import LossInputError, VocabularyError
 from tinkex.local.reply import HttpError, UserError
@@ -179,6 +180,7 @@ class ServiceState:
         self.liveness = SessionLiveness(clock, config.session_ttl_s)
         self.samples_in_flight = 0
         self.telemetry: deque[dict[str, object]] = deque(maxlen=config.telemetry_keep)
+        self.journal = Journal()
         self._executor = ThreadPoolExecutor(config.max_workers, thread_name_prefix="tinkex-local")
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -265,6 +267,7 @@ class ServiceState:
             if entry.finished:
                 return  # cancelled while queued: never apply it
             self.futures.start(entry)
+            self.journal.started(entry, seq_id)
             self.futures.complete(entry, await work())
         except (UserError, LossInputError, VocabularyError, ValueError, KeyError) as exc:
             self.futures.fail(entry, str(exc) or type(exc).__name__, "user")
@@ -285,3 +288,4 @@ class ServiceState:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self.journal.close()
