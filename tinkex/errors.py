@@ -275,8 +275,15 @@ class DecodeError(APIError):
         path: The JSON path of the first mismatch, e.g. ``$.sequences[0].tokens``.
     """
 
-    def __init__(self, message: str, *, path: str | None = None, url_path: str | None = None):
-        super().__init__(message, url_path=url_path)
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        url_path: str | None = None,
+    ):
+        super().__init__(message, method=method, url_path=url_path)
         self.path = path
 
 

@@ -212,7 +212,7 @@ class PipelineInvoker:
                 response = await self._retrier.send(prepared, traced=False)
             else:
                 response = await self._send_outer(prepared, traced=False)
-            return self._decode(response, response_type)
+            return self._decode(response, response_type, prepared)
         except (TinkexError, TimeoutError) as exc:
             self._report_failure(endpoint, exc)
             raise
@@ -223,7 +223,7 @@ class PipelineInvoker:
                 response = await self._retrier.send(prepared, traced=traced)
             else:
                 response = await self._send_outer(prepared, traced=traced)
-            return self._decode(response, response_type)
+            return self._decode(response, response_type, prepared)
         except (TinkexError, TimeoutError) as exc:
             self._report_failure(prepared.endpoint, exc)
             raise
@@ -323,7 +323,23 @@ class PipelineInvoker:
             jitter=self._rng,
         )
 
-    def _decode(self, response: HttpResponse, response_type: type[T]) -> T:
+    def _decode(
+        self, response: HttpResponse, response_type: type[T], prepared: PreparedRequest
+    ) -> T:
+        try:
+            return self._decode_body(response, response_type)
+        except DecodeError as exc:
+            if exc.url_path is not None:
+                raise
+            # Which endpoint answered badly belongs in the error: the codec cannot know it.
+            raise DecodeError(
+                f"{prepared.endpoint.method} {prepared.path}: {exc}",
+                path=exc.path,
+                method=prepared.endpoint.method,
+                url_path=prepared.path,
+            ) from exc
+
+    def _decode_body(self, response: HttpResponse, response_type: type[T]) -> T:
         raw: object
         if response_type is HttpResponse:
             raw = response

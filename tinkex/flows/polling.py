@@ -22,6 +22,7 @@ from tinkex.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    DecodeError,
     FutureTimeoutError,
     RequestErrorCategory,
     RequestFailedError,
@@ -266,7 +267,10 @@ class PollingFutureResolver:
         """Classify a 2xx answer: True when it carries the result, False to poll again."""
         if PROTOBUF_MEDIA_TYPE in response.headers.get("content-type", ""):
             return True
-        payload = self._decode_json(response.body)
+        try:
+            payload = self._decode_json(response.body)
+        except DecodeError as exc:
+            raise self._in_context(exc, entry) from exc
         if not isinstance(payload, Mapping):
             return True
         if payload.get("type") == "try_again":
@@ -305,8 +309,19 @@ class PollingFutureResolver:
             result: T = self._decode_result(response.body, response.content_type, result_type)
         except Exception as exc:
             self._report.emit("validation_error", Severity.ERROR, entry, error=str(exc))
+            if isinstance(exc, DecodeError):
+                raise self._in_context(exc, entry) from exc
             raise
         return result
+
+    def _in_context(self, error: DecodeError, entry: PendingEntry) -> DecodeError:
+        """The decode error again, naming the request whose result could not be read."""
+        return DecodeError(
+            f"result of {entry.request_type} {entry.request_id}: {error}",
+            path=error.path,
+            method=self._spec.method,
+            url_path=self._spec.path,
+        )
 
     async def _reserve(self, payload: Mapping[str, Any], state: _LoopState) -> None:
         # The server announced a large result; fetch it for real next time, and hold room for
