@@ -45,6 +45,7 @@ from tinkex.version import WIRE_SDK_VERSION
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from opentelemetry.metrics import Meter
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
@@ -95,6 +96,7 @@ class Runtime:
         settings: The manifest's feature blocks as flow configs.
         clock: The time source every flow uses.
         logger: The structlog logger every flow uses.
+        observability: Tracer, metric instruments and clock of the stack's operations.
     """
 
     def __init__(
@@ -106,6 +108,7 @@ class Runtime:
         session: SessionOptions | None = None,
         tracer: Tracer | None = None,
         metrics: Metrics | None = None,
+        meter: Meter | None = None,
     ) -> None:
         from opentelemetry import trace
 
@@ -116,6 +119,7 @@ class Runtime:
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.logging import configure_logging
         from tinkex.flows.metering import MeteredPool
+        from tinkex.flows.observability import Observability
         from tinkex.flows.sampling_retry import SamplingRetryHandlers
         from tinkex.manifest.loader import load_manifest
 
@@ -129,6 +133,7 @@ class Runtime:
         self.settings: FeatureSettings = read_feature_settings(self.manifest)
         self.clock = adapters.clock
         self.logger: FilteringBoundLogger = configure_logging(config.log_level)
+        self.observability = Observability(self.tracer, meter, self.clock)
         self._adapters = adapters
         self._session_options = session or SessionOptions()
         self._json = MsgspecJsonCodec()
@@ -230,6 +235,8 @@ class Runtime:
             self._session_started_at = self.clock.monotonic()
             if self._telemetry is not None:
                 self._telemetry.emit(TelemetryEvent(event="SESSION_START"))
+        if self._session is not None:  # named on every operation span from now on
+            self.observability.session_id = self._session.session_id
 
     async def aclose(
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
@@ -373,6 +380,7 @@ class Runtime:
             sdk_version=SDK_VERSION,
             telemetry=telemetry,
             tracer=self.tracer,
+            instruments=self.observability.instruments,
             logger=self.logger,
             circuit_breakers={
                 name: CircuitBreaker(name, cfg, clock=self.clock)
@@ -394,9 +402,10 @@ class Runtime:
         return headers
 
     def _decode_result(self, body: bytes, content_type: str, result_type: type[Any]) -> Any:
-        if _PROTOBUF_MEDIA_TYPE in content_type:
-            return self._protobuf.decode(body, result_type)
-        return self._json.decode(body, result_type)
+        codec = self._protobuf if _PROTOBUF_MEDIA_TYPE in content_type else self._json
+        result = codec.decode(body, result_type)
+        self.observability.instruments.count_sampled(result)  # when metrics are on
+        return result
 
     def _heartbeat_runner(self) -> HeartbeatRunner:
         from tinkex.bootstrap.heartbeat_sender import threaded_heartbeat_sender

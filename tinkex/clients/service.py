@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
+    from opentelemetry.metrics import Meter
     from opentelemetry.trace import Tracer
 
     from tinkex.bootstrap.adapters import Adapters
@@ -107,6 +108,8 @@ class ServiceClient:
         env: The environment to read (default `os.environ`).
         tracer: OpenTelemetry tracer for the SDK's spans (default: the global provider's).
         metrics: A `tinkex.metrics.Metrics` registry that every HTTP attempt reports to.
+        meter: OpenTelemetry meter for the SDK's metric instruments (default: the global
+            provider's; see ``docs/observability.md``).
     """
 
     def __init__(
@@ -128,6 +131,7 @@ class ServiceClient:
         env: Mapping[str, str] | None = None,
         tracer: Tracer | None = None,
         metrics: Metrics | None = None,
+        meter: Meter | None = None,
         transport: Transport | ConnectionPool | None = None,
         clock: Clock | None = None,
         heartbeat: HeartbeatMode | None = None,
@@ -167,6 +171,7 @@ class ServiceClient:
             ),
             tracer=tracer,
             metrics=metrics,
+            meter=meter,
         )
         self._start_lock = asyncio.Lock()
         self._started = False

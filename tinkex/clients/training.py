@@ -127,7 +127,7 @@ class TrainingClient(TrainingWeights):
             first = self._sequencer.reserve(2 * len(chunks))
             tracker = self._tracker("ForwardBackward")
             future = traced(
-                self._runtime.tracer,
+                self._runtime.observability,
                 tracker.request_type,
                 lambda: APIFuture.start(
                     run_custom_loss(self, chunks, forward, first, loss_fn, tracker),

@@ -18,6 +18,7 @@ from tinkex.domain.retry import classify, is_cloudflare_reset
 from tinkex.errors import APIConnectionError, APIStatusError, TinkexError, status_error_for
 from tinkex.flows.idempotency import IDEMPOTENCY_HEADER, idempotency_key_in, new_idempotency_key
 from tinkex.flows.logging import debug_enabled, redact_headers
+from tinkex.flows.observability import note_retry
 from tinkex.flows.tracing import fail, record_response, safe_url
 from tinkex.ports.endpoint import EndpointSpec
 from tinkex.ports.transport import HttpRequest, HttpResponse
@@ -230,6 +231,13 @@ class HttpRetrier:
                 attempt=attempt,
                 delay_s=round(decision.delay_s, 3),
                 reason=decision.reason,
+            )
+            note_retry(
+                "http",
+                decision.reason,
+                attempt=attempt,
+                delay_s=decision.delay_s,
+                endpoint=endpoint.name,
             )
             await self._clock.sleep(decision.delay_s)
             attempt += 1

@@ -18,6 +18,7 @@ import msgspec
 from tinkex.errors import APIConnectionError, APIStatusError, FutureTimeoutError
 from tinkex.flows.count_semaphore import CountSemaphore
 from tinkex.flows.logging import configure_logging
+from tinkex.flows.observability import note_retry
 from tinkex.flows.polling_state import PromiseExpiredError
 from tinkex.ports.telemetry import Severity, TelemetryEvent
 
@@ -159,6 +160,7 @@ class SamplingRetryHandler:
                         if not retry:
                             raise
                         self.retries += 1
+                        note_retry("sampling", exc, attempt=attempt - 1)
                         await self._clock.sleep(
                             sampling_retry_delay(attempt, self.config, self._rng)
                         )
