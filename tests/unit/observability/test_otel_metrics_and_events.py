@@ -70,6 +70,7 @@ async def test_a_faulty_forward_backward_reports_retries_queue_states_and_timing
         durations, **{"tinker.endpoint": "training.forward_backward", "tinker.outcome": "success"}
     )
     assert accepted.count == 1
+    assert list(accepted.explicit_bounds)[:2] == [0.005, 0.01]  # seconds, not the ms default
     assert accepted.sum > 0  # the backoff before the retry took (virtual) time
     (refused,) = _matching(
         durations, **{"tinker.endpoint": "futures.retrieve", "error.type": "408"}
