@@ -455,7 +455,7 @@ class Runtime:
             ("error", response.error_message),
         ):
             if message:
-                getattr(self.logger, level)("session.message", message=message)
+                getattr(self.logger, level)("session.message", detail=message)
         return response.session_id
 
     async def _finish_session(

@@ -73,6 +73,7 @@ AREAS: Final = frozenset(
         "queue",
         "recovery",
         "sampling",
+        "server_config",
         "session",
         "telemetry",
     }
