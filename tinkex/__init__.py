@@ -11,9 +11,14 @@ Public names are loaded on first use, so ``import tinkex`` stays cheap.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from tinkex.version import __version__
+
+# Library etiquette: tinkex's records reach only the handlers the application configures (or
+# TINKER_LOG's), never the "last resort" handler that would print warnings to stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from tinkex import (

@@ -9,7 +9,7 @@ Precedence: explicit arguments, then environment variables, then defaults.
 | ``TINKER_PROJECT_ID`` | ``project_id`` | empty = unset |
 | ``TINKER_TAGS`` | ``tags`` | split on ``,``, stripped, empties dropped, de-duplicated in order |
 | ``TINKER_TELEMETRY`` | ``telemetry`` | on only for ``1``/``true``/``yes``/``on`` (default ``1``) |
-| ``TINKER_LOG`` | ``log_level`` | ``debug`` or ``info``; anything else = unset |
+| ``TINKER_LOG`` | ``log_level`` | a level name, ``debug`` to ``critical``; else unset |
 | ``TINKEX_HEARTBEAT`` | ``heartbeat`` | ``thread`` or ``loop``; empty = unset |
 | ``TINKER_FIRST_CONTACT_TIMEOUT`` | ``first_contact_timeout_s`` | seconds > 0; default 10 |
 | ``CLOUDFLARE_ACCESS_CLIENT_ID`` / ``..._SECRET`` | ``cf_access_client_*`` | sent as headers |
@@ -75,7 +75,6 @@ _HEARTBEAT_MODES: tuple[HeartbeatMode, ...] = ("thread", "loop")
 
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 _LOG_LEVELS = frozenset({"debug", "info", "warning", "error", "critical"})
-_ENV_LOG_LEVELS = frozenset({"debug", "info"})
 # Headers whose values are credentials; given as default headers they are kept as Secrets.
 _SENSITIVE_HEADERS = frozenset(
     {
@@ -340,7 +339,7 @@ def _resolve_log_level(log_level: str | None, env: Mapping[str, str]) -> str | N
             raise ConfigError(f"log_level must be one of {sorted(_LOG_LEVELS)}, got {log_level!r}")
         return level
     level = env.get(LOG_LEVEL_ENV, "").strip().lower()
-    return level if level in _ENV_LOG_LEVELS else None
+    return level if level in _LOG_LEVELS else None
 
 
 def _resolve_heartbeat(heartbeat: str | None, env: Mapping[str, str]) -> HeartbeatMode | None:

@@ -13,6 +13,10 @@ contended and costs a few hundred nanoseconds.
 The request counters that the telemetry wrapper feeds are named by the constants below
 (``tinkex_requests_total``, ``..._success``, ``..._failure`` and the
 ``tinkex_request_duration_ms`` histogram) and recorded together by `Metrics.record_request`.
+
+This is the zero-setup snapshot. An application that exports metrics (Prometheus, OTLP...)
+gets richer ones through the OpenTelemetry metrics API instead (`tinkex.flows.otel_metrics`,
+listed in ``docs/observability.md``).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import Meter
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
@@ -85,6 +86,7 @@ class Runtime:
         settings: The manifest's feature blocks as flow configs.
         clock: The time source every flow uses.
         logger: The structlog logger every flow uses.
+        observability: Tracer, metric instruments and clock of the stack's operations.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Runtime:
         session: SessionOptions | None = None,
         tracer: Tracer | None = None,
         metrics: Metrics | None = None,
+        meter: Meter | None = None,
     ) -> None:
         from opentelemetry import trace
 
@@ -109,6 +112,7 @@ class Runtime:
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.logging import configure_logging
         from tinkex.flows.metering import MeteredPool
+        from tinkex.flows.observability import Observability
         from tinkex.flows.sampling_retry import SamplingRetryHandlers
         from tinkex.manifest.loader import load_manifest
 
@@ -124,6 +128,7 @@ class Runtime:
         self.logger: FilteringBoundLogger = configure_logging(config.log_level)
         # One billing pause for everything this client runs: billing belongs to the account.
         self.billing = BillingPause(self.settings.billing, clock=self.clock, logger=self.logger)
+        self.observability = Observability(self.tracer, meter, self.clock)
         self._adapters = adapters
         self._session_options = session or SessionOptions()
         self._json = MsgspecJsonCodec()
@@ -245,6 +250,8 @@ class Runtime:
             self._session_started_at = self.clock.monotonic()
             if self._telemetry is not None:
                 self._telemetry.emit(TelemetryEvent(event="SESSION_START"))
+        if self._session is not None:  # named on every operation span from now on
+            self.observability.session_id = self._session.session_id
 
     async def aclose(
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
@@ -423,6 +430,7 @@ class Runtime:
             sdk_version=SDK_VERSION,
             telemetry=telemetry,
             tracer=self.tracer,
+            instruments=self.observability.instruments,
             logger=self.logger,
             circuit_breakers={
                 name: CircuitBreaker(name, cfg, clock=self.clock)
@@ -444,9 +452,10 @@ class Runtime:
         return headers
 
     def _decode_result(self, body: bytes, content_type: str, result_type: type[Any]) -> Any:
-        if _PROTOBUF_MEDIA_TYPE in content_type:
-            return self._protobuf.decode(body, result_type)
-        return self._json.decode(body, result_type)
+        codec = self._protobuf if _PROTOBUF_MEDIA_TYPE in content_type else self._json
+        result = codec.decode(body, result_type)
+        self.observability.instruments.count_sampled(result)  # when metrics are on
+        return result
 
     def _heartbeat_runner(self) -> HeartbeatRunner:
         from tinkex.bootstrap.heartbeat_sender import threaded_heartbeat_sender

@@ -51,7 +51,7 @@ async def create_session(runtime: Runtime, options: SessionOptions) -> str:
         ("error", response.error_message),
     ):
         if message:
-            getattr(runtime.logger, level)("session.message", message=message)
+            getattr(runtime.logger, level)("session.message", detail=message)
     return response.session_id
 
 

@@ -1,16 +1,16 @@
-"""One OpenTelemetry span per client operation, parent of its HTTP calls and polls.
+"""One OpenTelemetry span (and metrics record) per client operation.
 
-A client method returns at once and finishes in background tasks; the span is opened when the
-method is called (so it nests under whatever span the caller has open) and made current while
-those tasks are created, so every request span of the operation (submission attempts,
-retrieve_future polls) becomes its child. It ends when the operation's result is known.
-
-OpenTelemetry is imported on first use (by then the caller's tracer has loaded it), which
-keeps it out of `import tinkex`.
+A client method returns at once and finishes in background tasks; the operation is opened
+when the method is called (so its span nests under whatever span the caller has open) and made
+current while those tasks are created, so every request span of the operation (submission
+attempts, retrieve_future polls) becomes its child and every queue-state report and retry
+lands on it. It ends when the operation's result is known, recording how long the future took
+(see `tinkex.flows.observability`).
 """
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,54 +20,59 @@ from tinkex.domain.headers import current_sdk_method
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from opentelemetry.trace import Span, Tracer
-
     from tinkex.clients.futures import APIFuture
+    from tinkex.flows.observability import Observability, Operation
 
-__all__ = ["end_with", "operation_span", "traced"]
+__all__ = ["end_with", "global_observability", "operation_span", "traced"]
 
 T = TypeVar("T")
 
 
-@contextmanager
-def operation_span(tracer: Tracer, request_type: str) -> Iterator[Span]:
-    """Open the operation's span and make it current for the tasks created inside.
+@functools.cache
+def global_observability() -> Observability:
+    """The global tracer and meter with the system clock, for a client without a stack yet.
 
-    The caller ends it with `end_with` once the operation's task is done.
+    One per process: instruments are created once (a proxy meter keeps every one it made).
     """
     from opentelemetry import trace
-    from opentelemetry.trace import SpanKind
 
-    name = current_sdk_method.get() or f"tinkex {request_type}"
-    span = tracer.start_span(
-        name, kind=SpanKind.INTERNAL, attributes={"tinker.request_type": request_type}
-    )
-    with trace.use_span(span, end_on_exit=False):
-        yield span
+    from tinkex.adapters.clock import SystemClock
+    from tinkex.flows.observability import Observability
+
+    return Observability(trace.get_tracer("tinkex"), None, SystemClock())
 
 
-def end_with(span: Span, future: APIFuture[Any]) -> None:
-    """End `span` with the outcome of `future` (use as a done callback)."""
-    from opentelemetry.trace import Status, StatusCode
+@contextmanager
+def operation_span(observability: Observability, request_type: str) -> Iterator[Operation | None]:
+    """Open the operation and make it current for the tasks created inside.
 
-    if future.state is FutureState.CANCELLED:
-        span.set_status(Status(StatusCode.ERROR, "cancelled"))
-    elif (error := future.exception()) is not None:
-        span.set_attribute("error.type", type(error).__qualname__)
-        span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
-    span.end()
-
-
-def traced(tracer: Tracer, request_type: str, start: Callable[[], APIFuture[T]]) -> APIFuture[T]:
-    """Run `start` (which creates the operation's tasks) under a new operation span.
-
-    A no-op tracer opens no span: it would only re-expose the caller's context.
+    Yields None when neither tracing nor metrics are on. The caller ends it with `end_with`
+    once the operation's task is done.
     """
-    from tinkex.flows.tracing import tracing_enabled
+    name = current_sdk_method.get() or f"tinkex {request_type}"
+    with observability.operation(name, request_type) as operation:
+        yield operation
 
-    if not tracing_enabled(tracer):
-        return start()
-    with operation_span(tracer, request_type) as span:
+
+def end_with(operation: Operation | None, future: APIFuture[Any]) -> None:
+    """End `operation` with the outcome of `future` (use as a done callback)."""
+    if operation is None:
+        return
+    if future.state is FutureState.CANCELLED:
+        operation.end(outcome="cancelled", request_id=future.request_id)
+        return
+    error = future.exception()
+    operation.end(
+        outcome="success" if error is None else "error", request_id=future.request_id, error=error
+    )
+
+
+def traced(
+    observability: Observability, request_type: str, start: Callable[[], APIFuture[T]]
+) -> APIFuture[T]:
+    """Run `start` (which creates the operation's tasks) under a new operation."""
+    with operation_span(observability, request_type) as operation:
         future = start()
-    future.add_done_callback(lambda done: end_with(span, done))
+    if operation is not None:
+        future.add_done_callback(lambda done: end_with(operation, done))
     return future

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 from tinkex import api
 from tinkex.adapters.clock import SystemClock
 from tinkex.clients.futures import APIFuture, FutureTracker
-from tinkex.clients.operation_span import traced
+from tinkex.clients.operation_span import global_observability, traced
 from tinkex.clients.sampling_call import SampleCall
 from tinkex.clients.sampling_checks import check_sample_args, prompt_bytes
 from tinkex.clients.sampling_handle import (
@@ -46,11 +46,10 @@ from tinkex.tokenizer import Tokenizer, get_tokenizer
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Sequence
 
-    from opentelemetry.trace import Tracer
-
     from tinkex.bootstrap.runtime import Runtime
     from tinkex.config import Secret
     from tinkex.domain.types import SampleStreamChunk
+    from tinkex.flows.observability import Observability
     from tinkex.ports.clock import Clock
     from tinkex.ports.futures import QueueStateObserver
 
@@ -171,7 +170,7 @@ class SamplingClient:
                 next_seq=self._next_seq,
             )
             return traced(
-                self._tracer(),
+                self._observability(),
                 "Sample",
                 lambda: APIFuture.start(self._run(call), tracker, name="tinkex-sample"),
             )
@@ -242,13 +241,11 @@ class SamplingClient:
         """Tell `observer` the queue states of every sample submitted from now on."""
         self._observers = (*self._observers, observer)
 
-    def _tracer(self) -> Tracer:
-        # A rebuilt client has no runtime yet at call time; it traces with the global tracer.
+    def _observability(self) -> Observability:
+        # A rebuilt client has no runtime yet at call time: the global tracer and meter.
         if isinstance(self._source, LazyRuntime):
-            from opentelemetry import trace
-
-            return trace.get_tracer("tinkex")
-        return self._source.tracer
+            return global_observability()
+        return self._source.observability
 
     async def _get_runtime(self) -> Runtime:
         if not isinstance(self._source, LazyRuntime):

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
+    from opentelemetry.metrics import Meter
     from opentelemetry.trace import Tracer
 
     from tinkex.bootstrap.adapters import Adapters
@@ -113,6 +114,8 @@ class ServiceClient:
             any response before the start fails with `APIConnectionError` naming the host;
             default ``TINKER_FIRST_CONTACT_TIMEOUT``, then 10 s. A server that has answered
             once has its restarts waited out as usual.
+        meter: OpenTelemetry meter for the SDK's metric instruments (default: the global
+            provider's; see ``docs/observability.md``).
 
     A client belongs to the event loop that started it (its connections do): using it from
     another loop raises `ClosedError`. A start that fails or is cancelled closes the client
@@ -141,6 +144,7 @@ class ServiceClient:
         env: Mapping[str, str] | None = None,
         tracer: Tracer | None = None,
         metrics: Metrics | None = None,
+        meter: Meter | None = None,
         transport: Transport | ConnectionPool | None = None,
         clock: Clock | None = None,
         heartbeat: HeartbeatMode | None = None,
@@ -182,6 +186,7 @@ class ServiceClient:
             ),
             tracer=tracer,
             metrics=metrics,
+            meter=meter,
         )
         self._start_lock = asyncio.Lock()
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from tinkex.clients.custom_loss_runner import CustomLoss
-    from tinkex.domain.types import Datum
+    from tinkex.domain.types import Datum, LossFn
 
 __all__ = ["TrainingClient"]
 
@@ -66,7 +66,7 @@ class TrainingClient(TrainingWeights):
     def forward(
         self,
         data: Sequence[Datum],
-        loss_fn: str,
+        loss_fn: LossFn,
         loss_fn_config: Mapping[str, float | str] | None = None,
     ) -> APIFuture[ForwardBackwardOutput]:
         """Compute the loss and per-token logprobs without gradients.
@@ -80,7 +80,7 @@ class TrainingClient(TrainingWeights):
     def forward_backward(
         self,
         data: Sequence[Datum],
-        loss_fn: str,
+        loss_fn: LossFn,
         loss_fn_config: Mapping[str, float | str] | None = None,
     ) -> APIFuture[ForwardBackwardOutput]:
         """Compute the loss and accumulate its gradients on the server.
@@ -91,7 +91,8 @@ class TrainingClient(TrainingWeights):
 
         Args:
             data: The examples.
-            loss_fn: ``cross_entropy``, ``importance_sampling``, ``ppo``, ``cispo``, ``dro``...
+            loss_fn: A `LossFnType` (``cross_entropy``, ``importance_sampling``, ``ppo``...),
+                or ``LossFnName("...")`` for a loss the server offers beyond those.
             loss_fn_config: Loss settings, numbers or strings.
 
         Raises:
@@ -127,7 +128,7 @@ class TrainingClient(TrainingWeights):
             first = self._sequencer.reserve(2 * len(chunks))
             tracker = self._tracker("ForwardBackward")
             future = traced(
-                self._runtime.tracer,
+                self._runtime.observability,
                 tracker.request_type,
                 lambda: APIFuture.start(
                     run_custom_loss(self, chunks, forward, first, loss_fn, tracker),
@@ -284,7 +285,7 @@ class TrainingClient(TrainingWeights):
     def train_step(
         self,
         data: Sequence[Datum],
-        loss_fn: str,
+        loss_fn: LossFn,
         adam_params: OptimParams,
         loss_fn_config: Mapping[str, float | str] | None = None,
     ) -> APIFuture[tuple[ForwardBackwardOutput, OptimStepResponse]]:

@@ -140,7 +140,7 @@ class TrainingClientBase:
         stops the waiting and the polling; a request not yet sent is still sent.
         """
         name = f"tinkex-{tracker.request_type}"
-        with operation_span(self._runtime.tracer, tracker.request_type) as span:
+        with operation_span(self._runtime.observability, tracker.request_type) as span:
             submitting = asyncio.get_running_loop().create_task(submit, name=f"{name}:submit")
             submitting.add_done_callback(_retrieve_exception)
 

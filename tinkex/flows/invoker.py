@@ -4,7 +4,9 @@ One logical call: build the URL and headers, encode the body, then (inside a
 ``tinker <endpoint>`` span) run the HTTP retry loop, wrapped in the outer retry and billing
 pause for endpoints whose manifest entry lists the ``retry_outer`` feature; finally decode the
 2xx body with the codec its content type names. A final failure is logged, reported to
-telemetry (status and endpoint only) and raised as the tinkex error it is.
+telemetry (status and endpoint only) and raised as the tinkex error it is. With a tracer or a
+meter installed, the call is also measured (`tinkex.flows.otel_metrics`): its duration and
+outcome, the calls and body bytes in flight, and the tokens of accepted training requests.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from tinkex.domain.urls import build_url
 from tinkex.errors import APIStatusError, ConfigError, DecodeError, TinkexError
 from tinkex.flows.features import OUTER_RETRY_FEATURE
 from tinkex.flows.logging import configure_logging
+from tinkex.flows.observability import adopt_ids, measured_call
+from tinkex.flows.otel_metrics import ClientInstruments
 from tinkex.flows.outer_retry import run_outer
 from tinkex.flows.retrying import HttpRetrier, PreparedRequest, idempotency_key_in
-from tinkex.flows.tracing import PipelineTracer
+from tinkex.flows.tracing import PipelineTracer, ids_in
 from tinkex.ports.telemetry import Severity, TelemetryEvent
 from tinkex.ports.transport import HttpResponse, PoolKind
 
@@ -101,7 +105,8 @@ class PipelineInvoker:
         sdk_version: Reported in `User-Agent` and `x-sdk-version`.
         telemetry: Receives one event per final failure, or None.
         tracer: OpenTelemetry tracer; None uses the global provider's.
-        logger: Structlog logger; None builds one honouring `TINKER_LOG`.
+        instruments: OpenTelemetry metric instruments; None uses the global provider's.
+        logger: Structlog logger; None uses tinkex's (`tinkex.flows.logging`).
         circuit_breakers: Breakers by endpoint name (only endpoints that have one).
         rate_limiters: Token buckets by endpoint name (only endpoints that have one).
         rng: Source of backoff jitter (seed it in tests).
@@ -127,6 +132,7 @@ class PipelineInvoker:
         sdk_version: str,
         telemetry: TelemetrySink | None = None,
         tracer: Tracer | None = None,
+        instruments: ClientInstruments | None = None,
         logger: FilteringBoundLogger | None = None,
         circuit_breakers: Mapping[str, CircuitBreaker] | None = None,
         rate_limiters: Mapping[str, RateLimiter] | None = None,
@@ -143,6 +149,7 @@ class PipelineInvoker:
         self._telemetry = telemetry
         self._logger = logger if logger is not None else configure_logging()
         self._tracer = PipelineTracer(tracer)
+        self._meters = instruments if instruments is not None else ClientInstruments()
         self._billing = billing
         self._rng = rng if rng is not None else random.Random()
         identification = base_headers(sdk_version, platform_info=detect_platform())
@@ -202,11 +209,10 @@ class PipelineInvoker:
             ValidationError: A path parameter is missing.
         """
         prepared = self._prepare(endpoint, body, path_params, query, headers)
-        if self._tracer.enabled:
-            with self._tracer.logical(endpoint):
-                return await self._call(prepared, response_type, traced=True)
-        # Untraced (the default): the same steps as `_call`, one coroutine frame fewer, which
-        # every I/O wake-up of the request would otherwise pass through.
+        if self._tracer.enabled or self._meters.enabled:
+            return await self._observed(prepared, (path_params, body), response_type)
+        # Neither traced nor measured (the default): the same steps as `_call`, one coroutine
+        # frame fewer, which every I/O wake-up of the request would otherwise pass through.
         try:
             if self._plain(endpoint):
                 response = await self._retrier.send(prepared, traced=False)
@@ -216,6 +222,28 @@ class PipelineInvoker:
         except (TinkexError, TimeoutError) as exc:
             self._report_failure(endpoint, exc)
             raise
+
+    async def _observed(
+        self,
+        prepared: PreparedRequest,
+        sources: tuple[Mapping[str, str] | None, object],
+        response_type: type[T],
+    ) -> T:
+        # `sources`: the path parameters and the body, where the call's Tinker ids are.
+        path_params, body = sources
+        meters = self._meters if self._meters.enabled else None
+        with measured_call(meters, prepared.endpoint, prepared.body, self._clock):
+            if not self._tracer.enabled:
+                result = await self._call(prepared, response_type, traced=False)
+            else:
+                ids = {**ids_in(path_params), **ids_in(body)}
+                adopt_ids(ids)
+                with self._tracer.logical(prepared.endpoint, ids) as span:
+                    result = await self._call(prepared, response_type, traced=True)
+                    span.set_attributes(ids_in(result))
+        if meters is not None:
+            meters.count_trained(body)
+        return result
 
     async def _call(self, prepared: PreparedRequest, response_type: type[T], *, traced: bool) -> T:
         try:

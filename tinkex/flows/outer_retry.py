@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tinkex.domain.retry import classify_outer
 from tinkex.errors import APIStatusError, TinkexError
+from tinkex.flows.observability import note_retry
 from tinkex.flows.retrying import requested_delay_s
 
 if TYPE_CHECKING:
@@ -94,6 +95,13 @@ async def run_outer(
                 attempt=attempt,
                 delay_s=round(decision.delay_s, 3),
                 reason=decision.reason,
+            )
+            note_retry(
+                "outer",
+                decision.reason,
+                attempt=attempt,
+                delay_s=decision.delay_s,
+                endpoint=endpoint,
             )
             await clock.sleep(decision.delay_s)
             attempt += 1

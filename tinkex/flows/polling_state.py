@@ -14,6 +14,7 @@ import msgspec
 
 from tinkex.domain.backoff import Backoff
 from tinkex.errors import GoneError
+from tinkex.flows.observability import note_queue_state
 from tinkex.ports.futures import QueueState
 from tinkex.ports.telemetry import TelemetryEvent
 
@@ -242,6 +243,7 @@ class PollReporter:
     ) -> None:
         """Record `state` on the entry and tell the observer (whose errors are logged)."""
         entry.last_queue_state = state
+        note_queue_state(entry.request_id, state, reason)
         if observer is None:
             return
         try:

@@ -25,6 +25,7 @@ from tinkex.errors import APIConnectionError, APIStatusError, TinkexError, statu
 from tinkex.flows.features import RETRY_COUNT_HEADER, RetryConfig
 from tinkex.flows.idempotency import IDEMPOTENCY_HEADER, idempotency_key_in, new_idempotency_key
 from tinkex.flows.logging import debug_enabled, redact_headers
+from tinkex.flows.observability import note_retry
 from tinkex.flows.tracing import fail, record_response, safe_url
 from tinkex.ports.endpoint import EndpointSpec
 from tinkex.ports.transport import HttpRequest, HttpResponse
@@ -265,6 +266,13 @@ class HttpRetrier:
                 attempt=attempt,
                 delay_s=round(decision.delay_s, 3),
                 reason=decision.reason,
+            )
+            note_retry(
+                "http",
+                decision.reason,
+                attempt=attempt,
+                delay_s=decision.delay_s,
+                endpoint=endpoint.name,
             )
             await self._clock.sleep(decision.delay_s)
             attempt += 1

@@ -21,6 +21,7 @@ from tinkex.domain.retry import RetryRules
 from tinkex.errors import APIConnectionError, APIStatusError, FutureTimeoutError
 from tinkex.flows.count_semaphore import CountSemaphore
 from tinkex.flows.logging import configure_logging
+from tinkex.flows.observability import note_retry
 from tinkex.flows.polling_state import PromiseExpiredError
 from tinkex.flows.retrying import requested_delay_s
 from tinkex.ports.telemetry import Severity, TelemetryEvent
@@ -149,6 +150,7 @@ class SamplingRetryHandler:
                         if not retry:
                             raise
                         self.retries += 1
+                        note_retry("sampling", exc, attempt=attempt - 1)
                         wait = self.config.backoff.wait(
                             streak, self._rng, requested_s=requested_delay_s(exc)
                         )

@@ -1,8 +1,11 @@
 """OpenTelemetry spans for the pipeline, following the HTTP client semantic conventions.
 
-One CLIENT span per logical call (``tinker <endpoint name>``) with one child span per HTTP
-attempt (named by method). Only `opentelemetry-api` is needed: without an SDK the tracer is a
-no-op, no span is valid, and nothing is injected into requests.
+One INTERNAL span per logical call (``tinker <endpoint name>``, every retry included) with one
+CLIENT child span per HTTP attempt (named by method, with the semantic conventions' HTTP
+attributes). The logical span carries the Tinker ids its request and answer hold (session,
+model, sampling session, seq and request ids; `ATTRIBUTES`) and a ``tinker.retry`` event per
+retry. Only `opentelemetry-api` is needed: without an SDK the tracer is a no-op, no span is
+valid, and nothing is injected into requests. Every name is listed in ``docs/observability.md``.
 
 Spans cost tens of microseconds each, so while the tracer is a no-op (no provider installed,
 the default) callers skip them altogether (`PipelineTracer.enabled`, `tracing_enabled`). That is
@@ -12,8 +15,9 @@ the same outcome: a no-op span only re-exposes its parent's context, which is al
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from opentelemetry import context as otel_context
@@ -37,13 +41,64 @@ if TYPE_CHECKING:
     from tinkex.ports.endpoint import EndpointSpec
 
 __all__ = [
+    "ATTRIBUTES",
+    "ATTR_ENDPOINT",
+    "ATTR_MODEL_ID",
+    "ATTR_OUTCOME",
+    "ATTR_QUEUE_STATE",
+    "ATTR_QUEUE_STATE_PREVIOUS",
+    "ATTR_QUEUE_STATE_REASON",
+    "ATTR_REQUEST_ID",
+    "ATTR_REQUEST_TYPE",
+    "ATTR_RETRY_ATTEMPT",
+    "ATTR_RETRY_DELAY",
+    "ATTR_RETRY_LAYER",
+    "ATTR_RETRY_REASON",
+    "ATTR_SAMPLING_SESSION_ID",
+    "ATTR_SEQ_ID",
+    "ATTR_SESSION_ID",
+    "EVENT_QUEUE_STATE",
+    "EVENT_RETRY",
     "PipelineTracer",
     "error_type",
     "fail",
+    "ids_in",
     "record_response",
     "safe_url",
     "tracing_enabled",
 ]
+
+ATTR_ENDPOINT: Final = "tinker.endpoint"
+"""The manifest's endpoint name, e.g. ``training.forward_backward``."""
+ATTR_REQUEST_TYPE: Final = "tinker.request_type"
+"""What a client operation is, e.g. ``ForwardBackward``, ``Sample``."""
+ATTR_SESSION_ID: Final = "tinker.session_id"
+ATTR_MODEL_ID: Final = "tinker.model_id"
+ATTR_SAMPLING_SESSION_ID: Final = "tinker.sampling_session_id"
+ATTR_SEQ_ID: Final = "tinker.seq_id"
+ATTR_REQUEST_ID: Final = "tinker.request_id"
+"""The server future's id (what ``retrieve_future`` polls and `APIFuture.request_id` is)."""
+ATTR_QUEUE_STATE: Final = "tinker.queue_state"
+ATTR_QUEUE_STATE_REASON: Final = "tinker.queue_state.reason"
+ATTR_QUEUE_STATE_PREVIOUS: Final = "tinker.queue_state.previous"
+ATTR_RETRY_LAYER: Final = "tinker.retry.layer"
+"""Which retry loop: ``http`` (per request), ``outer`` (whole call), ``sampling``."""
+ATTR_RETRY_REASON: Final = "tinker.retry.reason"
+ATTR_RETRY_ATTEMPT: Final = "tinker.retry.attempt"
+ATTR_RETRY_DELAY: Final = "tinker.retry.delay_s"
+ATTR_OUTCOME: Final = "tinker.outcome"
+"""``success`` or ``error`` (metrics; spans use their status)."""
+EVENT_RETRY: Final = "tinker.retry"
+EVENT_QUEUE_STATE: Final = "tinker.queue_state_change"
+
+ATTRIBUTES: Final = (
+    ("session_id", ATTR_SESSION_ID),
+    ("model_id", ATTR_MODEL_ID),
+    ("sampling_session_id", ATTR_SAMPLING_SESSION_ID),
+    ("seq_id", ATTR_SEQ_ID),
+    ("request_id", ATTR_REQUEST_ID),
+)
+"""Field names of requests and answers, and the span attribute each one's value goes to."""
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _W3C_FIELDS = frozenset({"traceparent", "tracestate", "baggage"})
@@ -83,6 +138,20 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def ids_in(message: object) -> dict[str, str | int]:
+    """The Tinker ids a request body or a decoded answer carries, as span attributes.
+
+    Reads the fields of `ATTRIBUTES` from a Struct or a mapping (a poll body); anything else
+    (pre-encoded bytes, None) carries none.
+    """
+    found: dict[str, str | int] = {}
+    for name, attribute in ATTRIBUTES:
+        value = message.get(name) if isinstance(message, Mapping) else getattr(message, name, None)
+        if (isinstance(value, str) and value) or type(value) is int:
+            found[attribute] = value
+    return found
+
+
 def error_type(outcome: int | BaseException) -> str:
     """The `error.type` attribute: the status code as text, or the exception class name."""
     if isinstance(outcome, int):
@@ -113,15 +182,25 @@ class PipelineTracer:
         return self._live
 
     @contextmanager
-    def logical(self, endpoint: EndpointSpec) -> Iterator[Span]:
+    def logical(
+        self, endpoint: EndpointSpec, ids: Mapping[str, str | int] | None = None
+    ) -> Iterator[Span]:
         """Open the span covering one logical call, including every retry.
+
+        Args:
+            endpoint: The endpoint called.
+            ids: Tinker id attributes of the request (see `ids_in`).
 
         Exceptions are recorded on the span (status ERROR, `error.type`) and re-raised.
         """
         with self._tracer.start_as_current_span(
             f"tinker {endpoint.name}",
-            kind=SpanKind.CLIENT,
-            attributes={"tinker.endpoint": endpoint.name, "http.request.method": endpoint.method},
+            kind=SpanKind.INTERNAL,
+            attributes={
+                ATTR_ENDPOINT: endpoint.name,
+                "http.request.method": endpoint.method,
+                **(ids or {}),
+            },
             record_exception=False,
             set_status_on_exception=False,
         ) as span:

@@ -72,6 +72,8 @@ def _field_type(spec: str | FieldSpec) -> tuple[str, Any]:
 def _runtime_deps(manifest: Manifest, name: str) -> list[str]:
     typedef = manifest.types[name]
     deps: list[str] = list(typedef.variants)
+    if typedef.kind == "alias":
+        deps.extend(sorted(parse_type(typedef.type).names()))
     for spec in typedef.fields.values():
         text, default = _field_type(spec)
         deps.extend(sorted(parse_type(text).names()))
@@ -141,6 +143,12 @@ def _render_type(manifest: Manifest, name: str, typedef: TypeDef, renderer: Type
         if len(line) > _WIDTH:
             line = f"{name}: TypeAlias = Literal[\n" + "".join(f"    {v},\n" for v in values) + "]"
         return f"{line}\n{_alias_doc(typedef)}"
+    if typedef.kind == "newtype":
+        renderer.imports.add("typing", "NewType")
+        return f'{name} = NewType("{name}", {renderer.name(typedef.type)})\n{_alias_doc(typedef)}'
+    if typedef.kind == "alias":
+        renderer.imports.add("typing", "TypeAlias")
+        return f"{name}: TypeAlias = {renderer.render(typedef.type)}\n{_alias_doc(typedef)}"
     if typedef.kind == "union":
         renderer.imports.add("typing", "TypeAlias")
         members = [renderer.name(v) for v in typedef.variants]
@@ -165,15 +173,49 @@ def _render_type(manifest: Manifest, name: str, typedef: TypeDef, renderer: Type
     for field_name, spec in typedef.fields.items():
         text, default = _field_type(spec)
         expr = parse_type(text)
-        line = f"    {field_name}: {renderer.render(expr)}"
-        line += _default_source(manifest, expr, default, renderer)
-        if len(line) > 100:
-            raise ValueError(f"types.{name}.fields.{field_name}: generated line is too long")
-        out += line + "\n"
+        suffix = _default_source(manifest, expr, default, renderer)
+        reads = spec.reads if isinstance(spec, FieldSpec) else ""
+        if reads:
+            # Type checkers see what the field holds once constructed; at run time the
+            # annotation stays the wider decode type, so decoding is unchanged.
+            renderer.imports.add("typing", "TYPE_CHECKING")
+            out += "    if TYPE_CHECKING:\n"
+            out += _field_line(name, field_name, f"{renderer.render(reads)}{suffix}", "        ")
+            out += "    else:\n"
+            out += _field_line(name, field_name, f"{renderer.render(expr)}{suffix}", "        ")
+        else:
+            out += _field_line(name, field_name, f"{renderer.render(expr)}{suffix}", "    ")
         if isinstance(spec, FieldSpec) and spec.doc:
             # An attribute docstring, which IDEs show for the field.
             out += docstring(spec.doc[0].upper() + spec.doc[1:], "    ")
+    if any(isinstance(spec, FieldSpec) and spec.accepts for spec in typedef.fields.values()):
+        out += _init_signature(typedef, renderer)
     return out
+
+
+def _field_line(type_name: str, field_name: str, annotation: str, indent: str) -> str:
+    line = f"{indent}{field_name}: {annotation}"
+    if len(line) > _WIDTH:
+        raise ValueError(f"types.{type_name}.fields.{field_name}: generated line is too long")
+    return line + "\n"
+
+
+def _init_signature(typedef: TypeDef, renderer: TypeRenderer) -> str:
+    """The constructor as type checkers should see it, where a field accepts wider input."""
+    renderer.imports.add("typing", "TYPE_CHECKING")
+    params = ""
+    for field_name, spec in typedef.fields.items():
+        text, default = _field_type(spec)
+        expr = parse_type(text)
+        accepts = spec.accepts if isinstance(spec, FieldSpec) else ""
+        annotation = renderer.render(accepts or expr, read_only=bool(accepts))
+        optional = default is not msgspec.UNSET or expr.optional
+        params += f"            {field_name}: {annotation}{' = ...' if optional else ''},\n"
+    return (
+        "\n    if TYPE_CHECKING:\n\n"
+        "        def __init__(\n            self,\n            *,\n"
+        f"{params}        ) -> None: ...\n"
+    )
 
 
 def _alias_doc(typedef: TypeDef) -> str:
@@ -196,9 +238,13 @@ def render_group(manifest: Manifest, group: str, *, package: str) -> str:
     imports = Imports()
     imports.add(f"{package}.domain.types._base", "Wire")
     renderer = TypeRenderer(manifest, group, package, imports)
+    for name in names:
+        if manifest.types[name].kind == "external":
+            renderer.name(name)  # imported from its module and re-exported
     bodies = [
         _render_type(manifest, name, manifest.types[name], renderer)
         for name in _ordered(manifest, names)
+        if manifest.types[name].kind != "external"
     ]
     if "always(" in "".join(bodies):
         imports.add(f"{package}.domain.types._base", "always")

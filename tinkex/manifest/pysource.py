@@ -53,6 +53,7 @@ class Imports:
 
     modules: set[str] = field(default_factory=set)
     names: dict[str, set[str]] = field(default_factory=dict)
+    typing_only: Imports | None = None
 
     def add(self, module: str, name: str | None = None) -> None:
         """Import `module`, or `name` from `module`."""
@@ -61,8 +62,25 @@ class Imports:
         else:
             self.names.setdefault(module, set()).add(name)
 
+    def add_for_typing(self, module: str, name: str) -> None:
+        """Import `name` from `module` in an ``if TYPE_CHECKING:`` block (annotations only)."""
+        if self.typing_only is None:
+            self.typing_only = Imports()
+        self.typing_only.add(module, name)
+        self.add("typing", "TYPE_CHECKING")
+
     def render(self) -> str:
-        """The import block: stdlib, third party, first party, separated by blank lines."""
+        """The import block, then the ``TYPE_CHECKING`` block if anything is typing-only."""
+        block = self._render_sections()
+        if self.typing_only is None:
+            return block
+        indented = "\n".join(
+            f"    {line}" if line else "" for line in self.typing_only.render().splitlines()
+        )
+        return f"{block}\n\nif TYPE_CHECKING:\n{indented}"
+
+    def _render_sections(self) -> str:
+        """Stdlib, third party and first party imports, separated by blank lines."""
         sections: list[list[str]] = [[], [], []]
         for module in sorted(self.modules | set(self.names)):
             root = module.split(".", 1)[0]
@@ -135,25 +153,29 @@ class TypeRenderer:
     package: str
     imports: Imports
 
-    def render(self, text_or_expr: str | TypeExpr) -> str:
-        """Python source for a type expression."""
+    def render(self, text_or_expr: str | TypeExpr, *, read_only: bool = False) -> str:
+        """Python source for a type expression (maps as ``Mapping`` when `read_only`)."""
         expr = parse_type(text_or_expr) if isinstance(text_or_expr, str) else text_or_expr
-        source = self._render(expr)
+        source = self._render(expr, read_only)
         if expr.optional:
             source += " | None"
         return source
 
-    def _render(self, expr: TypeExpr) -> str:
+    def _render(self, expr: TypeExpr, read_only: bool = False) -> str:
         if expr.kind == "null":
             return "None"
         if expr.kind == "union":
-            return " | ".join(self._render(arg) for arg in expr.args)
+            return " | ".join(self._render(arg, read_only) for arg in expr.args)
         if expr.kind == "literal":
             self.imports.add("typing", "Literal")
             return "Literal[" + ", ".join(render_value(v) for v in expr.values) + "]"
         if expr.kind in ("list", "tuple"):
-            return f"{expr.kind}[" + ", ".join(self._render(a) for a in expr.args) + "]"
+            inner = ", ".join(self._render(a, read_only) for a in expr.args)
+            return f"{expr.kind}[{inner}]"
         if expr.kind == "map":
+            if read_only:
+                self.imports.add_for_typing("collections.abc", "Mapping")
+                return f"Mapping[str, {self._render(expr.args[1], read_only)}]"
             return f"dict[str, {self._render(expr.args[1])}]"
         return self.name(expr.name)
 
@@ -167,7 +189,9 @@ class TypeRenderer:
             elif name == "raw":
                 self.imports.add("tinkex.ports.transport", "HttpResponse")
             return _BUILTIN_PY[name]
-        group = self.manifest.types[name].group
-        if group != self.module_group:
-            self.imports.add(f"{self.package}.domain.types.{group}", name)
+        typedef = self.manifest.types[name]
+        if typedef.kind == "external" and typedef.group == self.module_group:
+            self.imports.add(typedef.type.split(":")[0], name)
+        elif typedef.group != self.module_group:
+            self.imports.add(f"{self.package}.domain.types.{typedef.group}", name)
         return name

@@ -222,33 +222,48 @@ class FieldSpec(_Strict, frozen=True, kw_only=True):
     """One field of a type (long form; the short form is just the type expression).
 
     Attributes:
+        type: The field's type: what is decoded, and its annotation at run time.
         default: Default value; absent means required (or None if the type ends in ``?``).
+        reads: What the field holds once constructed (its static type), when a mixin's
+            ``__post_init__`` normalises wider input (``map[string,TensorData]``).
+        accepts: What the constructor takes for the field, when wider than `type` (e.g.
+            arrays and lists a mixin converts): a type expression whose maps are read-only
+            (``Mapping``), usually naming an ``external`` type.
     """
 
     type: str
     default: Any = msgspec.UNSET
     doc: str = ""
+    reads: str = ""
+    accepts: str = ""
 
 
 class TypeDef(_Strict, frozen=True, kw_only=True):
     """One wire type.
 
     Attributes:
-        kind: ``struct`` (fields), ``union`` (tagged `variants`), ``enum`` (string `values`).
+        kind: ``struct`` (fields), ``union`` (tagged `variants`), ``enum`` (string `values`),
+            ``alias`` (a name for the type expression `type`), ``newtype`` (a distinct
+            static type over the scalar `type`, e.g. ``string``; a plain value at run time)
+            or ``external`` (a hand-written Python type, `type` being its
+            ``package.module:Name``, re-exported with the generated ones).
         tag_field: Discriminator key for tagged structs (``type``, ``state``, ``event``).
         tag: This struct's discriminator value.
         mixin: ``module:Class`` of a hand-written mixin the generated class inherits.
+        type: The aliased type expression (``alias``), base scalar (``newtype``) or Python
+            type (``external``).
     """
 
     group: TypeGroup
     doc: str = ""
-    kind: Literal["struct", "union", "enum"] = "struct"
+    kind: Literal["struct", "union", "enum", "alias", "newtype", "external"] = "struct"
     fields: dict[str, str | FieldSpec] = msgspec.field(default_factory=dict)
     tag_field: str | None = None
     tag: str | None = None
     variants: list[str] = msgspec.field(default_factory=list)
     values: list[str] = msgspec.field(default_factory=list)
     mixin: str | None = None
+    type: str = ""
 
 
 class Manifest(_Strict, frozen=True, kw_only=True):

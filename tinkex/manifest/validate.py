@@ -22,6 +22,7 @@ _ENDPOINT_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _SETTING = re.compile(r"[a-z][a-z0-9_]*")
+_NEWTYPE_BASES = frozenset({"string", "int", "float", "bool"})
 _MIXIN = re.compile(r"[a-z_][a-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -71,7 +72,16 @@ def _check_types(manifest: Manifest, smap: SourceMap) -> None:
             if not _IDENT.fullmatch(field_name):
                 raise smap.error(field_path, f"bad field name {field_name!r}")
             _check_type_expr(manifest, text, field_path, smap)
+            if isinstance(spec, FieldSpec):
+                _check_field_views(manifest, spec, field_path, smap)
         _check_type_kind(manifest, name, typedef, path, smap)
+
+
+def _check_field_views(manifest: Manifest, spec: FieldSpec, path: KeyPath, smap: SourceMap) -> None:
+    if spec.reads:
+        _check_type_expr(manifest, spec.reads, (*path, "reads"), smap)
+    if spec.accepts:
+        _check_type_expr(manifest, spec.accepts, (*path, "accepts"), smap)
 
 
 def _check_type_kind(
@@ -79,6 +89,14 @@ def _check_type_kind(
 ) -> None:
     if typedef.kind == "enum" and not typedef.values:
         raise smap.error((*path, "values"), "an enum needs values")
+    if (typedef.kind in ("alias", "newtype", "external")) != bool(typedef.type):
+        raise smap.error((*path, "type"), "alias, newtype and external types (only) need a type")
+    if typedef.kind == "external" and not _MIXIN.fullmatch(typedef.type):
+        raise smap.error((*path, "type"), "an external type is 'package.module:Name'")
+    if typedef.kind == "alias":
+        _check_type_expr(manifest, typedef.type, (*path, "type"), smap)
+    if typedef.kind == "newtype" and typedef.type not in _NEWTYPE_BASES:
+        raise smap.error((*path, "type"), f"a newtype is over one of {sorted(_NEWTYPE_BASES)}")
     if typedef.kind != "union":
         return
     if not typedef.variants:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import math
 import socket
 import time
@@ -70,8 +71,9 @@ def _runtime(script: _Script, clock: FakeClock, *, budget_s: float | None = None
 
 
 async def test_a_host_that_never_answers_fails_at_the_bound_naming_it(
-    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="tinkex")
     clock = FakeClock()
     script = _Script(clock, ["refuse"] * 1000)
     runtime = _runtime(script, clock, budget_s=10.0)
@@ -83,10 +85,10 @@ async def test_a_host_that_never_answers_fails_at_the_bound_naming_it(
     assert isinstance(info.value.__cause__, APIConnectionError)  # the last refusal
     assert clock.monotonic() - started == pytest.approx(10.0)
     assert len(script.sent_at) > 1  # it did retry within the bound
-    warnings = [line for line in capsys.readouterr().err.splitlines() if "first_contact" in line]
+    warnings = [r for r in caplog.records if "first_contact" in r.getMessage()]
     assert len(warnings) == 1  # once, on the first failure, not on every retry
-    assert "warning" in warnings[0]
-    assert "tinker.test:8123" in warnings[0]
+    assert warnings[0].levelno == logging.WARNING
+    assert "tinker.test:8123" in warnings[0].getMessage()
     await runtime.aclose()
 
 
@@ -135,13 +137,14 @@ def _closed_port() -> int:
 
 
 async def test_a_refused_base_url_fails_fast_and_closes_its_sessions(
-    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Real sockets: refused on 127.0.0.1, reported by host and port within the bound.
 
     The failed start releases its aiohttp sessions: an unclosed one would warn when collected
     (and warnings are errors here).
     """
+    caplog.set_level(logging.WARNING, logger="tinkex")
     port = _closed_port()
     service = ServiceClient(
         base_url=f"http://127.0.0.1:{port}",
@@ -155,7 +158,7 @@ async def test_a_refused_base_url_fails_fast_and_closes_its_sessions(
         async with service:
             pytest.fail("the start cannot succeed")
     assert time.monotonic() - started < 30  # not the ~6 minutes of silent retries
-    assert f"127.0.0.1:{port}" in capsys.readouterr().err
+    assert any(f"127.0.0.1:{port}" in record.getMessage() for record in caplog.records)
     assert service.closed
     with pytest.raises(ClosedError, match="start failed"):
         await service.get_server_capabilities()

@@ -22,6 +22,7 @@ from tinkex.domain.types import (
     AdamParams,
     Datum,
     DimuonParams,
+    LossFnName,
     ModelInput,
     TensorData,
 )
@@ -115,7 +116,7 @@ BAD_TRAINING_CALLS: list[tuple[str, Callable[[TrainingClient], object], str]] = 
         lambda t: t.forward_backward([_with()], "ppo"),
         "data[0].loss_fn_inputs['logprobs']",
     ),
-    ("empty loss name", lambda t: t.forward_backward(batch(1), ""), "loss_fn"),
+    ("empty loss name", lambda t: t.forward_backward(batch(1), LossFnName("")), "loss_fn"),
     (
         "non-finite loss config",
         lambda t: t.forward_backward(batch(1), "ppo", {"clip_low_threshold": float("nan")}),
@@ -186,7 +187,8 @@ async def test_bad_training_input_is_refused_before_sending(tmp_path: Path) -> N
 
 
 async def test_ragged_or_mistyped_lists_fail_where_the_datum_is_built(tmp_path: Path) -> None:
-    cases: list[tuple[object, str]] = [
+    # Any: a type checker refuses these values; the run-time check is what is tested.
+    cases: list[tuple[Any, str]] = [
         ([[11, 12], [13]], "ragged"),
         ([11.5, 12.0, 13.0], "whole numbers"),
         (np.array([True, False, True]), "bool"),

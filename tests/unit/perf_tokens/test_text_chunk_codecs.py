@@ -10,14 +10,20 @@ from tinkex.adapters.protobuf_codec import ProtobufCodec, _token_array
 from tinkex.clients.sampling_checks import prompt_bytes
 from tinkex.clients.training_checks import validate_data
 from tinkex.clients.training_wire import datum_bytes
-from tinkex.domain.types import Datum, EncodedTextChunk, ForwardBackwardRequest, ModelInput
+from tinkex.domain.types import (
+    Datum,
+    EncodedTextChunk,
+    ForwardBackwardRequest,
+    LossFnInput,
+    ModelInput,
+)
 from tinkex.proto import wire
 
 
 def _request(model_input: ModelInput) -> ForwardBackwardRequest:
     targets = np.arange(model_input.length, dtype=np.int64)
     weights = np.ones(model_input.length, dtype=np.float32)
-    inputs = {"target_tokens": targets, "weights": weights}
+    inputs: dict[str, LossFnInput] = {"target_tokens": targets, "weights": weights}
     datum = Datum(model_input=model_input, loss_fn_inputs=inputs)
     return ForwardBackwardRequest(model_id="m", seq_id=1, data=[datum], loss_fn="cross_entropy")
 

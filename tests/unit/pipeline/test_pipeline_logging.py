@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import logging
-
 import pytest
 import structlog
 from pipeline_fakes import (
@@ -23,13 +20,7 @@ from structlog.testing import capture_logs
 from tinkex.adapters.clock import FakeClock
 from tinkex.adapters.memory import InMemoryTransport
 from tinkex.errors import BadRequestError
-from tinkex.flows.logging import (
-    MASK,
-    configure_logging,
-    redact_headers,
-    redact_secrets,
-    resolve_level,
-)
+from tinkex.flows.logging import MASK, redact_headers, redact_secrets
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"
 WEIGHTS_TOKEN = "weights-token-shh"
@@ -106,40 +97,3 @@ def test_redact_headers_masks_by_name_and_by_value() -> None:
         ("X-Other", MASK),
         ("Accept", "a"),
     ]
-
-
-@pytest.mark.parametrize(
-    ("env", "argument", "level"),
-    [
-        ("debug", None, logging.DEBUG),
-        ("INFO", None, logging.INFO),
-        ("verbose", None, logging.WARNING),
-        (None, None, logging.WARNING),
-        ("debug", "warning", logging.WARNING),
-        (None, "info", logging.INFO),
-    ],
-)
-def test_level_follows_tinker_log_unless_given(
-    monkeypatch: pytest.MonkeyPatch, env: str | None, argument: str | None, level: int
-) -> None:
-    """TINKER_LOG=debug|info enables that level; anything else means warnings only."""
-    if env is None:
-        monkeypatch.delenv("TINKER_LOG", raising=False)
-    else:
-        monkeypatch.setenv("TINKER_LOG", env)
-    assert resolve_level(argument) == level
-
-
-def test_configured_logger_filters_redacts_and_leaves_global_config_alone() -> None:
-    """The built logger renders redacted lines at its level and configures nothing globally."""
-    before = structlog.get_config()
-    stream = io.StringIO()
-    logger = configure_logging("info", stream=stream)
-    logger.debug("hidden.event")
-    logger.info("shown.event", api_key=API_KEY, headers=[("X-API-Key", API_KEY)])
-    output = stream.getvalue()
-    assert "shown.event" in output
-    assert "hidden.event" not in output
-    assert API_KEY not in output
-    assert MASK in output
-    assert structlog.get_config() == before

@@ -40,8 +40,10 @@ async def test_a_retried_call_has_one_parent_and_two_attempt_spans() -> None:
     attempts = by_name(spans, "POST")
     assert len(spans) == 3
     assert len(attempts) == 2
-    assert parent.kind is SpanKind.CLIENT
+    assert parent.kind is SpanKind.INTERNAL  # the logical call; its attempts are CLIENT
     assert parent.status.status_code is StatusCode.UNSET
+    (retry,) = [e for e in parent.events if e.name == "tinker.retry"]
+    assert dict(retry.attributes or {})["tinker.retry.reason"] == "status 503"
     for span in attempts:
         assert span.kind is SpanKind.CLIENT
         assert span.parent is not None

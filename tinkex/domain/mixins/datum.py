@@ -9,16 +9,48 @@ is kept as it is (the `TensorData` views the caller's array); nothing becomes a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
 import msgspec
 
 from tinkex.domain.tensors import as_loss_input_array
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+    import numpy.typing as npt
+
     from tinkex.domain.types import ModelInput, ProvenanceSpan, TensorData
 
-__all__ = ["DatumMixin"]
+__all__ = [
+    "DatumMixin",
+    "LossFnInput",
+    "NumberLists",
+    "NumericArray",
+    "TorchTensor",
+]
+
+
+class TorchTensor(Protocol):
+    """What `Datum` uses of a ``torch.Tensor`` (typed this way so torch stays optional)."""
+
+    def detach(self) -> Any:
+        """The tensor without its autograd graph."""
+        ...
+
+    def numpy(self) -> Any:
+        """The tensor's values as a numpy array."""
+        ...
+
+
+# Strings: the generated TensorData cannot be imported here at run time (it imports us).
+NumericArray: TypeAlias = "npt.NDArray[np.signedinteger[Any] | np.floating[Any]]"
+"""A numpy array of signed integers (sent as int64) or floats (sent as float32)."""
+NumberLists: TypeAlias = "Sequence[float] | Sequence[Sequence[float]]"
+"""Plain numbers, flat or 2-D (lists or tuples); only under keys with a known dtype."""
+LossFnInput: TypeAlias = "TensorData | NumericArray | TorchTensor | NumberLists"
+"""One value of ``Datum(loss_fn_inputs=...)``; it is stored as a `TensorData`."""
 
 
 class DatumMixin:
@@ -36,7 +68,8 @@ class DatumMixin:
         from tinkex.domain.types import TensorData
 
         inputs: dict[str, Any] = self.loss_fn_inputs
-        if all(isinstance(value, TensorData) for value in inputs.values()):
+        # Any Mapping is accepted; what is stored (and encoded) is always a dict.
+        if type(inputs) is dict and all(isinstance(v, TensorData) for v in inputs.values()):
             return
         converted = {key: _tensor(TensorData, key, value) for key, value in inputs.items()}
         msgspec.structs.force_setattr(cast("msgspec.Struct", self), "loss_fn_inputs", converted)

@@ -149,7 +149,7 @@ class TensorDataMixin:
         """The stored values' size in the wire dtype (4 bytes each for float32, else 8)."""
         return self.size * _np_dtype(self.dtype).itemsize
 
-    def to_numpy(self, pad_value: int = 0) -> npt.NDArray[Any]:
+    def to_numpy(self, pad_value: int = 0) -> npt.NDArray[np.int64 | np.float32]:
         """The tensor as an array of its dtype, in its shape; sparse CSR is densified.
 
         A dense array-backed tensor is returned as a view of its storage (no copy): copy it

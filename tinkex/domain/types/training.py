@@ -1,11 +1,14 @@
 # Generated from tinkex/manifest/tinker.yaml by python -m tinkex.manifest generate; do not edit.
 """Wire types of the ``training`` group."""
 
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NewType, TypeAlias
 
-from tinkex.domain.mixins.datum import DatumMixin
+from tinkex.domain.mixins.datum import DatumMixin, LossFnInput
 from tinkex.domain.types._base import Wire, always
 from tinkex.domain.types.model_input import ModelInput, ProvenanceSpan, TensorData
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "AdamOptimizerConfig",
@@ -28,6 +31,9 @@ __all__ = [
     "GetInfoRequest",
     "GetInfoResponse",
     "LoraConfig",
+    "LossFn",
+    "LossFnInput",
+    "LossFnName",
     "LossFnType",
     "ModelData",
     "OptimStepRequest",
@@ -130,14 +136,36 @@ LossFnType: TypeAlias = Literal[
 """Built-in loss functions."""
 
 
+LossFnName = NewType("LossFnName", str)
+"""A loss the server offers beyond LossFnType (names are open), e.g. LossFnName("my_loss")."""
+
+
+LossFn: TypeAlias = LossFnType | LossFnName
+"""The loss_fn of forward and forward_backward, a built-in name or a LossFnName."""
+
+
 class Datum(DatumMixin, Wire, frozen=True, kw_only=True):
     """One training example (JSON key order follows the JSON-era SDK)."""
 
-    loss_fn_inputs: dict[str, TensorData | Any] = always({})
-    """TensorData, or lists, numpy arrays or torch tensors (converted on construction)."""
+    if TYPE_CHECKING:
+        loss_fn_inputs: dict[str, TensorData] = always({})
+    else:
+        loss_fn_inputs: dict[str, TensorData | Any] = always({})
+    """TensorData per key; lists, numpy arrays and torch tensors are converted on construction."""
     model_input: ModelInput
     model_input_spans: list[ProvenanceSpan] | None = None
     loss_fn_input_spans: list[ProvenanceSpan] | None = None
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            loss_fn_inputs: Mapping[str, LossFnInput] = ...,
+            model_input: ModelInput,
+            model_input_spans: list[ProvenanceSpan] | None = ...,
+            loss_fn_input_spans: list[ProvenanceSpan] | None = ...,
+        ) -> None: ...
 
 
 class ForwardBackwardRequest(Wire, frozen=True, kw_only=True):
