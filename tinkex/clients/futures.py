@@ -6,6 +6,7 @@ import asyncio
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from tinkex.clients.official_names import APIFutureOfficialNames
 from tinkex.errors import FutureTimeoutError
 from tinkex.ports.futures import QueueState, QueueStateObserver
 
@@ -88,7 +89,7 @@ class FutureTracker(QueueStateObserver):
                 continue
 
 
-class APIFuture(Generic[T]):
+class APIFuture(APIFutureOfficialNames, Generic[T]):
     """A request in flight: await it for the result, or inspect and cancel it.
 
     The request was queued for submission in call order when the future was created; the

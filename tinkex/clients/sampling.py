@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 from tinkex import api
 from tinkex.adapters.clock import SystemClock
 from tinkex.clients.futures import APIFuture, FutureTracker
+from tinkex.clients.official_names import SamplingClientOfficialNames
 from tinkex.clients.operation_span import traced
 from tinkex.clients.sampling_call import SampleCall
 from tinkex.clients.sampling_checks import check_sample_args, prompt_bytes
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 __all__ = ["CLONE_SEQ_STRIDE", "SamplingClient", "create_sampling_client"]
 
 
-class SamplingClient:
+class SamplingClient(SamplingClientOfficialNames):
     """Sample from one sampling session (a base model, or saved sampler weights).
 
     Obtained from `ServiceClient.create_sampling_client`,

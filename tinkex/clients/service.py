@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 from tinkex import api
 from tinkex.bootstrap.adapters import default_adapters, split_telemetry
 from tinkex.bootstrap.runtime import Runtime, SessionOptions
+from tinkex.clients.official_names import ServiceClientOfficialNames
 from tinkex.clients.sampling import SamplingClient, create_sampling_client
 from tinkex.clients.service_invoker import StartingInvoker
 from tinkex.clients.service_training import (
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 __all__ = ["ServiceClient"]
 
 
-class ServiceClient:
+class ServiceClient(ServiceClientOfficialNames):
     """A session with the Tinker service, and the factory of every other client.
 
     Every request goes through one connection pool and every timing through one clock; pass
