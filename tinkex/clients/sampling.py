@@ -31,6 +31,7 @@ from tinkex.clients.sampling_handle import (
     handle_for,
 )
 from tinkex.domain.headers import sdk_method
+from tinkex.domain.official import from_official
 from tinkex.domain.paths import require_kind
 from tinkex.domain.types import (
     CreateSamplingSessionRequest,
@@ -142,6 +143,9 @@ class SamplingClient(SamplingClientOfficialNames):
             ValidationError: A bad argument (raised here, before anything is sent).
         """
         with sdk_method("SamplingClient.sample"):
+            prompt, sampling_params, target_prompt_logprobs = from_official(
+                (prompt, sampling_params, target_prompt_logprobs)
+            )
             params = sampling_params if sampling_params is not None else SamplingParams()
             check_sample_args(
                 prompt,
@@ -212,6 +216,7 @@ class SamplingClient(SamplingClientOfficialNames):
             UnsupportedByServerError: The server does not stream (use `sample`).
         """
         with sdk_method("SamplingClient.sample_stream"):
+            prompt, sampling_params = from_official((prompt, sampling_params))
             params = sampling_params if sampling_params is not None else SamplingParams()
             check_sample_args(prompt, num_samples=1, params=params)
         return self._stream(prompt, params)

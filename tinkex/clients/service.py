@@ -30,6 +30,7 @@ from tinkex.clients.service_training import (
 )
 from tinkex.config import load_config
 from tinkex.domain.headers import current_sdk_method, sdk_method
+from tinkex.domain.official import from_official
 from tinkex.domain.paths import require_kind
 from tinkex.errors import ClosedError, ConfigError, ValidationError
 from tinkex.ports.sessions import SessionEndReason
@@ -279,6 +280,7 @@ class ServiceClient(ServiceClientOfficialNames):
         """
         with sdk_method("ServiceClient.create_lora_training_client"):
             self._check_open()
+            optimizer = from_official(optimizer, where="optimizer")
             lora = check_lora(
                 base_model, rank, seed, (train_mlp, train_attn, train_unembed), optimizer
             )
@@ -300,6 +302,7 @@ class ServiceClient(ServiceClientOfficialNames):
         """
         with sdk_method("ServiceClient.create_training_client_from_state"):
             self._check_open()
+            optimizer = from_official(optimizer, where="optimizer")
             checkpoint = check_from_state(path, optimizer)
             await self.start()
             return await create_from_state(
