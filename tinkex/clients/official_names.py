@@ -199,5 +199,7 @@ class APIFutureOfficialNames:
 
     if TYPE_CHECKING:
         result_async = result_alias(tinkex.APIFuture.result)
+        coroutine = result_alias(tinkex.APIFuture.result)
     else:
         result_async = Alias("result", "result")
+        coroutine = Alias("result", "result")

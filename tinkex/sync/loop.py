@@ -15,7 +15,6 @@ import asyncio
 import atexit
 import logging
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinkex.errors import ClosedError
@@ -46,7 +45,7 @@ class LoopThread:
 
     def __init__(self, name: str = "tinkex-sync") -> None:
         self._loop = asyncio.new_event_loop()
-        self._services: weakref.WeakSet[ServiceClient] = weakref.WeakSet()
+        self._services: list[ServiceClient] = []
         self._closed = False
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
@@ -56,6 +55,11 @@ class LoopThread:
         try:
             self._loop.run_forever()
         finally:
+            # Whatever still runs (a poll nobody waits for) is cancelled, not abandoned.
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
@@ -113,8 +117,12 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(work, self._loop)
 
     def track(self, service: ServiceClient) -> None:
-        """Close `service` when this loop shuts down, if it is still open then."""
-        self._services.add(service)
+        """Close `service` when this loop shuts down, if it is still open then.
+
+        Held until then (a client dropped without closing still gets its session finished).
+        """
+        self._services = [s for s in self._services if not s.closed]
+        self._services.append(service)
 
     def close(self, timeout: float = _EXIT_CLOSE_TIMEOUT_S) -> None:
         """Close the tracked services still open, stop the loop and join its thread.
@@ -124,7 +132,7 @@ class LoopThread:
         """
         if self._closed:
             return
-        services = [s for s in list(self._services) if not s.closed]
+        services = [s for s in self._services if not s.closed]
         if services and self._thread.is_alive():
             future = asyncio.run_coroutine_threadsafe(_close_all(services), self._loop)
             try:

@@ -20,6 +20,7 @@ Typing follows the async method: same parameters, and the result type it awaits.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -164,7 +165,14 @@ def constructor(
             loop = default_loop()
             return cls.wrap(loop.call(lambda: method(*args, **kwargs)), loop)
 
-        return classmethod(_named(call, stub, method))
+        named = _named(call, stub, method)
+        del named.__wrapped__  # type: ignore[attr-defined]  # show cls, then method's parameters
+        cls_parameter = inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)
+        signature = inspect.signature(method)
+        named.__signature__ = signature.replace(  # type: ignore[attr-defined]  # read by inspect
+            parameters=[cls_parameter, *signature.parameters.values()]
+        )
+        return classmethod(named)
 
     return decorate
 
