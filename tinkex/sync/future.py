@@ -1,17 +1,22 @@
 """`tinkex.sync.APIFuture`: a request in flight whose `result()` blocks.
 
-It wraps the `tinkex.APIFuture` that the async client returned on `tinkex.sync`'s loop:
-waiting, timeouts and errors are that future's (a `FutureTimeoutError` names the request and
-its last queue state; a failed request raises its tinkex error). It can also be awaited, from
-any event loop, as the official SDK's futures can.
+It wraps the `tinkex.APIFuture` that the async client returned on `tinkex.sync`'s loop, and a
+`concurrent.futures.Future` that a small task on that loop completes with the same outcome, so
+waiting costs no round trip to the loop thread: the caller just blocks on the mirror. A failed
+request raises its tinkex error; a timeout raises `FutureTimeoutError` naming the request and
+its last queue state, as the async future's. It can also be awaited, from any event loop, as
+the official SDK's futures can.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from tinkex.errors import FutureTimeoutError
+
 if TYPE_CHECKING:
-    import concurrent.futures
     from collections.abc import Coroutine, Generator
 
     from tinkex.clients.futures import APIFuture as AsyncAPIFuture
@@ -24,18 +29,31 @@ T = TypeVar("T")
 
 
 class APIFuture(Generic[T]):
-    """The blocking face of a `tinkex.APIFuture`.
+    """The blocking face of a `tinkex.APIFuture`; build it with `attach`, on the loop.
 
     Args:
         inner: The future, on `loop`.
         loop: The loop `inner` runs on.
+        outcome: Completed with `inner`'s result or error.
     """
 
-    __slots__ = ("_inner", "_loop")
+    __slots__ = ("_inner", "_loop", "_outcome")
 
-    def __init__(self, inner: AsyncAPIFuture[T], loop: LoopThread) -> None:
+    def __init__(
+        self, inner: AsyncAPIFuture[T], loop: LoopThread, outcome: concurrent.futures.Future[T]
+    ) -> None:
         self._inner = inner
         self._loop = loop
+        self._outcome = outcome
+
+    @classmethod
+    def attach(cls, inner: AsyncAPIFuture[T], loop: LoopThread) -> APIFuture[T]:
+        """Wrap `inner`; call on `loop`'s thread (it starts the task that mirrors the outcome)."""
+        outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
+        watcher = asyncio.get_running_loop().create_task(_mirror(inner, outcome))
+        watcher.add_done_callback(_WATCHERS.discard)
+        _WATCHERS.add(watcher)
+        return cls(inner, loop, outcome)
 
     @property
     def async_future(self) -> AsyncAPIFuture[T]:
@@ -54,7 +72,23 @@ class APIFuture(Generic[T]):
             RequestFailedError: The server finished the request as failed.
             TinkexError: Whatever the request failed with, as the async client raises it.
         """
-        return self._loop.run(self._inner.result(timeout))
+        try:
+            return self._outcome.result(timeout)
+        except concurrent.futures.TimeoutError as exc:
+            if self._outcome.done():
+                raise
+            raise self._timed_out(timeout) from exc
+
+    def _timed_out(self, timeout: float | None) -> FutureTimeoutError:
+        tracker = self._inner.tracker
+        state = tracker.last_queue_state
+        return FutureTimeoutError(
+            request_id=tracker.request_id or "(not yet accepted)",
+            request_type=tracker.request_type,
+            timeout_s=timeout or 0.0,
+            last_queue_state=None if state is None else state.value,
+            seconds_since_last_response=tracker.seconds_since_last_response(),
+        )
 
     async def result_async(self, timeout: float | None = None) -> T:  # noqa: ASYNC109  # the official futures' API takes a timeout, like concurrent.futures
         """Await the result from any event loop (`result` without blocking the loop)."""
@@ -73,7 +107,7 @@ class APIFuture(Generic[T]):
 
     def done(self) -> bool:
         """True once the result or the error is known, or the request was cancelled."""
-        return self._inner.done()
+        return self._outcome.done()
 
     def cancel(self) -> bool:
         """Stop waiting for the result (see `tinkex.APIFuture.cancel`); False when done."""
@@ -104,3 +138,18 @@ class APIFuture(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<tinkex.sync.APIFuture {self._inner.request_type} state={self.state.value}>"
+
+
+# The mirroring tasks, kept alive until done (the loop holds tasks only weakly).
+_WATCHERS: set[asyncio.Task[None]] = set()
+
+
+async def _mirror(inner: AsyncAPIFuture[T], outcome: concurrent.futures.Future[T]) -> None:
+    try:
+        value = await inner
+    except BaseException as exc:  # every outcome, cancellation included, is mirrored
+        outcome.set_exception(exc)
+        if not isinstance(exc, Exception | asyncio.CancelledError):
+            raise
+    else:
+        outcome.set_result(value)

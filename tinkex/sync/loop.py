@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import logging
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tinkex.errors import ClosedError
 
 if TYPE_CHECKING:
-    import concurrent.futures
     from collections.abc import Callable, Coroutine
 
     from tinkex.clients.service import ServiceClient
@@ -96,8 +96,31 @@ class LoopThread:
             raise
 
     def call(self, function: Callable[[], T]) -> T:
-        """Call `function` on the loop's thread (for code that needs the running loop)."""
-        return self.run(_invoke(function))
+        """Call `function` on the loop's thread (for code that needs the running loop).
+
+        Cheaper than `run` (no task is made): a callback on the loop, a future to wait on.
+
+        Raises:
+            ClosedError: The loop was closed.
+            RuntimeError: Called from the loop's own thread.
+        """
+        if threading.current_thread() is self._thread:
+            raise RuntimeError(
+                "a tinkex.sync call cannot block on tinkex.sync's own loop thread; "
+                "await the tinkex (async) client there instead"
+            )
+        if self._closed:
+            raise ClosedError("tinkex.sync's event loop was shut down")
+        answer: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def invoke() -> None:
+            try:
+                answer.set_result(function())
+            except BaseException as exc:  # noqa: BLE001  # handed to the waiting caller as is
+                answer.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(invoke)
+        return answer.result()
 
     async def run_async(self, work: Coroutine[Any, Any, T]) -> T:
         """Await `work`, run on this loop, from another loop (or this one)."""
@@ -142,10 +165,6 @@ class LoopThread:
         self._closed = True
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
-
-
-async def _invoke(function: Callable[[], T]) -> T:
-    return function()
 
 
 async def _close_all(services: list[ServiceClient]) -> None:

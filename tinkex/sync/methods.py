@@ -96,9 +96,10 @@ def as_future(
         name = stub.__name__
 
         def call(self: SyncClient[Any], /, *args: P.args, **kwargs: P.kwargs) -> APIFuture[T]:
-            inner = self._inner
-            started = self._loop.call(lambda: _started(method(inner, *args, **kwargs), name))
-            return APIFuture(started, self._loop)
+            inner, loop = self._inner, self._loop
+            return loop.call(
+                lambda: APIFuture.attach(_started(method(inner, *args, **kwargs), name), loop)
+            )
 
         return _named(call, stub, method)
 
@@ -215,11 +216,10 @@ def future_async(
         name = stub.__name__
 
         async def call(self: SyncClient[Any], /, *args: P.args, **kwargs: P.kwargs) -> APIFuture[T]:
-            inner = self._inner
-            started = await self._loop.run_async(
-                _call_started(lambda: method(inner, *args, **kwargs), name)
+            inner, loop = self._inner, self._loop
+            return await loop.run_async(
+                _call_started(lambda: method(inner, *args, **kwargs), name, loop)
             )
-            return APIFuture(started, self._loop)
 
         return _named(call, stub, method)
 
@@ -244,8 +244,10 @@ async def _awaiting(answer: Awaitable[T]) -> T:
     return await answer
 
 
-async def _call_started(function: Callable[[], Awaitable[T]], name: str) -> AsyncAPIFuture[T]:
-    return _started(function(), name)
+async def _call_started(
+    function: Callable[[], Awaitable[T]], name: str, loop: LoopThread
+) -> APIFuture[T]:
+    return APIFuture.attach(_started(function(), name), loop)
 
 
 def _blocking_iteration(iterator: AsyncIterator[T], loop: LoopThread) -> Iterator[T]:
