@@ -147,9 +147,11 @@ _WATCHERS: set[asyncio.Task[None]] = set()
 async def _mirror(inner: AsyncAPIFuture[T], outcome: concurrent.futures.Future[T]) -> None:
     try:
         value = await inner
-    except BaseException as exc:  # every outcome, cancellation included, is mirrored
+    except asyncio.CancelledError:
+        outcome.cancel()  # the waiter gets concurrent.futures' CancelledError, as sync code expects
+    except BaseException as exc:
         outcome.set_exception(exc)
-        if not isinstance(exc, Exception | asyncio.CancelledError):
+        if not isinstance(exc, Exception):
             raise
     else:
         outcome.set_result(value)

@@ -28,7 +28,7 @@ def main():
     elapsed = time.monotonic() - started
 
     completions = 0
-    for text, result in zip(PROMPTS, results):
+    for text, result in zip(PROMPTS, results, strict=True):
         assert len(result.sequences) == 4
         for sequence in result.sequences:
             assert sequence.stop_reason in ("length", "stop")

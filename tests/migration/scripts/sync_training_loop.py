@@ -8,7 +8,6 @@ training client, and at the end serves the sampler weights to a sampling client.
 import json
 
 import numpy as np
-
 import tinker
 
 BASE_MODEL = "meta-llama/Llama-3.2-1B"
@@ -67,7 +66,8 @@ def main():
     sampling_client = service_client.create_sampling_client(model_path=sampler_path).result()
     prompt = tinker.types.ModelInput.from_ints(tokenizer.encode("a stitch"))
     logprobs = sampling_client.compute_logprobs(prompt).result()
-    assert logprobs[0] is None and len(logprobs) == prompt.length, logprobs
+    assert logprobs[0] is None, logprobs
+    assert len(logprobs) == prompt.length, logprobs
 
     service_client.close("success").result()
     print(json.dumps({"losses": losses, "state": state_path, "sampler": sampler_path}))

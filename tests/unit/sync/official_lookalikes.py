@@ -60,7 +60,6 @@ class ModelInput:
 class TensorData:
     """Keeps a numpy array, shows a flat ``data`` list, as the official TensorData does."""
 
-
     def __init__(
         self,
         data: Any,

@@ -54,7 +54,7 @@ def main() -> None:
     sys.path.insert(0, root)
     sys.path.append(site)  # after tinker's own packages, which win where both have one
     official = importlib.import_module("tinker.types")
-    print(json.dumps(asyncio.run(_exercise(official, Path(data_dir)))))
+    sys.stdout.write(json.dumps(asyncio.run(_exercise(official, Path(data_dir)))) + "\n")
 
 
 if __name__ == "__main__":

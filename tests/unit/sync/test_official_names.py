@@ -82,11 +82,13 @@ async def test_name_is_accepted_and_ignored_with_a_deprecation_warning(tmp_path:
     """save_weights_and_get_sampling_client(name=...) works, as in the official SDK."""
     async with local_service(data_dir=tmp_path) as service:
         training = await service.create_lora_training_client("Qwen/Qwen3-8B", rank=4)
+        # Typed as tinkex declares it; called as official code calls it.
+        official: Any = training
         with pytest.warns(DeprecationWarning, match=r"name=\.\.\.\) is ignored: the weights"):
-            by_keyword = await training.save_weights_and_get_sampling_client(name="ignored")
-        with pytest.warns(DeprecationWarning):
-            by_position = await training.save_weights_and_get_sampling_client("also ignored")
-        quiet = await training.save_weights_and_get_sampling_client(None, kind="snapshot")
+            by_keyword = await official.save_weights_and_get_sampling_client(name="ignored")
+        with pytest.warns(DeprecationWarning, match="is ignored"):
+            by_position = await official.save_weights_and_get_sampling_client("also ignored")
+        quiet = await official.save_weights_and_get_sampling_client(None, kind="snapshot")
         ids = {c.sampling_session_id for c in (by_keyword, by_position, quiet)}
         assert len(ids) == 3
         parameters = inspect.signature(tinkex.TrainingClient.save_weights_and_get_sampling_client)

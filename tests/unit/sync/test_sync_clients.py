@@ -85,9 +85,14 @@ def test_sampling_rest_and_iteration(tmp_path: Path) -> None:
 def test_the_context_manager_finishes_the_session(tmp_path: Path) -> None:
     """Leaving the with block closes the session; an error inside closes it as errored."""
     service = local_service(tmp_path)
-    with pytest.raises(RuntimeError, match="boom"), service:
-        service.get_server_capabilities()
-        raise RuntimeError("boom")
+
+    def fail_inside() -> None:
+        with service:
+            service.get_server_capabilities()
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_inside()
     assert service.closed
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import threading
-from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +26,9 @@ from tinkex.sync.methods import (
     future_async,
     streamed,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 
 class FakeAsyncClient:
@@ -141,6 +144,8 @@ def test_a_timeout_raises_future_timeout_error_and_cancel_stops_waiting(fake: Fa
     assert isinstance(raised.value, TimeoutError)
     assert not future.done()
     assert future.cancel()
+    with pytest.raises(concurrent.futures.CancelledError):
+        future.result(timeout=5)
     assert future.state.value == "cancelled"
 
 

@@ -40,7 +40,8 @@ def test_importing_starts_no_thread_and_exit_finishes_open_sessions(tmp_path: Pa
         service = tinker.ServiceClient(base_url="local", local_data_dir=Path(sys.argv[1]), env={})
         service.create_lora_training_client(base_model="Qwen/Qwen3-8B", rank=4)
         state["at_import"] = at_import
-        state["in_use"] = sorted(t.name for t in threading.enumerate() if t.name.startswith("tinkex-sync"))
+        names = [t.name for t in threading.enumerate()]
+        state["in_use"] = sorted(n for n in names if n.startswith("tinkex-sync"))
         """,
         tmp_path,
     )

@@ -6,7 +6,7 @@ import socket
 import sys
 import time
 import types as stdlib_types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pytest
@@ -39,8 +39,8 @@ class FakeHubTokenizer:
 class FakeAutoTokenizer:
     """Serves `cached` names from the 'cache' and others only when called online."""
 
-    cached: set[str] = set()
-    calls: list[tuple[str, dict[str, Any]]] = []
+    cached: ClassVar[set[str]] = set()
+    calls: ClassVar[list[tuple[str, dict[str, Any]]]] = []
 
     @classmethod
     def from_pretrained(cls, name: str, **options: Any) -> FakeHubTokenizer:
