@@ -211,8 +211,10 @@ def _not_cached(name: str, why: str) -> str:
 class ByteTokenizer:
     """The embedded backend's tokenizer (one id per UTF-8 byte), with the everyday methods.
 
-    ``add_special_tokens`` (default True, as Hugging Face's) starts the ids with BOS;
-    ``decode`` leaves BOS and EOS out unless ``skip_special_tokens=False``.
+    ``encode(text, add_special_tokens=True)`` starts the ids with BOS; by default it does not
+    (as tinkex's encode always did; Hugging Face's default is True, so pass it explicitly, as
+    `ModelInput.from_text` does, for the same ids from both). ``decode`` leaves BOS and EOS out
+    unless ``skip_special_tokens=False``.
     """
 
     bos_token = "<|bos|>"
@@ -245,7 +247,7 @@ class ByteTokenizer:
     def encode(
         self,
         text: str,
-        add_special_tokens: bool = True,
+        add_special_tokens: bool = False,
         *,
         add_bos: bool | None = None,
         **kwargs: Any,
@@ -254,7 +256,7 @@ class ByteTokenizer:
 
         Args:
             text: The text.
-            add_special_tokens: Start with BOS.
+            add_special_tokens: Start with BOS (default False, unlike Hugging Face's).
             add_bos: The same, under tinkex's earlier name (wins when given).
             **kwargs: Hugging Face options this tokenizer has no use for: refused.
 
@@ -344,7 +346,7 @@ class ByteTokenizer:
                 )
             lines.append(f"{role}: {content}\n")
         text = "".join(lines) + ("assistant: " if add_generation_prompt else "")
-        return self.encode(text) if tokenize else text
+        return self.encode(text, add_special_tokens=True) if tokenize else text
 
     def __repr__(self) -> str:
         return f"<ByteTokenizer {BYTE_TOKENIZER_ID} vocab_size={self.vocab_size}>"

@@ -148,9 +148,9 @@ def test_the_byte_tokenizer_offers_the_everyday_subset() -> None:
     """encode/decode with special tokens, ids, vocabulary, token lookup and a chat template."""
     tokenizer = get_tokenizer("Qwen/Qwen3-8B", local=True)
     assert isinstance(tokenizer, ByteTokenizer)
-    assert tokenizer.encode("hi") == [256, 104, 105]
-    assert tokenizer.encode("hi", add_special_tokens=False) == [104, 105]
-    assert tokenizer.encode("hi", add_bos=False) == [104, 105]  # tinkex's earlier spelling
+    assert tokenizer.encode("hi") == [104, 105]  # as tinkex's encode always did
+    assert tokenizer.encode("hi", add_special_tokens=True) == [256, 104, 105]
+    assert tokenizer.encode("hi", add_bos=True) == [256, 104, 105]  # tinkex's earlier spelling
     assert (tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.vocab_size) == (256, 257, 258)
     assert tokenizer.decode([256, 104, 105, 257]) == "hi"
     assert tokenizer.decode(np.array([256, 104, 257]), skip_special_tokens=False) == (
@@ -161,7 +161,7 @@ def test_the_byte_tokenizer_offers_the_everyday_subset() -> None:
     assert tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True) == (
         "user: hey\nassistant: "
     )
-    assert tokenizer.apply_chat_template(chat) == tokenizer.encode("user: hey\n")
+    assert tokenizer.apply_chat_template(chat) == tokenizer.encode("user: hey\n", True)
     assert ModelInput.from_text("hi", tokenizer).to_ints() == [256, 104, 105]
     with pytest.raises(ValidationError, match="takes no padding"):
         tokenizer.encode("x", padding=True)
