@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from tinkex.bootstrap.deadlines import future_deadline
+from tinkex.clients.official_names import APIFutureOfficialNames
 from tinkex.errors import FutureTimeoutError
 from tinkex.ports.futures import QueueState, QueueStateObserver
 
@@ -128,7 +129,7 @@ class FutureTracker(QueueStateObserver):
                 continue
 
 
-class APIFuture(Generic[T]):
+class APIFuture(APIFutureOfficialNames, Generic[T]):
     """A request in flight: await it for the result, or inspect and cancel it.
 
     The request was queued for submission in call order when the future was created; the

@@ -19,6 +19,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from tinkex import api
+from tinkex.clients.official_names import RestClientOfficialNames
 from tinkex.clients.pagination import Page, iter_offset_pages, validate_page_args
 from tinkex.clients.rest_archive import fetch_archive_url
 from tinkex.clients.rest_checks import (
@@ -64,7 +65,7 @@ _EXTERNAL: tuple[CheckpointKind, ...] = ("external",)
 
 
 @names_sdk_methods
-class RestClient(SessionsRestApi):
+class RestClient(RestClientOfficialNames, SessionsRestApi):
     """Training runs, checkpoints, weights, sessions, samplers and billing over REST.
 
     Args:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 from tinkex import api
 from tinkex.adapters.clock import SystemClock
 from tinkex.clients.futures import APIFuture, FutureTracker
+from tinkex.clients.official_names import SamplingClientOfficialNames
 from tinkex.clients.operation_span import global_observability, traced
 from tinkex.clients.sampling_call import SampleCall
 from tinkex.clients.sampling_checks import check_sample_args, prompt_bytes
@@ -30,6 +31,7 @@ from tinkex.clients.sampling_handle import (
     handle_for,
 )
 from tinkex.domain.headers import sdk_method
+from tinkex.domain.official import from_official
 from tinkex.domain.paths import require_kind
 from tinkex.domain.types import (
     CreateSamplingSessionRequest,
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
 __all__ = ["CLONE_SEQ_STRIDE", "SamplingClient", "create_sampling_client"]
 
 
-class SamplingClient:
+class SamplingClient(SamplingClientOfficialNames):
     """Sample from one sampling session (a base model, or saved sampler weights).
 
     Obtained from `ServiceClient.create_sampling_client`,
@@ -140,6 +142,9 @@ class SamplingClient:
             ValidationError: A bad argument (raised here, before anything is sent).
         """
         with sdk_method("SamplingClient.sample"):
+            prompt, sampling_params, target_prompt_logprobs = from_official(
+                (prompt, sampling_params, target_prompt_logprobs)
+            )
             params = sampling_params if sampling_params is not None else SamplingParams()
             check_sample_args(
                 prompt,
@@ -210,6 +215,7 @@ class SamplingClient:
             UnsupportedByServerError: The server does not stream (use `sample`).
         """
         with sdk_method("SamplingClient.sample_stream"):
+            prompt, sampling_params = from_official((prompt, sampling_params))
             params = sampling_params if sampling_params is not None else SamplingParams()
             check_sample_args(prompt, num_samples=1, params=params)
         return self._stream(prompt, params)

@@ -21,6 +21,7 @@ from tinkex import api
 from tinkex.bootstrap.adapters import default_adapters, split_telemetry
 from tinkex.bootstrap.runtime import Runtime, SessionOptions
 from tinkex.clients.futures import FutureState, PendingRequest
+from tinkex.clients.official_names import ServiceClientOfficialNames
 from tinkex.clients.sampling import SamplingClient, create_sampling_client
 from tinkex.clients.service_invoker import StartingInvoker
 from tinkex.clients.service_training import (
@@ -31,6 +32,7 @@ from tinkex.clients.service_training import (
 )
 from tinkex.config import load_config
 from tinkex.domain.headers import current_sdk_method, sdk_method
+from tinkex.domain.official import from_official
 from tinkex.domain.paths import require_kind
 from tinkex.errors import ClosedError, ConfigError, ValidationError
 from tinkex.ports.sessions import SessionEndReason
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
 __all__ = ["ServiceClient"]
 
 
-class ServiceClient:
+class ServiceClient(ServiceClientOfficialNames):
     """A session with the Tinker service, and the factory of every other client.
 
     Every request goes through one connection pool and every timing through one clock; pass
@@ -361,6 +363,7 @@ class ServiceClient:
         """
         with sdk_method("ServiceClient.create_lora_training_client"):
             self._check_open()
+            optimizer = from_official(optimizer, where="optimizer")
             lora = check_lora(
                 base_model, rank, seed, (train_mlp, train_attn, train_unembed), optimizer
             )
@@ -382,6 +385,7 @@ class ServiceClient:
         """
         with sdk_method("ServiceClient.create_training_client_from_state"):
             self._check_open()
+            optimizer = from_official(optimizer, where="optimizer")
             checkpoint = check_from_state(path, optimizer)
             await self.start()
             return await create_from_state(

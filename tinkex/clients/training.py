@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tinkex import api
 from tinkex.clients.futures import APIFuture, FutureState, FutureTracker
+from tinkex.clients.official_names import TrainingClientOfficialNames
 from tinkex.clients.operation_span import traced
 from tinkex.clients.training_checks import (
     OptimParams,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["TrainingClient"]
 
 
-class TrainingClient(TrainingWeights):
+class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
     """A LoRA training run on the service.
 
     Obtained from `ServiceClient.create_lora_training_client` or

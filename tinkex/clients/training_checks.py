@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from tinkex.domain.official import from_official, from_official_list
 from tinkex.domain.types import (
     AdamOptimizerConfig,
     AdamParams,
@@ -62,7 +63,7 @@ def validate_data(data: Sequence[Datum], loss_fn: str | None = None) -> list[Dat
     """
     if isinstance(data, Datum):
         raise ValidationError("pass a list of Datum, not a single Datum", field="data")
-    items = list(data)
+    items = from_official_list(data, where="data")
     if not items:
         raise ValidationError("no data provided", field="data")
     for index, datum in enumerate(items):
@@ -190,7 +191,7 @@ def choose_optimizer(
     """
     if optim_params is not None and adam_params is not None:
         raise ValidationError("give optim_params or adam_params, not both", field="adam_params")
-    chosen: object = optim_params if optim_params is not None else adam_params
+    chosen: object = from_official(optim_params if optim_params is not None else adam_params)
     field = "optim_params" if optim_params is not None else "adam_params"
     if chosen is None:
         raise ValidationError("optimizer parameters are required", field="optim_params")

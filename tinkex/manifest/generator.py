@@ -7,6 +7,8 @@ Outputs (paths relative to the output root, normally the repository root)::
     <package>/manifest/compiled.py (the validated Manifest as msgpack, for `load_manifest()`)
     <package>/domain/error_table.py, service_spec.py (constants for modules that must not
         load the manifest: errors, config, version, headers, idempotency keys)
+    <package>/clients/official_names.py (the official SDK's aliases, mixed into the clients)
+    <package>/sync/clients.py (the blocking clients of tinkex.sync)
 
 Generation is deterministic: the same manifest always yields the same bytes.
 """
@@ -20,6 +22,12 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tinkex.manifest.gen_api import render_api_init, render_registry, render_resource, resources
+from tinkex.manifest.gen_clients import (
+    OFFICIAL_NAMES_MODULE,
+    SYNC_CLIENTS_MODULE,
+    render_official_names,
+    render_sync_clients,
+)
 from tinkex.manifest.gen_constants import (
     ERROR_TABLE_MODULE,
     SERVICE_SPEC_MODULE,
@@ -63,6 +71,8 @@ def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
         f"{root}/manifest/compiled.py": render_compiled(manifest),
         f"{root}/{ERROR_TABLE_MODULE}": render_error_table(manifest),
         f"{root}/{SERVICE_SPEC_MODULE}": render_service(manifest),
+        f"{root}/{OFFICIAL_NAMES_MODULE}": render_official_names(manifest, package=package),
+        f"{root}/{SYNC_CLIENTS_MODULE}": render_sync_clients(manifest, package=package),
     }
     for group in sorted({t.group for t in manifest.types.values()}):
         files[f"{root}/domain/types/{group}.py"] = render_group(manifest, group, package=package)

@@ -14,6 +14,7 @@ from tinkex.manifest.features import Feature
 from tinkex.ports.transport import PoolKind
 
 __all__ = [
+    "AliasResult",
     "AuthSpec",
     "BaseUrlSpec",
     "ClientMethod",
@@ -26,6 +27,7 @@ __all__ = [
     "FlowStep",
     "FutureDef",
     "Manifest",
+    "MethodShape",
     "QueryParam",
     "ServiceSpec",
     "StateField",
@@ -164,18 +166,60 @@ class StateField(_Strict, frozen=True, kw_only=True):
     source: str = ""
 
 
+MethodShape = Literal["awaitable", "future", "immediate", "stream"]
+"""How a tinkex method answers: ``awaitable`` (an ``async def``), ``future`` (an `APIFuture`
+returned at once, the request queued at call time), ``immediate`` (a plain value, no request
+waited for) or ``stream`` (an async iterator)."""
+AliasResult = Literal["result", "future"]
+"""What awaiting an official ``*_async`` alias gives: the method's ``result``, or its ``future``."""
+
+
 class ClientMethod(_Strict, frozen=True, kw_only=True):
-    """A public client method: backed by exactly one endpoint or one flow."""
+    """A public client method: backed by one endpoint, one flow, or the client itself.
+
+    Attributes:
+        endpoint: The endpoint it calls.
+        flow: The flow it runs.
+        local: Answered by the client itself (a tokenizer, a URL, a client over the same
+            session), without a request of its own.
+        shape: How the tinkex (async) method answers (`MethodShape`).
+        sync: What ``tinkex.sync``'s blocking method returns: ``value`` (it waits) or
+            ``future`` (a blocking future at once); default ``future`` for a ``future``
+            method, ``value`` otherwise, as the official SDK's sync names do.
+        returns: The client (a key of ``clients``) the result is; ``tinkex.sync`` waits for
+            it and answers with its blocking twin. A flow's method defaults to the flow's
+            ``returns``.
+        static: A static constructor (called on the class, not an instance).
+        aliases: The official SDK's other names of the method (``*_async``) and what
+            awaiting each gives; generated as methods of the tinkex and ``tinkex.sync``
+            classes.
+        deprecated_args: Parameters the official SDK still accepts and ignores, with why;
+            accepted (first, in this order) and ignored with a DeprecationWarning.
+    """
 
     endpoint: str | None = None
     flow: str | None = None
+    local: bool = False
     doc: str = ""
+    shape: MethodShape = "awaitable"
+    sync: Literal["value", "future"] | None = None
+    returns: str | None = None
+    static: bool = False
+    aliases: dict[str, AliasResult] = msgspec.field(default_factory=dict)
+    deprecated_args: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class ClientSpec(_Strict, frozen=True, kw_only=True):
-    """A public client class and its methods."""
+    """A public client class and its methods.
+
+    Attributes:
+        module: ``tinkex.<Class>``: where users find the class.
+        kind: ``client``, or ``future`` for the future class the clients' methods return
+            (only its aliases are generated; ``tinkex.sync`` has its own blocking future).
+    """
 
     module: str
+    kind: Literal["client", "future"] = "client"
     doc: str = ""
     state: dict[str, StateField] = msgspec.field(default_factory=dict)
     methods: dict[str, ClientMethod] = msgspec.field(default_factory=dict)

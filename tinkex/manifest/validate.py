@@ -11,6 +11,7 @@ from tinkex import errors as error_module
 from tinkex.manifest.features import FuturesFeature, RetryPolicyFeature
 from tinkex.manifest.schema import FieldSpec
 from tinkex.manifest.typeexpr import BUILTINS, TypeExprError, parse_type
+from tinkex.manifest.validate_clients import check_clients
 
 if TYPE_CHECKING:
     from tinkex.manifest.schema import EndpointDef, FlowStep, Manifest, TypeDef
@@ -40,7 +41,8 @@ def validate_manifest(manifest: Manifest, smap: SourceMap) -> None:
     for name, endpoint in manifest.endpoints.items():
         _check_endpoint(manifest, name, endpoint, ("endpoints", name), smap)
     _check_features(manifest, smap)
-    _check_clients(manifest, smap)
+    check_clients(manifest, smap)
+    _check_client_state(manifest, smap)
     _check_flows(manifest, smap)
     _check_errors(manifest, smap)
     _check_service(manifest, smap)
@@ -160,19 +162,12 @@ def _check_features(manifest: Manifest, smap: SourceMap) -> None:
                     raise smap.error((*path, "protobuf_results", index), "unknown type")
 
 
-def _check_clients(manifest: Manifest, smap: SourceMap) -> None:
+def _check_client_state(manifest: Manifest, smap: SourceMap) -> None:
     for name, client in manifest.clients.items():
         for field_name, state in client.state.items():
             _check_type_expr(
                 manifest, state.type, ("clients", name, "state", field_name, "type"), smap
             )
-        for method_name, method in client.methods.items():
-            path: KeyPath = ("clients", name, "methods", method_name)
-            if (method.endpoint is None) == (method.flow is None):
-                raise smap.error(path, "a method names exactly one of endpoint or flow")
-            _check_endpoint_ref(manifest, method.endpoint, (*path, "endpoint"), smap)
-            if method.flow is not None and method.flow not in manifest.flows:
-                raise smap.error((*path, "flow"), f"unknown flow {method.flow!r}")
 
 
 def _check_flows(manifest: Manifest, smap: SourceMap) -> None:

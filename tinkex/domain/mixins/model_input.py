@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from tinkex.domain.types.model_input import ModelInputChunk
+    from tinkex.tokenizer import Tokenizer
 
 __all__ = ["ModelInputMixin"]
 
@@ -41,6 +42,15 @@ class ModelInputMixin:
 
         stored = tokens if isinstance(tokens, np.ndarray) else list(tokens)
         return cls(chunks=[EncodedTextChunk(tokens=stored)])
+
+    @classmethod
+    def from_text(cls, text: str, tokenizer: Tokenizer, *, add_special_tokens: bool = True) -> Self:
+        """One text chunk of `text` as `tokenizer` encodes it.
+
+        Works with any tokenizer of `tinkex.tokenizer` (a Hugging Face one, or the embedded
+        backend's `ByteTokenizer`): ``tokenizer.encode(text, add_special_tokens=...)``.
+        """
+        return cls.from_ints(tokenizer.encode(text, add_special_tokens=add_special_tokens))
 
     @classmethod
     def empty(cls) -> Self:
