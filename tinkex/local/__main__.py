@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
     run.add_argument(
+        "--short-sampler-paths",
+        action="store_true",
+        help="hand out sampler weights as tinker://<run>/<name>, as some servers do",
+    )
+    run.add_argument(
         "--metadata-threshold",
         type=int,
         default=1 << 20,
@@ -80,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             poll_timeout_s=args.poll_timeout,
             metadata_threshold_bytes=args.metadata_threshold,
             client_flags=_client_flags(args.client_flag),
+            short_sampler_paths=args.short_sampler_paths,
         ),
     )
     try:

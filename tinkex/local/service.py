@@ -95,7 +95,11 @@ class LocalBackend:
     ) -> None:
         clock = clock if clock is not None else SystemClock()
         config = config if config is not None else BackendConfig()
-        store = CheckpointStore(data_dir if data_dir is not None else default_data_dir(), clock)
+        store = CheckpointStore(
+            data_dir if data_dir is not None else default_data_dir(),
+            clock,
+            short_sampler_paths=config.short_sampler_paths,
+        )
         self.state = ServiceState(
             clock=clock,
             config=config,

@@ -51,6 +51,9 @@ class BackendConfig:
             ``{"sample_use_retrieve_futures": True, "proto_compress_fwdbwd": True}``).
         max_request_body_bytes: Largest request body read, as sent (else 413).
         max_decompressed_body_bytes: Largest body after content decoding (else 413).
+        short_sampler_paths: Hand out sampler weights as ``tinker://<run>/<name>`` (the shape
+            some servers use) and accept that shape back; ``sampler_weights/<name>`` still
+            works.
     """
 
     session_ttl_s: float | None = 120.0
@@ -65,6 +68,7 @@ class BackendConfig:
     client_flags: Mapping[str, object] = field(default_factory=dict)
     max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
     max_decompressed_body_bytes: int = MAX_DECOMPRESSED_BODY_BYTES
+    short_sampler_paths: bool = False
 
 
 @dataclass
