@@ -36,6 +36,7 @@ def threaded_heartbeat_sender(runtime: Runtime) -> Callable[[], HeartbeatSender]
             codecs={"json": MsgspecJsonCodec()},
             base_url=runtime.base_url,
             auth_headers=runtime.auth_headers(),
+            auth_provider=runtime.auth.thread_provider(),  # the current JWT, in JWT mode
             clock=SystemClock(),
             retry=RetryConfig(max_retries=0),
             outer_retry=OuterRetryConfig(enabled=False),

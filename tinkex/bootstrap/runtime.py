@@ -1,9 +1,9 @@
 """The Runtime: everything one ServiceClient uses, wired from the manifest and the adapters.
 
 `Runtime.start` negotiates the server config (falling back to defaults and the JSON wire on a
-server that predates it), builds the pipeline invoker with the codecs that config calls for,
-the future resolver, the sampling limiters, telemetry, and creates the session. `aclose`
-tears it all down in reverse order.
+server that predates it; `SessionAuth` switches to JWTs when it asks), builds the pipeline
+invoker with the codecs that config calls for, the future resolver, the sampling limiters,
+telemetry, and creates the session. `aclose` tears it all down in reverse order.
 
 The stack's modules (flows, codecs, the compiled manifest, structlog, OpenTelemetry) are
 imported inside the methods that build it, so importing this module (and with it
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tinkex import api
+from tinkex.auth.session_auth import SessionAuth
 from tinkex.domain.headers import MEDIA_TYPES, current_sdk_method
 from tinkex.domain.types import (
     ClientConfigRequest,
@@ -67,10 +68,6 @@ __all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
 SDK_VERSION = WIRE_SDK_VERSION
 _PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
 
-
-LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
-"""Sent to the embedded backend when no API key is configured (it accepts any tml- key)."""
-
 _FINISH_REASONS: dict[SessionEndReason, ClientSessionFinishReason] = {
     SessionEndReason.SUCCESS: ClientSessionFinishSuccess(),
     SessionEndReason.ERRORED: ClientSessionFinishErrored(),
@@ -95,6 +92,7 @@ class Runtime:
         settings: The manifest's feature blocks as flow configs.
         clock: The time source every flow uses.
         logger: The structlog logger every flow uses.
+        auth: The credentials each request carries (the API key, or JWTs in JWT mode).
     """
 
     def __init__(
@@ -130,6 +128,7 @@ class Runtime:
         self.clock = adapters.clock
         self.logger: FilteringBoundLogger = configure_logging(config.log_level)
         self._adapters = adapters
+        self.auth = SessionAuth(config, clock=self.clock, logger=self.logger)
         self._session_options = session or SessionOptions()
         self._json = MsgspecJsonCodec()
         self._server_config = ClientConfigResponse()
@@ -170,6 +169,7 @@ class Runtime:
         from tinkex.flows.sessions import ManagedSession
         from tinkex.flows.telemetry import BatchingTelemetry
 
+        await self.auth.prepare()
         bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
         negotiated = await negotiate(
             lambda: api.config.client_config(
@@ -179,6 +179,12 @@ class Runtime:
             logger=self.logger,
         )
         self._server_config, self._legacy = negotiated.config, negotiated.legacy
+        if self._server_config.pjwt_auth_enabled and not self._legacy:
+            self.auth.enable_jwt(
+                self._server_config.credential_default_source,
+                lambda: self._build_invoker(self._json, telemetry=None, for_exchange=True),
+            )
+            bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
         if not self._legacy:
             self._dynamic_config = await fetch_or_default(
                 lambda: api.config.dynamic_config(
@@ -255,6 +261,7 @@ class Runtime:
                 await self._telemetry.aclose()
         finally:
             self._closed = True
+            await self.auth.aclose()
             await self._adapters.pool.aclose()
             for closer in reversed(self._adapters.closers):
                 await closer()
@@ -354,18 +361,20 @@ class Runtime:
         )
 
     def _build_invoker(
-        self, protobuf: Codec, *, telemetry: TelemetrySink | None
+        self, protobuf: Codec, *, telemetry: TelemetrySink | None, for_exchange: bool = False
     ) -> PipelineInvoker:
         from tinkex.flows.circuit_breaker import CircuitBreaker
         from tinkex.flows.invoker import PipelineInvoker
         from tinkex.flows.rate_limiter import RateLimiter
 
         settings = self.settings
+        auth = self.auth
         return PipelineInvoker(
-            pool=self._adapters.pool,
+            pool=self._adapters.pool if for_exchange else auth.wrap_pool(self._adapters.pool),
             codecs={"json": self._json, "protobuf": protobuf},
             base_url=self._adapters.base_url,
-            auth_headers=self.auth_headers(),
+            auth_headers=auth.exchange_headers() if for_exchange else self.auth_headers(),
+            auth_provider=auth.exchange_provider() if for_exchange else auth.provider(),
             clock=self.clock,
             retry=settings.retry,
             outer_retry=settings.outer_retry,
@@ -387,11 +396,8 @@ class Runtime:
         )
 
     def auth_headers(self) -> list[tuple[str, str]]:
-        """Credential headers; the embedded backend gets a placeholder key when none is set."""
-        headers = self.config.auth_headers()
-        if self.config.is_local and not any(k.lower() == "x-api-key" for k, _ in headers):
-            headers.insert(0, ("X-API-Key", LOCAL_PLACEHOLDER_KEY))
-        return headers
+        """Credential headers to send now (the current JWT in JWT mode)."""
+        return self.auth.headers()
 
     def _decode_result(self, body: bytes, content_type: str, result_type: type[Any]) -> Any:
         if _PROTOBUF_MEDIA_TYPE in content_type:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tinkex.cli import checkpoints, local_server, models, runs, sessions
+from tinkex.cli import auth, checkpoints, local_server, models, runs, sessions
 from tinkex.cli.connect import ConnectionOptions
 from tinkex.cli.context import AsyncHandler, CommandContext
 from tinkex.cli.errors import describe_error
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoints.register(groups)
     models.register(groups)
     sessions.register(groups)
+    auth.register(groups)
     return parser
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "CF_ACCESS_CLIENT_ID_HEADER",
     "CF_ACCESS_CLIENT_SECRET_ENV",
     "CF_ACCESS_CLIENT_SECRET_HEADER",
+    "CREDENTIAL_CMD_ENV",
     "DEFAULT_BASE_URL",
     "HEARTBEAT_ENV",
     "IDEMPOTENCY_HEADER",
@@ -57,6 +58,8 @@ LOG_LEVEL_ENV = "TINKER_LOG"
 """debug or info: configure logging at that level."""
 HEARTBEAT_ENV = "TINKEX_HEARTBEAT"
 """thread or loop: where session heartbeats run (see ServiceClient's heartbeat=)."""
+CREDENTIAL_CMD_ENV = "TINKER_CREDENTIAL_CMD"
+"""A command (run without a shell) that prints a credential; used when no key is set."""
 CF_ACCESS_CLIENT_ID_ENV = "CLOUDFLARE_ACCESS_CLIENT_ID"
 """Cloudflare Access client id, sent on every request."""
 CF_ACCESS_CLIENT_ID_HEADER = "CF-Access-Client-Id"

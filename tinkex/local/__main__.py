@@ -52,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
         help="override a client/config flag, e.g. sample_use_retrieve_futures=true",
     )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
+    run.add_argument("--jwt", action="store_true", help="JWT auth (pjwt_auth_enabled)")
+    run.add_argument("--jwt-ttl", type=float, default=3600.0, help="JWT lifetime (s)")
+    run.add_argument(
+        "--credential-default-source",
+        choices=("api_key", "credential_cmd"),
+        default="api_key",
+        help="what clients exchange for JWTs in --jwt mode",
+    )
     run.add_argument(
         "--short-sampler-paths",
         action="store_true",
@@ -86,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             metadata_threshold_bytes=args.metadata_threshold,
             client_flags=_client_flags(args.client_flag),
             short_sampler_paths=args.short_sampler_paths,
+            jwt_auth=args.jwt,
+            jwt_ttl_s=args.jwt_ttl,
+            credential_default_source=args.credential_default_source,
         ),
     )
     try:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tinkex.local.faults import FaultPlan
+    from tinkex.local.jwt_auth import TokenIssuer
     from tinkex.ports.clock import Clock
 
 __all__ = ["ConnectionDropped", "LocalBackend"]
@@ -170,9 +171,22 @@ class LocalBackend:
         refused = self._refusal(_api_path(path), lowered)
         return None if refused is None else (refused.status, dict(refused.headers), refused.body)
 
+    @property
+    def tokens(self) -> TokenIssuer | None:
+        """The JWT issuer in JWT mode (revoke tokens or credentials through it), else None."""
+        return self.state.tokens
+
     def _refusal(self, path: str, headers: Mapping[str, str]) -> Reply | None:
         needs_key = path.startswith("/api/v1/") and path != "/api/v1/healthz"
-        if needs_key and not headers.get("x-api-key", "").startswith(_API_KEY_PREFIXES):
+        tokens = self.state.tokens
+        if needs_key and tokens is not None:
+            refused = tokens.refusal(path, headers)
+            if refused is not None:
+                return refused
+        key_shaped = headers.get("x-api-key", "").startswith(_API_KEY_PREFIXES)
+        if tokens is not None and tokens.credential_source == "credential_cmd":
+            key_shaped = bool(headers.get("x-api-key"))  # a command may print any credential
+        if needs_key and not key_shaped:
             detail = "missing or invalid X-API-Key (expected a tml- key or a JWT)"
             return json_reply({"detail": detail}, 401)
         try:

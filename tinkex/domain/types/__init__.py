@@ -12,6 +12,7 @@ from tinkex.domain.types.config import (
     GetServerCapabilitiesResponse,
     HealthResponse,
     SupportedModel,
+    WhoamiResponse,
 )
 from tinkex.domain.types.futures import (
     CancelFutureRequest,
@@ -324,4 +325,5 @@ __all__ = [
     "UntypedAPIFuture",
     "WeightsInfoRequest",
     "WeightsInfoResponse",
+    "WhoamiResponse",
 ]
