@@ -11,7 +11,6 @@ from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.domain.types import SessionHeartbeatRequest
 from tinkex.flows.features import OuterRetryConfig, RetryConfig
 from tinkex.flows.invoker import PipelineInvoker
-from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,7 +40,7 @@ def threaded_heartbeat_sender(runtime: Runtime) -> Callable[[], HeartbeatSender]
             retry=RetryConfig(max_retries=0),
             outer_retry=OuterRetryConfig(enabled=False),
             billing=None,
-            sdk_version=WIRE_SDK_VERSION,
+            sdk_version=runtime.era.sdk_version,
             logger=runtime.logger,
             default_headers=runtime.config.default_headers,
         )

@@ -13,8 +13,8 @@ imported inside the methods that build it, so importing this module (and with it
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
-import platform
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ import msgspec
 
 from tinkex import api
 from tinkex.auth.session_auth import SessionAuth
+from tinkex.bootstrap.wire_era import CURRENT_ERA, JSON_ERA
 from tinkex.domain.headers import MEDIA_TYPES, current_sdk_method
 from tinkex.domain.types import (
     ClientConfigRequest,
@@ -36,7 +37,6 @@ from tinkex.domain.types import (
     ForwardBackwardOutput,
     SampleResponse,
     SessionHeartbeatRequest,
-    TelemetryResponse,
 )
 from tinkex.errors import ClosedError
 from tinkex.ports.sessions import SessionEndReason
@@ -93,6 +93,7 @@ class Runtime:
         clock: The time source every flow uses.
         logger: The structlog logger every flow uses.
         auth: The credentials each request carries (the API key, or JWTs in JWT mode).
+        era: What the server's wire era asks of requests (`tinkex.bootstrap.wire_era`).
     """
 
     def __init__(
@@ -129,6 +130,7 @@ class Runtime:
         self.logger: FilteringBoundLogger = configure_logging(config.log_level)
         self._adapters = adapters
         self.auth = SessionAuth(config, clock=self.clock, logger=self.logger)
+        self.era = CURRENT_ERA
         self._session_options = session or SessionOptions()
         self._json = MsgspecJsonCodec()
         self._server_config = ClientConfigResponse()
@@ -163,6 +165,7 @@ class Runtime:
                 unpickled sampling client): no create_session, heartbeats only, and closing
                 does not finish it (its owner does).
         """
+        from tinkex.bootstrap.telemetry_upload import send_telemetry
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.polling import PollingFutureResolver
         from tinkex.flows.server_config import fetch_or_default, negotiate
@@ -197,7 +200,7 @@ class Runtime:
             self._telemetry = self._adapters.telemetry  # the user's sink replaces the upload
         elif self.config.telemetry:
             self._telemetry = BatchingTelemetry(
-                self._send_telemetry,
+                functools.partial(send_telemetry, self),
                 clock=self.clock,
                 config=self.settings.telemetry,
                 logger=self.logger,
@@ -323,6 +326,11 @@ class Runtime:
             raise ClosedError("this runtime has no session")
         return await self._session.ensure_session()
 
+    @property
+    def current_session_id(self) -> str | None:
+        """The session's id once created (None before, or without a session)."""
+        return self._session.session_id if self._session is not None else None
+
     def next_model_seq_id(self) -> int:
         """Reserve the next training-client counter value of this session."""
         return next(self._model_seq)
@@ -340,6 +348,7 @@ class Runtime:
         from tinkex.flows.sampling_retry import SamplingRetryHandlers
 
         flags = self._server_config
+        self.era = JSON_ERA if self._legacy else CURRENT_ERA
         self._protobuf = ProtobufCodec(compress=flags.proto_compress_fwdbwd)
         self.fwdbwd_bytes = BytesSemaphore(flags.fwdbwd_dispatch_bytes_semaphore_size)
         self.dispatcher = SamplingDispatcher(
@@ -371,7 +380,7 @@ class Runtime:
         auth = self.auth
         return PipelineInvoker(
             pool=self._adapters.pool if for_exchange else auth.wrap_pool(self._adapters.pool),
-            codecs={"json": self._json, "protobuf": protobuf},
+            codecs={"json": self.era.json_codec(self._json), "protobuf": protobuf},
             base_url=self._adapters.base_url,
             auth_headers=auth.exchange_headers() if for_exchange else self.auth_headers(),
             auth_provider=auth.exchange_provider() if for_exchange else auth.provider(),
@@ -379,7 +388,8 @@ class Runtime:
             retry=settings.retry,
             outer_retry=settings.outer_retry,
             billing=settings.billing,
-            sdk_version=SDK_VERSION,
+            sdk_version=self.era.sdk_version,
+            sdk_method_headers=self.era.sdk_method_headers,
             telemetry=telemetry,
             tracer=self.tracer,
             logger=self.logger,
@@ -441,7 +451,7 @@ class Runtime:
             CreateSessionRequest(
                 tags=list(self.config.tags),
                 user_metadata=dict(options.user_metadata),
-                sdk_version=SDK_VERSION,
+                sdk_version=self.era.sdk_version,
                 project_id=options.project_id or self.config.project_id,
                 display_name=options.display_name,
             ),
@@ -465,25 +475,6 @@ class Runtime:
             FinishSessionRequest(reason=_FINISH_REASONS[reason], detail=detail),
             session_id=session_id,
         )
-
-    async def _send_telemetry(self, events: list[dict[str, Any]]) -> None:
-        from tinkex.flows.telemetry import build_batch_body
-
-        session_id = self._session.session_id if self._session is not None else None
-        body = build_batch_body(
-            events,
-            session_id=session_id or "sessionless",
-            sdk_version=SDK_VERSION,
-            platform_name=platform.system(),
-        )
-        # The flush task may have been started inside a public method: telemetry is
-        # background traffic and must not carry that method's x-sdk-method.
-        token = current_sdk_method.set(None)
-        try:
-            # The sink stamps events as plain mappings; they are sent as they are.
-            await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)
-        finally:
-            current_sdk_method.reset(token)
 
 
 def _known_session(session_id: str) -> Callable[[], Awaitable[str]]:

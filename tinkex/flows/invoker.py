@@ -107,6 +107,8 @@ class PipelineInvoker:
         default_headers: Extra headers for every request (e.g. Cloudflare Access).
         auth_provider: Called before every attempt for credential headers that change over
             time (a refreshed JWT); they replace same-named `auth_headers`.
+        sdk_method_headers: Send ``x-sdk-version`` / ``x-sdk-method`` (False for servers of
+            the JSON era, whose SDK had neither).
     """
 
     def __init__(
@@ -130,8 +132,10 @@ class PipelineInvoker:
         default_headers: Sequence[tuple[str, str]] = (),
         auth_provider: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
         redirect_endpoints: Collection[str] = (),
+        sdk_method_headers: bool = True,
     ) -> None:
         self._codecs = dict(codecs)
+        self._sdk_method_headers = sdk_method_headers
         self._base_url = base_url
         self._clock = clock
         self._outer = outer_retry
@@ -277,7 +281,7 @@ class PipelineInvoker:
     def _shared_headers(self, endpoint: EndpointSpec, content_type: str | None) -> _Shared:
         # Everything but the caller's own headers depends only on the endpoint, the body's
         # media type and the SDK method in progress, so it is merged once per combination.
-        method = current_sdk_method.get()
+        method = current_sdk_method.get() if self._sdk_method_headers else None
         key = (endpoint, content_type, method)
         cached = self._headers.get(key)
         if cached is None:
@@ -291,6 +295,7 @@ class PipelineInvoker:
                     timeout_s=endpoint.timeout_s,
                     endpoint_headers=endpoint.headers,
                     caller_headers=(),
+                    sdk_method=method,
                 )
             )
             index = {name.lower(): position for position, (name, _) in enumerate(merged)}

@@ -19,6 +19,7 @@ from tinkex.local.checkpoints import CheckpointHandlers
 from tinkex.local.engine import NullModelFactory, TinyModelFactory
 from tinkex.local.faults import FaultInjector
 from tinkex.local.futures import FutureStore
+from tinkex.local.json_era import check_json_era_request
 from tinkex.local.meta import MetaHandlers
 from tinkex.local.promises import PromiseHandlers
 from tinkex.local.reply import HttpError, Reply, UserError, json_reply
@@ -309,6 +310,8 @@ class LocalBackend:
         assert not isinstance(found, bool)
         handler, call.params = found
         try:
+            if self.state.legacy:
+                check_json_era_request(call.method, call.path, call.headers, call.body)
             return await handler(call)
         except HttpError as exc:
             return exc.to_reply()
