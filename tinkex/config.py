@@ -5,6 +5,7 @@ Precedence: explicit arguments, then environment variables, then defaults.
 | Variable | Field | Rule |
 |---|---|---|
 | ``TINKER_API_KEY`` | ``api_key`` | must start ``tml-`` or be a JWT (``eyJ...``) |
+| ``TINKER_CREDENTIAL_CMD`` | ``credential_cmd`` | run without a shell when a credential is needed |
 | ``TINKER_BASE_URL`` | ``base_url`` | empty = unset; trailing ``/`` dropped; http(s) or ``local`` |
 | ``TINKER_PROJECT_ID`` | ``project_id`` | empty = unset |
 | ``TINKER_TAGS`` | ``tags`` | split on ``,``, stripped, empties dropped, de-duplicated in order |
@@ -14,9 +15,16 @@ Precedence: explicit arguments, then environment variables, then defaults.
 | ``TINKER_FIRST_CONTACT_TIMEOUT`` | ``first_contact_timeout_s`` | seconds > 0; default 10 |
 | ``CLOUDFLARE_ACCESS_CLIENT_ID`` / ``..._SECRET`` | ``cf_access_client_*`` | sent as headers |
 
+The credential comes from the first source that has one, in the official SDK's order: the
+``api_key`` argument, ``TINKER_API_KEY``, ``TINKER_CREDENTIAL_CMD`` (a command printing one; run
+when the client starts, and for every token exchange in JWT mode), then the default key stored
+in ``~/.tinker/credentials.json`` by ``tinkex auth login`` (or the official CLI). A key that
+fails the prefix check falls back to the command when one is set.
+
 ``base_url == "local"`` selects the embedded in-process backend (`tinkex.local`); it accepts any
-key, so the API key may then be missing. Credentials are held in `Secret`, whose text, repr and
-JSON form (through the tinkex codec) are redacted; ``TinkexConfig`` reprs redact them too.
+key, so the API key may then be missing (and the command and stored key are not consulted).
+Credentials are held in `Secret`, whose text, repr and JSON form (through the tinkex codec) are
+redacted; ``TinkexConfig`` reprs redact them too.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from tinkex.domain.service_spec import (
     CF_ACCESS_CLIENT_ID_HEADER,
     CF_ACCESS_CLIENT_SECRET_ENV,
     CF_ACCESS_CLIENT_SECRET_HEADER,
+    CREDENTIAL_CMD_ENV,
     DEFAULT_BASE_URL,
     FIRST_CONTACT_TIMEOUT_S_ENV,
     HEARTBEAT_ENV,
@@ -88,8 +97,9 @@ _SENSITIVE_HEADERS = frozenset(
 )
 _TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _MISSING_KEY = (
-    "The api_key client option must be set by passing api_key to the client, or by setting "
-    f"the {API_KEY_ENV} environment variable (or use base_url='local' for the embedded backend)"
+    "The api_key client option must be set by passing api_key to the client, by setting "
+    f"the {API_KEY_ENV} environment variable, or by storing a key with `tinkex auth login` "
+    "(or use base_url='local' for the embedded backend)"
 )
 
 
@@ -153,6 +163,10 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         first_contact_timeout_s: How long the first requests to `base_url` may go without
             any response (refused, unresolvable, silent) before the start fails with
             `APIConnectionError`; once the server has answered, its restarts are waited out.
+        credential_cmd: ``TINKER_CREDENTIAL_CMD``: run for a credential when `api_key` is
+            None, and for every JWT exchange when the server asks for it.
+        credential_source: Where `api_key` came from (``api_key``, ``TINKER_API_KEY``, the
+            credentials file's path), or ``TINKER_CREDENTIAL_CMD``; None without a credential.
     """
 
     api_key: Secret | None = None
@@ -167,6 +181,8 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     cf_access_client_id: str | None = None
     cf_access_client_secret: Secret | None = None
     first_contact_timeout_s: float = DEFAULT_FIRST_CONTACT_TIMEOUT_S
+    credential_cmd: Secret | None = None
+    credential_source: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -202,6 +218,8 @@ class TinkexConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
                 None if self.cf_access_client_secret is None else str(self.cf_access_client_secret)
             ),
             "first_contact_timeout_s": self.first_contact_timeout_s,
+            "credential_cmd": None if self.credential_cmd is None else str(self.credential_cmd),
+            "credential_source": self.credential_source,
         }
 
     def __repr__(self) -> str:
@@ -252,7 +270,7 @@ def load_config(
     """
     env = os.environ if env is None else env
     url = _resolve_base_url(base_url, env)
-    key = _resolve_api_key(api_key, env, local=url == LOCAL_BASE_URL)
+    key, command, source = _resolve_credential(api_key, env, local=url == LOCAL_BASE_URL)
     plain, secret = _split_headers(default_headers or ())
     cf_secret = _env(env, CF_ACCESS_CLIENT_SECRET_ENV)
     return TinkexConfig(
@@ -268,6 +286,8 @@ def load_config(
         cf_access_client_id=_env(env, CF_ACCESS_CLIENT_ID_ENV),
         cf_access_client_secret=None if cf_secret is None else Secret(cf_secret),
         first_contact_timeout_s=_resolve_first_contact(first_contact_timeout_s, env),
+        credential_cmd=command,
+        credential_source=source,
     )
 
 
@@ -298,9 +318,8 @@ def _resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:
 
 
 def _resolve_api_key(
-    api_key: str | Secret | None, env: Mapping[str, str], *, local: bool
+    api_key: str | Secret | None, env: Mapping[str, str], *, local: bool, source: str = "api_key"
 ) -> Secret | None:
-    source = "api_key"
     raw = api_key.reveal() if isinstance(api_key, Secret) else api_key
     if raw is None:
         raw, source = _env(env, API_KEY_ENV), API_KEY_ENV
@@ -317,6 +336,51 @@ def _resolve_api_key(
     if not raw.isprintable() or any(ch.isspace() for ch in raw):
         raise ConfigError(f"The {source} contains whitespace or control characters")
     return Secret(raw)
+
+
+def _resolve_credential(
+    api_key: str | Secret | None, env: Mapping[str, str], *, local: bool
+) -> tuple[Secret | None, Secret | None, str | None]:
+    """(key, credential command, where the credential comes from), in the official order."""
+    from tinkex.auth.command import parse_command  # the auth package loads only when needed
+
+    command = None if local else _env(env, CREDENTIAL_CMD_ENV)
+    cmd = None
+    if command is not None:
+        cmd = Secret(command)  # a command line may embed a token: never shown
+        parse_command(command)
+    if api_key is not None or _env(env, API_KEY_ENV) is not None:
+        try:
+            key = _resolve_api_key(api_key, env, local=local)
+        except ConfigError:
+            if cmd is None:
+                raise
+            return None, cmd, CREDENTIAL_CMD_ENV  # the official fallback for a bad key
+        return key, cmd, "api_key" if api_key is not None else API_KEY_ENV
+    if cmd is not None:
+        return None, cmd, CREDENTIAL_CMD_ENV
+    if local:
+        return None, None, None
+    stored = _stored_key(env)
+    if stored is not None:
+        return stored
+    raise ConfigError(_MISSING_KEY)
+
+
+def _stored_key(env: Mapping[str, str]) -> tuple[Secret, None, str] | None:
+    """The default key of ``~/.tinker/credentials.json`` (`tinkex auth login`), if any."""
+    from tinkex.auth.store import CredentialsFile, credentials_path
+
+    path = credentials_path(env)
+    if path is None:
+        return None
+    stored = CredentialsFile(path).default_key()
+    if stored is None:
+        return None
+    source = str(path)
+    key = _resolve_api_key(stored.key, {}, local=False, source=f"key stored in {source}")
+    assert key is not None  # a given key is checked, never dropped
+    return key, None, source
 
 
 def _dedupe(values: Iterable[str]) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Part 1: the OFFICIAL tinker SDK (0.38.0 and 0.25.0), unchanged, against ``tinkex serve``.
+"""Part 1: the OFFICIAL tinker SDK (0.38.0 and 0.25.0), unchanged, against ``tinkex serve``
+(0.38.0 also against ``tinkex serve --jwt``, the JWT auth mode).
 
 The scenario script uses only the official SDK; it must finish without errors and without
 warnings other than `scenario_results.TOLERATED_WARNINGS`, train (the loss falls over 20
@@ -28,7 +29,11 @@ PYPROJECT = REPO_ROOT / "pyproject.toml"
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow]
 
-SDK_VERSIONS = [CURRENT_SDK, "0.25.0"]
+SERVE_CASES = [
+    pytest.param(CURRENT_SDK, (), id=CURRENT_SDK),
+    pytest.param("0.25.0", (), id="0.25.0"),
+    pytest.param(CURRENT_SDK, ("--jwt",), id=f"{CURRENT_SDK}-jwt"),
+]
 
 
 def run_official_scenario(version: str, url: str, home: Path) -> dict[str, Any]:
@@ -57,10 +62,12 @@ async def tinkex_reference(data_dir: Path) -> dict[str, Any]:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("version", SDK_VERSIONS)
-async def test_official_sdk_runs_the_scenario_unchanged(tmp_path: Path, version: str) -> None:
+@pytest.mark.parametrize(("version", "serve_args"), SERVE_CASES)
+async def test_official_sdk_runs_the_scenario_unchanged(
+    tmp_path: Path, version: str, serve_args: tuple[str, ...]
+) -> None:
     (tmp_path / "home").mkdir()
-    with tinkex_serve(tmp_path / "served") as server:
+    with tinkex_serve(tmp_path / "served", *serve_args) as server:
         results = run_official_scenario(version, server.url, tmp_path / "home")
         log = server.log
     assert results["sdk_version"] == version

@@ -1,7 +1,8 @@
 """Part 2: same bytes. The official SDK 0.38.0 and tinkex run the same scenario against a
 recording server; every logical call must match (method, path, query, parsed JSON or protobuf
 body, headers) except for the differences listed in ``wire_diff.INTENDED_DIFFERENCES`` (the
-table in ``docs/conformance.md``).
+table in ``docs/conformance.md``). The same holds for the JSON-era SDK 0.16.1 and tinkex
+against the backend in legacy mode (``wire_diff.JSON_ERA_DIFFERENCES``).
 """
 
 from __future__ import annotations
@@ -16,19 +17,30 @@ from recording_server import RecordedRequest, RecordingServer
 from scenario_results import comparable
 from sdk_env import CURRENT_SDK, SCRIPTS, official_sdk_python, script_env
 from tinkex_scenario import API_KEY, run_tinkex_scenario
-from wire_diff import INTENDED_DIFFERENCES, diff_recordings, normalise
+from wire_diff import (
+    INTENDED_DIFFERENCES,
+    JSON_ERA_DIFFERENCES,
+    JSON_ERA_RULES,
+    diff_recordings,
+    normalise,
+)
 
 import tinkex
 
 DOCS = Path(tinkex.__file__).resolve().parents[1] / "docs" / "conformance.md"
 
 
-async def record_official(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str, Any]]:
-    """The official SDK 0.38.0's requests for the scenario, and its results."""
-    python = official_sdk_python(CURRENT_SDK)
+JSON_ERA_SDK = "0.16.1"
+
+
+async def record_official(
+    tmp_path: Path, version: str = CURRENT_SDK, *, legacy: bool = False
+) -> tuple[list[RecordedRequest], dict[str, Any]]:
+    """The official SDK's requests for the scenario, and its results."""
+    python = official_sdk_python(version)
     home = tmp_path / "home"
     home.mkdir()
-    async with RecordingServer(tmp_path / "official") as server:
+    async with RecordingServer(tmp_path / "official", legacy=legacy) as server:
         process = await asyncio.create_subprocess_exec(
             str(python),
             str(SCRIPTS / "official_scenario.py"),
@@ -43,9 +55,11 @@ async def record_official(tmp_path: Path) -> tuple[list[RecordedRequest], dict[s
     return server.records, json.loads(stdout.decode().strip().splitlines()[-1])
 
 
-async def record_tinkex(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str, Any]]:
+async def record_tinkex(
+    tmp_path: Path, *, legacy: bool = False
+) -> tuple[list[RecordedRequest], dict[str, Any]]:
     """tinkex's requests for the scenario, and its results."""
-    async with RecordingServer(tmp_path / "tinkex") as server:
+    async with RecordingServer(tmp_path / "tinkex", legacy=legacy) as server:
         service = tinkex.ServiceClient(
             base_url=server.url, api_key=API_KEY, telemetry=False, env={}
         )
@@ -66,6 +80,45 @@ async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path) -> None:
     assert len(endpoints) >= 20
     differences = diff_recordings(ours, official)
     assert differences == [], "tinkex differs from the official SDK:\n" + "\n".join(differences)
+
+
+@pytest.mark.conformance
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_tinkex_sends_what_the_json_era_sdk_sends(tmp_path: Path) -> None:
+    """Against a JSON-era server (no client/config) tinkex speaks 0.16.1's wire."""
+    official, official_results = await record_official(tmp_path, JSON_ERA_SDK, legacy=True)
+    ours, our_results = await record_tinkex(tmp_path, legacy=True)
+    assert official_results["sdk_version"] == JSON_ERA_SDK
+    assert comparable(our_results) == comparable(official_results)
+    endpoints = set(normalise(official, JSON_ERA_RULES))
+    assert {"POST /api/v1/forward", "POST /api/v1/forward_backward"} <= endpoints
+    assert {"POST /api/v1/weights_info", "POST /api/v1/load_weights"} <= endpoints
+    assert len(endpoints) >= 20
+    differences = diff_recordings(ours, official, JSON_ERA_RULES)
+    assert differences == [], "tinkex differs from the JSON-era SDK:\n" + "\n".join(differences)
+
+
+def test_the_json_era_diff_ignores_defaults_and_extra_get_info_calls_only() -> None:
+    adam = {"learning_rate": 0.02, "beta1": 0.9, "eps": 1e-12}
+    theirs = [
+        _request("/api/v1/optim_step", {"adam_params": {"learning_rate": 0.02}}),
+        _request("/api/v1/get_info", {"model_id": "m:0"}),
+    ]
+    ours = [
+        _request("/api/v1/client/config", {}, **{"accept-encoding": "zstd"}),
+        _request("/api/v1/optim_step", {"adam_params": adam}),
+        _request("/api/v1/get_info", {"model_id": "m:1"}),
+        _request("/api/v1/get_info", {"model_id": "m:0"}),
+    ]
+    assert diff_recordings(ours, theirs, JSON_ERA_RULES) == []
+    ours[1] = _request("/api/v1/optim_step", {"adam_params": {**adam, "beta1": 0.8}})
+    del ours[3]
+    assert diff_recordings(ours, theirs, JSON_ERA_RULES) == [
+        "POST /api/v1/get_info: official call {'query': [], 'body': {'model_id': 'm:0'},"
+        " 'headers': {}} not made by tinkex",
+        "POST /api/v1/optim_step #0.body.adam_params.beta1: only in tinkex (0.8)",
+    ]
 
 
 def _request(path: str, body: Any, **headers: str) -> RecordedRequest:
@@ -123,5 +176,5 @@ def test_wire_diff_compares_the_idempotency_key_prefix() -> None:
 
 def test_every_intended_difference_is_documented() -> None:
     text = DOCS.read_text()
-    for difference in INTENDED_DIFFERENCES:
+    for difference in (*INTENDED_DIFFERENCES, *JSON_ERA_DIFFERENCES):
         assert f"| {difference.where} | {difference.what} | {difference.reason} |" in text

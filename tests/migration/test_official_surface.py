@@ -30,7 +30,6 @@ DELIBERATELY_ABSENT: dict[str, str] = {
     "*(record_stability_info@*)": "taken by keyword only",
     "*(kind@*)": "taken by keyword only",
     "SamplingClient.sample*(*@*)": "arguments after topk_prompt_logprobs by keyword only",
-    "RestClient.whoami": "tinkex does not decode the JWT's claims",
     "SamplingClient.create": "an internal factory (use ServiceClient.create_sampling_client)",
     "SamplingClient.on_queue_state_change": "an internal hook (add_queue_state_observer)",
     "TrainingClient.__init__(*)": "made by the ServiceClient, not by hand",

@@ -40,6 +40,7 @@ class PoolLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         retrieve: Future polling (long-polls, one per outstanding request).
         telemetry: Telemetry batches.
         redirect: Endpoints answering with redirects to signed URLs (followed).
+        auth: The JWT exchange (one at a time, as the official SDK's dedicated pool).
     """
 
     session: int = 50
@@ -48,6 +49,7 @@ class PoolLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     retrieve: int = 100
     telemetry: int = 10
     redirect: int = 10
+    auth: int = 1
 
     def for_kind(self, kind: PoolKind) -> int:
         """Return the connection limit of a traffic class."""

@@ -12,7 +12,7 @@ import numpy as np
 from tinkex.config import Secret
 from tinkex.errors import DecodeError, ValidationError
 
-__all__ = ["MsgspecJsonCodec"]
+__all__ = ["MsgspecJsonCodec", "encode_hook"]
 
 T = TypeVar("T")
 
@@ -20,7 +20,8 @@ T = TypeVar("T")
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`\Z")
 
 
-def _enc_hook(obj: Any) -> Any:
+def encode_hook(obj: Any) -> Any:
+    """Encode what msgspec does not know: numpy values; a `Secret` as its redacted text."""
     # numpy values reach the codec from TensorData and user code; msgspec does not know them.
     if isinstance(obj, np.ndarray):
         return obj.tolist()
@@ -43,7 +44,7 @@ class MsgspecJsonCodec:
     """
 
     def __init__(self) -> None:
-        self._encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+        self._encoder = msgspec.json.Encoder(enc_hook=encode_hook)
         self._decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
     @property

@@ -23,7 +23,7 @@ TOKEN = EndpointSpec(
     path="/api/v1/auth/token",
     request_codec="json",
     accept="json",
-    pool=PoolKind.SESSION,
+    pool=PoolKind.AUTH,
     max_retries=10,
     timeout_s=60.0,
     features=("retry_standard",),
@@ -64,7 +64,7 @@ async def token(
     *,
     headers: Mapping[str, str] | None = None,
 ) -> AuthTokenResponse:
-    """Exchange the API key for a short-lived JWT (JWT mode only).
+    """Exchange the API key for a short-lived JWT (JWT mode only); on its own pool.
 
     ``POST /api/v1/auth/token``
     """

@@ -11,7 +11,6 @@ from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.domain.types import SessionHeartbeatRequest
 from tinkex.flows.features import OuterRetryConfig, RetryConfig
 from tinkex.flows.invoker import PipelineInvoker
-from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,11 +35,12 @@ def threaded_heartbeat_sender(runtime: Runtime) -> Callable[[], HeartbeatSender]
             codecs={"json": MsgspecJsonCodec()},
             base_url=runtime.base_url,
             auth_headers=runtime.auth_headers(),
+            auth_provider=runtime.auth.thread_provider(),  # the current JWT, in JWT mode
             clock=SystemClock(),
             retry=RetryConfig(max_retries=0),
             outer_retry=OuterRetryConfig(enabled=False),
             billing=None,
-            sdk_version=WIRE_SDK_VERSION,
+            sdk_version=runtime.era.sdk_version,
             logger=runtime.logger,
             default_headers=runtime.config.default_headers,
         )

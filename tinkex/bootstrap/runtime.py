@@ -1,9 +1,9 @@
 """The Runtime: everything one ServiceClient uses, wired from the manifest and the adapters.
 
 `Runtime.start` negotiates the server config (falling back to defaults and the JSON wire on a
-server that predates it), builds the pipeline invoker with the codecs that config calls for,
-the future resolver, the sampling limiters, telemetry, and creates the session. `aclose`
-tears it all down in reverse order.
+server that predates it; `SessionAuth` switches to JWTs when it asks), builds the pipeline
+invoker with the codecs that config calls for, the future resolver, the sampling limiters,
+telemetry, and creates the session. `aclose` tears it all down in reverse order.
 
 The stack's modules (flows, codecs, the compiled manifest, structlog, OpenTelemetry) are
 imported inside the methods that build it, so importing this module (and with it
@@ -15,23 +15,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import platform
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from tinkex import api
+from tinkex.auth.session_auth import SessionAuth
 from tinkex.bootstrap import session_calls
 from tinkex.bootstrap.loop_binding import LoopBinding
-from tinkex.domain.headers import MEDIA_TYPES, current_sdk_method
+from tinkex.bootstrap.wire_era import CURRENT_ERA, JSON_ERA
+from tinkex.domain.headers import MEDIA_TYPES
 from tinkex.domain.types import (
     ClientConfigRequest,
     ClientConfigResponse,
     ClientDynamicConfigResponse,
     ForwardBackwardOutput,
     SampleResponse,
-    TelemetryResponse,
 )
 from tinkex.errors import ClosedError
 from tinkex.ports.sessions import SessionEndReason
@@ -65,10 +65,6 @@ SDK_VERSION = WIRE_SDK_VERSION
 _PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
 
 
-LOCAL_PLACEHOLDER_KEY = "tml-local-embedded-backend"
-"""Sent to the embedded backend when no API key is configured (it accepts any tml- key)."""
-
-
 class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
     """What a new session is created with."""
 
@@ -87,6 +83,8 @@ class Runtime:
         clock: The time source every flow uses.
         logger: The structlog logger every flow uses.
         observability: Tracer, metric instruments and clock of the stack's operations.
+        auth: The credentials each request carries (the API key, or JWTs in JWT mode).
+        era: What the server's wire era asks of requests (`tinkex.bootstrap.wire_era`).
     """
 
     def __init__(
@@ -130,6 +128,8 @@ class Runtime:
         self.billing = BillingPause(self.settings.billing, clock=self.clock, logger=self.logger)
         self.observability = Observability(self.tracer, meter, self.clock)
         self._adapters = adapters
+        self.auth = SessionAuth(config, clock=self.clock, logger=self.logger)
+        self.era = CURRENT_ERA
         self._session_options = session or SessionOptions()
         self._json = MsgspecJsonCodec()
         self._server_config = ClientConfigResponse()
@@ -174,12 +174,14 @@ class Runtime:
         """
         from tinkex.bootstrap.deadlines import DeadlineResolver
         from tinkex.bootstrap.outstanding import TrackingInvoker
+        from tinkex.bootstrap.telemetry_upload import send_telemetry
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.polling import PollingFutureResolver
         from tinkex.flows.server_config import fetch_or_default, negotiate
         from tinkex.flows.sessions import ManagedSession
         from tinkex.flows.telemetry import BatchingTelemetry
 
+        await self.auth.prepare()
         # Every connection this runtime opens belongs to this loop (see `check_loop`).
         self._loop_binding.bind()
         # The first request to the base URL fails fast when nothing ever answers.
@@ -196,6 +198,12 @@ class Runtime:
             )
         )
         self._server_config, self._legacy = negotiated.config, negotiated.legacy
+        if self._server_config.pjwt_auth_enabled and not self._legacy:
+            self.auth.enable_jwt(
+                self._server_config.credential_default_source,
+                lambda: self._build_invoker(self._json, telemetry=None, for_exchange=True),
+            )
+            bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
         if not self._legacy:
             self._dynamic_config = await fetch_or_default(
                 lambda: api.config.dynamic_config(
@@ -208,7 +216,7 @@ class Runtime:
             self._telemetry = self._adapters.telemetry  # the user's sink replaces the upload
         elif self.config.telemetry:
             self._telemetry = BatchingTelemetry(
-                self._send_telemetry,
+                functools.partial(send_telemetry, self),
                 clock=self.clock,
                 config=self.settings.telemetry,
                 logger=self.logger,
@@ -283,6 +291,7 @@ class Runtime:
                 await self._telemetry.aclose()
         finally:
             self._closed = True
+            await self.auth.aclose()
             await self._adapters.pool.aclose()
             for closer in reversed(self._adapters.closers):
                 await closer()
@@ -368,6 +377,11 @@ class Runtime:
             raise ClosedError("this runtime has no session")
         return await self._session.ensure_session()
 
+    @property
+    def current_session_id(self) -> str | None:
+        """The session's id once created (None before, or without a session)."""
+        return self._session.session_id if self._session is not None else None
+
     def next_model_seq_id(self) -> int:
         """Reserve the next training-client counter value of this session."""
         return next(self._model_seq)
@@ -385,6 +399,7 @@ class Runtime:
         from tinkex.flows.sampling_retry import SamplingRetryHandlers
 
         flags = self._server_config
+        self.era = JSON_ERA if self._legacy else CURRENT_ERA
         self._protobuf = ProtobufCodec(compress=flags.proto_compress_fwdbwd)
         self.fwdbwd_bytes = BytesSemaphore(flags.fwdbwd_dispatch_bytes_semaphore_size)
         self.dispatcher = SamplingDispatcher(
@@ -411,23 +426,28 @@ class Runtime:
         *,
         telemetry: TelemetrySink | None,
         pool: ConnectionPool | None = None,
+        for_exchange: bool = False,
     ) -> PipelineInvoker:
         from tinkex.flows.circuit_breaker import CircuitBreaker
         from tinkex.flows.invoker import PipelineInvoker
         from tinkex.flows.rate_limiter import RateLimiter
 
         settings = self.settings
+        auth = self.auth
+        base_pool = pool if pool is not None else self._adapters.pool
         return PipelineInvoker(
-            pool=pool if pool is not None else self._adapters.pool,
-            codecs={"json": self._json, "protobuf": protobuf},
+            pool=base_pool if for_exchange else auth.wrap_pool(base_pool),
+            codecs={"json": self.era.json_codec(self._json), "protobuf": protobuf},
             base_url=self._adapters.base_url,
-            auth_headers=self.auth_headers(),
+            auth_headers=auth.exchange_headers() if for_exchange else self.auth_headers(),
+            auth_provider=auth.exchange_provider() if for_exchange else auth.provider(),
             clock=self.clock,
             retry=settings.retry,
             endpoint_retry=settings.endpoint_retry,
             outer_retry=settings.outer_retry,
             billing=self.billing,
-            sdk_version=SDK_VERSION,
+            sdk_version=self.era.sdk_version,
+            sdk_method_headers=self.era.sdk_method_headers,
             telemetry=telemetry,
             tracer=self.tracer,
             instruments=self.observability.instruments,
@@ -445,11 +465,8 @@ class Runtime:
         )
 
     def auth_headers(self) -> list[tuple[str, str]]:
-        """Credential headers; the embedded backend gets a placeholder key when none is set."""
-        headers = self.config.auth_headers()
-        if self.config.is_local and not any(k.lower() == "x-api-key" for k, _ in headers):
-            headers.insert(0, ("X-API-Key", LOCAL_PLACEHOLDER_KEY))
-        return headers
+        """Credential headers to send now (the current JWT in JWT mode)."""
+        return self.auth.headers()
 
     def _decode_result(self, body: bytes, content_type: str, result_type: type[Any]) -> Any:
         codec = self._protobuf if _PROTOBUF_MEDIA_TYPE in content_type else self._json
@@ -476,22 +493,3 @@ class Runtime:
             warn_after_s=settings.heartbeat_warn_after_s,
             logger=self.logger,
         )
-
-    async def _send_telemetry(self, events: list[dict[str, Any]]) -> None:
-        from tinkex.flows.telemetry import build_batch_body
-
-        session_id = self._session.session_id if self._session is not None else None
-        body = build_batch_body(
-            events,
-            session_id=session_id or "sessionless",
-            sdk_version=SDK_VERSION,
-            platform_name=platform.system(),
-        )
-        # The flush task may have been started inside a public method: telemetry is
-        # background traffic and must not carry that method's x-sdk-method.
-        token = current_sdk_method.set(None)
-        try:
-            # The sink stamps events as plain mappings; they are sent as they are.
-            await self.invoker.invoke(api.telemetry.SEND, body, response_type=TelemetryResponse)
-        finally:
-            current_sdk_method.reset(token)

@@ -16,7 +16,6 @@ from tinkex.domain.types import (
     SessionHeartbeatRequest,
 )
 from tinkex.ports.sessions import SessionEndReason
-from tinkex.version import WIRE_SDK_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -40,7 +39,7 @@ async def create_session(runtime: Runtime, options: SessionOptions) -> str:
         CreateSessionRequest(
             tags=list(config.tags),
             user_metadata=dict(options.user_metadata),
-            sdk_version=WIRE_SDK_VERSION,
+            sdk_version=runtime.era.sdk_version,
             project_id=options.project_id or config.project_id,
             display_name=options.display_name,
         ),

@@ -20,7 +20,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tinkex.cli import checkpoints, completion, local_server, models, runs, sample, sessions
+from tinkex.cli import (
+    auth,
+    checkpoints,
+    completion,
+    local_server,
+    models,
+    runs,
+    sample,
+    sessions,
+)
 from tinkex.cli.connect import ConnectionOptions
 from tinkex.cli.context import AsyncHandler, CommandContext
 from tinkex.cli.errors import describe_error
@@ -69,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.register(groups)
     sample.register(groups)
     completion.register(groups)
+    auth.register(groups)
     return parser
 
 

@@ -19,6 +19,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from tinkex import api
+from tinkex.auth.jwt import whoami_from_jwt
 from tinkex.clients.official_names import RestClientOfficialNames
 from tinkex.clients.pagination import Page, iter_offset_pages, validate_page_args
 from tinkex.clients.rest_archive import fetch_archive_url
@@ -39,7 +40,7 @@ from tinkex.domain.paths import (
 )
 from tinkex.domain.ttl import validate_ttl
 from tinkex.domain.types import CopyWeightsRequest, SetCheckpointTtlRequest, WeightsInfoRequest
-from tinkex.errors import ValidationError
+from tinkex.errors import UnsupportedByServerError, ValidationError
 from tinkex.redaction import remember_secret
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         TrainingRun,
         TrainingRunsResponse,
         WeightsInfoResponse,
+        WhoamiResponse,
     )
 
 __all__ = ["WEIGHTS_ACCESS_TOKEN_HEADER", "RestClient"]
@@ -78,6 +80,22 @@ class RestClient(RestClientOfficialNames, SessionsRestApi):
     async def get_server_capabilities(self) -> GetServerCapabilitiesResponse:
         """The models the service offers and what each can do."""
         return await api.service.get_server_capabilities(self._invoker)
+
+    async def whoami(self) -> WhoamiResponse:
+        """The calling user and organization, read from the session's JWT (no request).
+
+        Raises:
+            UnsupportedByServerError: No JWT names the caller: the server did not turn on JWT
+                auth (``pjwt_auth_enabled``) and the key is not a passport-issued JWT.
+        """
+        source = getattr(self._invoker, "identity_jwt", None)
+        token = await source() if callable(source) else None
+        if not isinstance(token, str):
+            raise UnsupportedByServerError(
+                "whoami reads the caller from a JWT: this server did not enable JWT auth "
+                "(pjwt_auth_enabled) and the API key is not a passport-issued JWT"
+            )
+        return whoami_from_jwt(token)
 
     # -- training runs ---------------------------------------------------------------------
 

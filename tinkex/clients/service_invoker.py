@@ -25,6 +25,11 @@ class StartingInvoker:
     def __repr__(self) -> str:
         return f"<StartingInvoker of {self._service!r}>"
 
+    async def identity_jwt(self) -> str | None:
+        """Start the service if needed; the JWT naming the caller, if any (``whoami``)."""
+        await self._service.start()
+        return await self._service.runtime.auth.identity_jwt()
+
     async def invoke(
         self,
         endpoint: EndpointSpec,

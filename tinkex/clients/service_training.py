@@ -2,11 +2,16 @@
 
 Every argument is checked before the first request (including the lazy start of the
 session), so a bad call sends nothing.
+
+Creating a run from a checkpoint takes other steps on a server of the JSON era, which cannot
+create a run by loading into the session. The manifest says which flow backs each method
+(``flow``, and ``json_era_flow`` for the JSON era); `create_from_state` looks the flow up
+there and runs its implementation from `FROM_STATE_FLOWS`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tinkex import api
 from tinkex.clients.training import TrainingClient
@@ -21,8 +26,9 @@ from tinkex.domain.types import (
     LoadWeightsResponse,
     LoraConfig,
     OptimizerConfig,
+    WeightsInfoRequest,
 )
-from tinkex.errors import ValidationError
+from tinkex.errors import UnsupportedByServerError, ValidationError
 from tinkex.flows.queue_state import QueueStateLogger
 
 if TYPE_CHECKING:
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from tinkex.bootstrap.runtime import Runtime
 
 __all__ = [
+    "FROM_STATE_FLOWS",
     "check_from_state",
     "check_lora",
     "create_from_state",
@@ -123,6 +130,22 @@ async def create_lora(
     return await _training_client(runtime, created.model_id, base_model)
 
 
+class FromStateFlow(Protocol):
+    """One way of creating a training run from a checkpoint (a manifest flow)."""
+
+    async def __call__(
+        self,
+        runtime: Runtime,
+        checkpoint: CheckpointPath,
+        *,
+        base_model: str | None,
+        user_metadata: Mapping[str, Any] | None,
+        token: str | None,
+        optimizer_config: OptimizerConfig | None,
+        with_optimizer: bool,
+    ) -> TrainingClient: ...
+
+
 async def create_from_state(
     runtime: Runtime,
     checkpoint: CheckpointPath,
@@ -133,7 +156,35 @@ async def create_from_state(
     optimizer_config: OptimizerConfig | None,
     with_optimizer: bool,
 ) -> TrainingClient:
-    """Create a training run from a checkpoint (create-via-load_weights)."""
+    """Create a training run from a checkpoint, by the flow the manifest names for the era."""
+    method = "create_training_client_from_state" + ("_with_optimizer" if with_optimizer else "")
+    spec = runtime.manifest.clients["service"].methods[method]
+    flow = spec.json_era_flow if runtime.era.json_era and spec.json_era_flow else spec.flow
+    implementation = FROM_STATE_FLOWS.get(flow or "")
+    if implementation is None:
+        raise UnsupportedByServerError(f"no implementation of the manifest flow {flow!r}")
+    return await implementation(
+        runtime,
+        checkpoint,
+        base_model=base_model,
+        user_metadata=user_metadata,
+        token=token,
+        optimizer_config=optimizer_config,
+        with_optimizer=with_optimizer,
+    )
+
+
+async def _load_into_session(
+    runtime: Runtime,
+    checkpoint: CheckpointPath,
+    *,
+    base_model: str | None,
+    user_metadata: Mapping[str, Any] | None,
+    token: str | None,
+    optimizer_config: OptimizerConfig | None,
+    with_optimizer: bool,
+) -> TrainingClient:
+    """Create a training run by loading a checkpoint into the session (create-via-load)."""
     session_id = await runtime.session_id()
     model_seq_id = runtime.next_model_seq_id()
     started = runtime.clock.monotonic()
@@ -160,6 +211,57 @@ async def create_from_state(
     # Servers that do not echo the id use the documented format (spec 7).
     model_id = loaded.model_id or f"{session_id}:train:{model_seq_id}"
     return await _training_client(runtime, model_id, base_model)
+
+
+async def _create_then_load(
+    runtime: Runtime,
+    checkpoint: CheckpointPath,
+    *,
+    base_model: str | None,
+    user_metadata: Mapping[str, Any] | None,
+    token: str | None,
+    optimizer_config: OptimizerConfig | None,
+    with_optimizer: bool,
+) -> TrainingClient:
+    """JSON era: create a run shaped like the checkpoint, then load into it (its seq_id 1)."""
+    for name, value in (("weights_access_token", token), ("optimizer", optimizer_config)):
+        if value is not None:
+            raise UnsupportedByServerError(
+                f"{name} cannot be passed to this server: it speaks the JSON-era wire, whose "
+                "loads take a checkpoint path only"
+            )
+    info = await api.weights.info(
+        runtime.invoker, WeightsInfoRequest(tinker_path=checkpoint.tinker_path)
+    )
+    if info.lora_rank is None:
+        raise UnsupportedByServerError(
+            f"{checkpoint.tinker_path} is not a LoRA checkpoint; a JSON-era server can only "
+            "create LoRA training runs"
+        )
+    lora = LoraConfig(
+        rank=info.lora_rank,
+        seed=None,
+        # A flag the server leaves out was on (spec json-era 9.7).
+        train_mlp=info.train_mlp is not False,
+        train_attn=info.train_attn is not False,
+        train_unembed=info.train_unembed is not False,
+    )
+    training = await create_lora(
+        runtime, base_model or info.base_model, lora, user_metadata, optimizer=None
+    )
+    path = checkpoint.tinker_path
+    await (
+        training.load_state_with_optimizer(path) if with_optimizer else training.load_state(path)
+    )
+    return training
+
+
+FROM_STATE_FLOWS: dict[str, FromStateFlow] = {
+    "create_training_client_from_state": _load_into_session,
+    "create_training_client_from_state_with_optimizer": _load_into_session,
+    "create_training_client_from_state_json_era": _create_then_load,
+}
+"""The implementation of each manifest flow that creates a run from a checkpoint."""
 
 
 def _creation_logger(runtime: Runtime, identifier: str) -> QueueStateLogger:

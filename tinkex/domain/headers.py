@@ -13,7 +13,7 @@ import functools
 import platform
 import sys
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -171,6 +171,7 @@ def request_headers(
     timeout_s: float,
     endpoint_headers: Sequence[tuple[str, str]],
     caller_headers: Iterable[tuple[str, str]],
+    sdk_method: str | Literal[False] | None = False,
 ) -> list[tuple[str, str]]:
     """Assemble the headers shared by every attempt of one logical request.
 
@@ -186,12 +187,14 @@ def request_headers(
         timeout_s: Per-attempt timeout, advertised in `x-stainless-read-timeout`.
         endpoint_headers: Headers the endpoint always sends.
         caller_headers: Headers passed to this call.
+        sdk_method: The method to name in `x-sdk-method` (None: none, so no `x-sdk-version`
+            either, as for background traffic and the JSON-era wire); False: the current one.
     """
     negotiation = [("Accept", MEDIA_TYPES.get(accept, accept))]
     if content_type is not None:
         negotiation.append(("Content-Type", content_type))
     negotiation.append(("x-stainless-read-timeout", format_timeout(timeout_s)))
-    method = current_sdk_method.get()
+    method = current_sdk_method.get() if sdk_method is False else sdk_method
     context = [("x-sdk-method", method)] if method is not None else []
     if method is None:
         # Like x-sdk-method, x-sdk-version marks traffic of a public method; background

@@ -1,13 +1,18 @@
 """`tinker://` checkpoint paths and console URLs.
 
-A checkpoint path is ``tinker://<training_run_id>/<segment>/<name>``. The segment says what the
-checkpoint holds: ``weights`` (a training state, kind ``training``), ``sampler_weights`` (weights
-a sampler can load, kind ``sampler``) or ``external_weights`` (HF/PEFT-format files, kind
-``external``). Run ids may contain colons (``sess-1:train:0``); the checkpoint id used in REST
-paths is ``<segment>/<name>``.
+The official shape is ``tinker://<training_run_id>/<segment>/<name>``. The segment says what
+the checkpoint holds: ``weights`` (a training state, kind ``training``), ``sampler_weights``
+(weights a sampler can load, kind ``sampler``) or ``external_weights`` (HF/PEFT-format files,
+kind ``external``). Run ids may contain colons (``sess-1:train:0``); the checkpoint id used in
+REST paths is everything after the run id (``<segment>/<name>``).
 
-Parsing is strict so that a wrong path fails before anything is sent, with a message that says
-what to do instead (sampling from a training state being the classic mistake).
+Servers in the wild hand out other shapes too (``tinker://<run>/<name>`` for sampler weights,
+names with more parts). A path a server returned must work when it is passed back, so parsing
+refuses only what cannot be a tinker path (another scheme, no name, empty or ``.``/``..``
+parts, control characters, surrounding whitespace); a path whose shape says nothing about its
+kind has kind None and is left for the server to judge. When the shape does name a kind, a
+call that needs another one fails before anything is sent, with a message that says what to
+do instead (sampling from a training state being the classic mistake).
 """
 
 from __future__ import annotations
@@ -70,68 +75,71 @@ _ADVICE: Final[dict[CheckpointKind, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class CheckpointPath:
-    """A parsed ``tinker://<training_run_id>/<segment>/<name>`` path.
+    """A parsed ``tinker://`` checkpoint path.
 
     Attributes:
         training_run_id: The training run (model) id, e.g. ``sess-1:train:0``.
-        segment: ``weights``, ``sampler_weights`` or ``external_weights``.
-        name: The checkpoint's name within its segment.
+        segment: ``weights``, ``sampler_weights`` or ``external_weights``; None when the path
+            has another shape (``tinker://<run>/<name>``...), whose kind only the server knows.
+        name: The checkpoint's name within its segment (with no segment: everything after
+            the run id).
     """
 
     training_run_id: str
-    segment: CheckpointSegment
+    segment: CheckpointSegment | None
     name: str
 
     @property
-    def kind(self) -> CheckpointKind:
-        """The checkpoint type the server reports: ``training``, ``sampler`` or ``external``."""
-        return _KIND_OF[self.segment]
+    def kind(self) -> CheckpointKind | None:
+        """The checkpoint type (``training``, ``sampler``, ``external``); None if unknown."""
+        return None if self.segment is None else _KIND_OF[self.segment]
 
     @property
     def checkpoint_id(self) -> str:
-        """The id used verbatim in REST paths: ``<segment>/<name>``."""
-        return f"{self.segment}/{self.name}"
+        """The id used verbatim in REST paths: everything after the run id."""
+        return self.name if self.segment is None else f"{self.segment}/{self.name}"
 
     @property
     def tinker_path(self) -> str:
-        """The full ``tinker://`` form."""
-        return f"{TINKER_SCHEME}{self.training_run_id}/{self.segment}/{self.name}"
+        """The full ``tinker://`` form, exactly as it was parsed."""
+        return f"{TINKER_SCHEME}{self.training_run_id}/{self.checkpoint_id}"
 
     def __str__(self) -> str:
         return self.tinker_path
 
 
 def parse_tinker_path(path: str, *, field: str = "path") -> CheckpointPath:
-    """Parse a ``tinker://<run>/<segment>/<name>`` checkpoint path.
+    """Parse a ``tinker://`` checkpoint path, of the official shape or another server's.
 
     Args:
         path: The path to parse.
         field: Argument name reported in the error.
 
     Returns:
-        The parsed path.
+        The parsed path; its ``tinker_path`` is `path` itself.
 
     Raises:
-        ValidationError: The scheme, the number of parts, an empty part or the segment is wrong.
+        ValidationError: `path` cannot be a tinker path: another scheme, surrounding
+            whitespace, control characters, no name after the run id, or an empty, ``.`` or
+            ``..`` part.
     """
-    if path != path.strip():
-        raise ValidationError(f"remove the surrounding whitespace from {path!r}", field=field)
-    if not path.startswith(TINKER_SCHEME):
+    text: object = path  # untyped callers: check at runtime
+    if not isinstance(text, str) or not text.startswith(TINKER_SCHEME):
         raise ValidationError(
             f"{path!r} is not a tinker path; expected tinker://<training_run_id>/<segment>/<name>",
             field=field,
         )
-    parts = path[len(TINKER_SCHEME) :].split("/")
-    if len(parts) != 3:
+    if text != text.strip():
+        raise ValidationError(f"remove the surrounding whitespace from {path!r}", field=field)
+    run_id, _, rest = text[len(TINKER_SCHEME) :].partition("/")
+    _check_parts(text, [run_id], field, what="training run id")
+    if not rest:
         raise ValidationError(
-            f"{path!r} has {len(parts)} '/'-separated parts after tinker://, expected 3: "
-            "<training_run_id>/<segment>/<name>",
+            f"{path!r} names no checkpoint after the training run id; expected "
+            "tinker://<training_run_id>/<segment>/<name>",
             field=field,
         )
-    run_id, segment, name = parts
-    if not run_id or not name:
-        raise ValidationError(f"{path!r} has an empty training run id or name", field=field)
-    return CheckpointPath(run_id, _parse_segment(segment, path, field), name)
+    return CheckpointPath(run_id, *_split_checkpoint_id(rest, text, field))
 
 
 def parse_checkpoint_id(
@@ -141,26 +149,27 @@ def parse_checkpoint_id(
 
     Args:
         training_run_id: The training run id.
-        checkpoint_id: ``<segment>/<name>``.
+        checkpoint_id: ``<segment>/<name>``, or the id of another shape a server handed out.
         field: Argument name reported in the error.
 
     Returns:
         The checkpoint path.
 
     Raises:
-        ValidationError: The checkpoint id is not ``<segment>/<name>`` or the run id is empty.
+        ValidationError: The run id is empty or holds a ``/``; the checkpoint id is empty or
+            has an empty, ``.`` or ``..`` part or a control character.
     """
     if not training_run_id or "/" in training_run_id:
         raise ValidationError(
             f"training run id {training_run_id!r} must be non-empty and contain no '/'",
             field="training_run_id",
         )
-    segment, sep, name = checkpoint_id.partition("/")
-    if not sep or not name or "/" in name:
-        raise ValidationError(
-            f"{checkpoint_id!r} is not a checkpoint id; expected <segment>/<name>", field=field
-        )
-    return CheckpointPath(training_run_id, _parse_segment(segment, checkpoint_id, field), name)
+    _check_parts(training_run_id, [training_run_id], "training_run_id", what="training run id")
+    if not checkpoint_id:
+        raise ValidationError("the checkpoint id is empty; expected <segment>/<name>", field=field)
+    return CheckpointPath(
+        training_run_id, *_split_checkpoint_id(checkpoint_id, checkpoint_id, field)
+    )
 
 
 def require_kind(
@@ -170,6 +179,9 @@ def require_kind(
     field: str = "path",
 ) -> CheckpointPath:
     """Parse `path` (if needed) and check that its kind is one of `kinds`.
+
+    A path whose shape names no kind (a server's ``tinker://<run>/<name>``) passes: the server
+    it came from judges it.
 
     Args:
         path: A ``tinker://`` string or an already parsed path.
@@ -184,7 +196,7 @@ def require_kind(
             produces a path of the right kind.
     """
     parsed = path if isinstance(path, CheckpointPath) else parse_tinker_path(path, field=field)
-    if parsed.kind in kinds:
+    if parsed.kind is None or parsed.kind in kinds:
         return parsed
     wanted = sorted(kinds)
     advice = "; ".join(_ADVICE[kind] for kind in wanted)
@@ -195,13 +207,32 @@ def require_kind(
     )
 
 
-def _parse_segment(segment: str, whole: str, field: str) -> CheckpointSegment:
-    for known in _SEGMENTS:
-        if segment == known:
-            return known
-    raise ValidationError(
-        f"{whole!r} has segment {segment!r}; expected one of {', '.join(_SEGMENTS)}", field=field
-    )
+def _split_checkpoint_id(
+    checkpoint_id: str, whole: str, field: str
+) -> tuple[CheckpointSegment | None, str]:
+    """``<segment>/<name>`` when the first part is a known segment, else no segment."""
+    parts = checkpoint_id.split("/")
+    _check_parts(whole, parts, field, what="part")
+    if len(parts) == 1 and parts[0] in _SEGMENTS:
+        # A segment alone is a path cut short, not a checkpoint some server named "weights".
+        raise ValidationError(
+            f"{whole!r} names the segment {parts[0]}/ but no checkpoint; expected "
+            f"{parts[0]}/<name>",
+            field=field,
+        )
+    if len(parts) >= 2:
+        for known in _SEGMENTS:
+            if parts[0] == known:
+                return known, "/".join(parts[1:])
+    return None, checkpoint_id
+
+
+def _check_parts(whole: str, parts: list[str], field: str, *, what: str) -> None:
+    for part in parts:
+        if part in ("", ".", ".."):
+            raise ValidationError(f"{whole!r} has an empty, '.' or '..' {what}", field=field)
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in part):
+            raise ValidationError(f"{whole!r} contains a control character", field=field)
 
 
 def session_console_url(session_id: str | None = None, *, base_url: str = CONSOLE_BASE_URL) -> str:

@@ -15,11 +15,15 @@ __all__ = [
     "CF_ACCESS_CLIENT_ID_HEADER",
     "CF_ACCESS_CLIENT_SECRET_ENV",
     "CF_ACCESS_CLIENT_SECRET_HEADER",
+    "CREDENTIAL_CMD_ENV",
     "DEFAULT_BASE_URL",
     "FIRST_CONTACT_TIMEOUT_S_ENV",
     "HEARTBEAT_ENV",
     "IDEMPOTENCY_HEADER",
     "IDEMPOTENCY_PREFIX",
+    "JSON_ERA_REQUESTS",
+    "JSON_ERA_SDK_METHOD_HEADERS",
+    "JSON_ERA_SDK_VERSION",
     "JWT_PREFIX",
     "LOG_LEVEL_ENV",
     "PROJECT_ID_ENV",
@@ -60,6 +64,8 @@ HEARTBEAT_ENV = "TINKEX_HEARTBEAT"
 """thread or loop: where session heartbeats run (see ServiceClient's heartbeat=)."""
 FIRST_CONTACT_TIMEOUT_S_ENV = "TINKER_FIRST_CONTACT_TIMEOUT"
 """Seconds a new client's first requests may go unanswered before its start fails."""
+CREDENTIAL_CMD_ENV = "TINKER_CREDENTIAL_CMD"
+"""A command (run without a shell) that prints a credential; used when no key is set."""
 CF_ACCESS_CLIENT_ID_ENV = "CLOUDFLARE_ACCESS_CLIENT_ID"
 """Cloudflare Access client id, sent on every request."""
 CF_ACCESS_CLIENT_ID_HEADER = "CF-Access-Client-Id"
@@ -68,6 +74,69 @@ CF_ACCESS_CLIENT_SECRET_ENV = "CLOUDFLARE_ACCESS_CLIENT_SECRET"
 """Cloudflare Access client secret, sent on every request."""
 CF_ACCESS_CLIENT_SECRET_HEADER = "CF-Access-Client-Secret"
 """Sends CF_ACCESS_CLIENT_SECRET_ENV's value."""
+JSON_ERA_SDK_VERSION = "0.16.1"
+"""The release whose requests go to a JSON-era server. SDK 0.16.1, JSON bodies only."""
+JSON_ERA_SDK_METHOD_HEADERS = False
+"""Whether x-sdk-version / x-sdk-method go to a JSON-era server."""
+JSON_ERA_REQUESTS = {
+    "CreateSessionRequest": (
+        frozenset(["tags", "user_metadata", "sdk_version", "project_id"]),
+        frozenset(["user_metadata", "project_id"]),
+    ),
+    "CreateModelRequest": (
+        frozenset(["session_id", "model_seq_id", "base_model", "user_metadata", "lora_config"]),
+        frozenset(["user_metadata"]),
+    ),
+    "LoraConfig": (
+        frozenset(["rank", "seed", "train_unembed", "train_mlp", "train_attn"]),
+        frozenset(["seed"]),
+    ),
+    "OptimStepRequest": (
+        frozenset(["adam_params", "model_id", "seq_id"]),
+        frozenset([]),
+    ),
+    "SaveWeightsRequest": (
+        frozenset(["model_id", "path", "seq_id", "ttl_seconds"]),
+        frozenset(["ttl_seconds"]),
+    ),
+    "SaveWeightsForSamplerRequest": (
+        frozenset(["model_id", "path", "sampling_session_seq_id", "seq_id", "ttl_seconds"]),
+        frozenset(["ttl_seconds"]),
+    ),
+    "LoadWeightsRequest": (
+        frozenset(["model_id", "path", "optimizer", "seq_id"]),
+        frozenset([]),
+    ),
+    "CreateSamplingSessionRequest": (
+        frozenset(["session_id", "sampling_session_seq_id", "base_model", "model_path"]),
+        frozenset(["base_model", "model_path"]),
+    ),
+    "SampleRequest": (
+        frozenset(
+            [
+                "num_samples",
+                "prompt",
+                "sampling_params",
+                "base_model",
+                "model_path",
+                "sampling_session_id",
+                "seq_id",
+                "prompt_logprobs",
+                "topk_prompt_logprobs",
+            ]
+        ),
+        frozenset([]),
+    ),
+    "Datum": (
+        frozenset(["loss_fn_inputs", "model_input"]),
+        frozenset([]),
+    ),
+    "TensorData": (
+        frozenset(["data", "dtype", "shape"]),
+        frozenset([]),
+    ),
+}
+"""Per request type: (the fields the JSON era knows, those it sends as null)."""
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 """Carries one logical request's key."""
 IDEMPOTENCY_PREFIX = "stainless-python-retry-"

@@ -116,6 +116,8 @@ class PipelineInvoker:
         redirect_endpoints: Endpoints whose 3xx answer is the result.
         endpoint_retry: Retry policies by endpoint name, where an endpoint's manifest entry
             names another ``retry_policy`` block than the one `retry` came from.
+        sdk_method_headers: Send ``x-sdk-version`` / ``x-sdk-method`` (False for servers of
+            the JSON era, whose SDK had neither).
     """
 
     def __init__(
@@ -141,8 +143,10 @@ class PipelineInvoker:
         auth_provider: Callable[[], Awaitable[Sequence[tuple[str, str]]]] | None = None,
         redirect_endpoints: Collection[str] = (),
         endpoint_retry: Mapping[str, RetryConfig] | None = None,
+        sdk_method_headers: bool = True,
     ) -> None:
         self._codecs = dict(codecs)
+        self._sdk_method_headers = sdk_method_headers
         self._base_url = base_url
         self._clock = clock
         self._outer = outer_retry
@@ -313,7 +317,7 @@ class PipelineInvoker:
     def _shared_headers(self, endpoint: EndpointSpec, content_type: str | None) -> _Shared:
         # Everything but the caller's own headers depends only on the endpoint, the body's
         # media type and the SDK method in progress, so it is merged once per combination.
-        method = current_sdk_method.get()
+        method = current_sdk_method.get() if self._sdk_method_headers else None
         key = (endpoint, content_type, method)
         cached = self._headers.get(key)
         if cached is None:
@@ -327,6 +331,7 @@ class PipelineInvoker:
                     timeout_s=endpoint.timeout_s,
                     endpoint_headers=endpoint.headers,
                     caller_headers=(),
+                    sdk_method=method,
                 )
             )
             index = {name.lower(): position for position, (name, _) in enumerate(merged)}

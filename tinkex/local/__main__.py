@@ -58,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
         help="append started work and injected faults to this JSON-lines file",
     )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
+    run.add_argument("--jwt", action="store_true", help="JWT auth (pjwt_auth_enabled)")
+    run.add_argument("--jwt-ttl", type=float, default=3600.0, help="JWT lifetime (s)")
+    run.add_argument(
+        "--credential-default-source",
+        choices=("api_key", "credential_cmd"),
+        default="api_key",
+        help="what clients exchange for JWTs in --jwt mode",
+    )
+    run.add_argument(
+        "--short-sampler-paths",
+        action="store_true",
+        help="hand out sampler weights as tinker://<run>/<name>, as some servers do",
+    )
     run.add_argument(
         "--metadata-threshold",
         type=int,
@@ -86,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             poll_timeout_s=args.poll_timeout,
             metadata_threshold_bytes=args.metadata_threshold,
             client_flags=_client_flags(args.client_flag),
+            short_sampler_paths=args.short_sampler_paths,
+            jwt_auth=args.jwt,
+            jwt_ttl_s=args.jwt_ttl,
+            credential_default_source=args.credential_default_source,
         ),
     )
     if args.journal is not None:

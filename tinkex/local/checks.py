@@ -138,9 +138,13 @@ def check_sample_request(body: Fields, num_samples: int, max_tokens: int) -> Non
         )
 
 
-def check_tinker_path(path: str, where: str) -> tuple[str, str, str]:
-    """Split a ``tinker://<run>/<segment>/<name>`` path, refusing anything else with 400."""
+def check_tinker_path(path: str, where: str, *, short: bool = False) -> tuple[str, str, str]:
+    """Split a ``tinker://<run>/<segment>/<name>`` path, refusing anything else with 400.
+
+    With `short`, ``tinker://<run>/<name>`` (a sampler path this backend handed out) is
+    accepted too and names ``sampler_weights/<name>``.
+    """
     try:
-        return parse_tinker_path(path)
+        return parse_tinker_path(path, short=short)
     except UserError as exc:
         raise HttpError(400, f"{where}: {exc}") from exc

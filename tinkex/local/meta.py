@@ -70,7 +70,13 @@ class MetaHandlers:
     async def client_config(self, call: Call) -> Reply:
         """``client/config``: every flag at its default (404 in legacy mode)."""
         self._modern_only()
-        return json_reply({**CLIENT_CONFIG, **self._s.config.client_flags})
+        auth: dict[str, object] = {}
+        if self._s.tokens is not None:
+            auth = {
+                "pjwt_auth_enabled": True,
+                "credential_default_source": self._s.tokens.credential_source,
+            }
+        return json_reply({**CLIENT_CONFIG, **auth, **self._s.config.client_flags})
 
     async def dynamic_config(self, call: Call) -> Reply:
         """``client/dynamic_config``: defaults (404 in legacy mode)."""
@@ -78,8 +84,10 @@ class MetaHandlers:
         return json_reply(DYNAMIC_CONFIG)
 
     async def auth_token(self, call: Call) -> Reply:
-        """``auth/token``: JWT exchange is off (``pjwt_auth_enabled`` false), so 404."""
-        raise HttpError(404, "JWT exchange is not enabled on this server")
+        """``auth/token``: a JWT for the credential in JWT mode; 404 when the mode is off."""
+        if self._s.tokens is None:
+            raise HttpError(404, "JWT exchange is not enabled on this server")
+        return self._s.tokens.exchange(call.headers)
 
     async def whoami(self, call: Call) -> Reply:
         """``auth/apikey/me``: a fixed description of the local key."""

@@ -41,6 +41,7 @@ class CheckpointRecord(msgspec.Struct, kw_only=True):
         public: Whether it was published.
         expires_at: Epoch seconds after which it vanishes, or None for never.
         user_metadata: Free-form string metadata.
+        short: Handed out as ``tinker://<run>/<name>`` (the backend's short sampler paths).
     """
 
     run_id: str
@@ -52,16 +53,22 @@ class CheckpointRecord(msgspec.Struct, kw_only=True):
     public: bool = False
     expires_at: float | None = None
     user_metadata: dict[str, str] | None = None
+    short: bool = False
 
     @property
     def checkpoint_id(self) -> str:
-        """``<segment>/<name>``, as used in REST paths."""
-        return f"{self.segment}/{self.name}"
+        """``<segment>/<name>`` (``<name>`` for a short path), as used in REST paths."""
+        return self.name if self.short else f"{self.segment}/{self.name}"
 
     @property
     def tinker_path(self) -> str:
-        """``tinker://<run>/<segment>/<name>``."""
+        """The path handed out: ``tinker://<run>/<segment>/<name>`` or ``tinker://<run>/<name>``."""
         return f"tinker://{self.run_id}/{self.checkpoint_id}"
+
+    @property
+    def canonical_path(self) -> str:
+        """``tinker://<run>/<segment>/<name>`` whatever the handed-out shape: the index key."""
+        return f"tinker://{self.run_id}/{self.segment}/{self.name}"
 
     def to_wire(self, *, legacy: bool = False) -> dict[str, object]:
         """The ``Checkpoint`` JSON shape (JSON-era servers send no ``user_metadata``)."""

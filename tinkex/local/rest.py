@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from email.utils import formatdate
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from tinkex.local.codec import Fields, decode_json
 from tinkex.local.model import CONTEXT_LENGTH
 from tinkex.local.records import CheckpointRecord, RunRecord, iso
 from tinkex.local.reply import HttpError, Reply, UserError, empty_reply, json_reply
-from tinkex.local.router import Route, route
+from tinkex.local.router import Handler, Route, route
 from tinkex.local.sessions import page
 from tinkex.local.signing import SIGNED_PREFIX, build_archive
 
@@ -29,6 +30,16 @@ SUPPORTED_MODELS = (
     "tinkex/tiny-byte-lm",
 )
 _CKPT = "/api/v1/training_runs/{run_id}/checkpoints/{segment}/{name}"
+# A short checkpoint id (`<name>`, from a `tinker://<run>/<name>` path): one part that is not
+# a segment name, so `…/checkpoints/sampler_weights/publish` stays the checkpoint "publish".
+_SHORT_CKPT = (
+    r"/api/v1/training_runs/(?P<run_id>[^/]+)/checkpoints/"
+    r"(?P<name>(?!(?:weights|sampler_weights|external_weights)(?:/|\Z))[^/]+)"
+)
+
+
+def _short(method: str, suffix: str, handler: Handler) -> Route:
+    return Route(method, re.compile(_SHORT_CKPT + suffix + r"\Z"), handler)
 
 
 def _origin(call: Call) -> str:
@@ -55,6 +66,12 @@ class RestHandlers:
             route("GET", "/api/v1/training_runs", self.list_runs),
             route("GET", "/api/v1/training_runs/{run_id}", self.get_run),
             route("GET", "/api/v1/training_runs/{run_id}/checkpoints", self.run_checkpoints),
+            _short("DELETE", "", self.delete_checkpoint),
+            _short("POST", "/publish", self.publish),
+            _short("DELETE", "/publish", self.unpublish),
+            _short("PUT", "/ttl", self.set_ttl),
+            _short("GET", "/external_weights_urls", self.external_urls),
+            _short("GET", "/archive", self.archive),
             route("DELETE", _CKPT, self.delete_checkpoint),
             route("POST", _CKPT + "/publish", self.publish),
             route("DELETE", _CKPT + "/publish", self.unpublish),
@@ -154,7 +171,8 @@ class RestHandlers:
 
     def _checkpoint(self, call: Call) -> CheckpointRecord:
         p = call.params
-        path = f"tinker://{unquote(p['run_id'])}/{p['segment']}/{unquote(p['name'])}"
+        checkpoint_id = f"{p['segment']}/{p['name']}" if "segment" in p else p["name"]
+        path = f"tinker://{unquote(p['run_id'])}/{unquote(checkpoint_id)}"
         try:
             return self._s.store.get(path)
         except UserError as exc:

@@ -95,7 +95,9 @@ class SamplingHandlers:
 
     async def _engine_for(self, base_model: str | None, model_path: str | None) -> ModelEngine:
         if model_path is not None:
-            _, segment, _ = check_tinker_path(model_path, "body.model_path")
+            _, segment, _ = check_tinker_path(
+                model_path, "body.model_path", short=self._s.store.short_sampler_paths
+            )
             try:
                 if segment != "sampler_weights":
                     raise UserError(

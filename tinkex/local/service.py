@@ -19,6 +19,7 @@ from tinkex.local.checkpoints import CheckpointHandlers
 from tinkex.local.engine import NullModelFactory, TinyModelFactory
 from tinkex.local.faults import FaultInjector
 from tinkex.local.futures import FutureStore
+from tinkex.local.json_era import check_json_era_request
 from tinkex.local.meta import MetaHandlers
 from tinkex.local.promises import PromiseHandlers
 from tinkex.local.reply import HttpError, Reply, UserError, json_reply
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tinkex.local.faults import FaultPlan
+    from tinkex.local.jwt_auth import TokenIssuer
     from tinkex.ports.clock import Clock
 
 __all__ = ["ConnectionDropped", "LocalBackend"]
@@ -95,7 +97,11 @@ class LocalBackend:
     ) -> None:
         clock = clock if clock is not None else SystemClock()
         config = config if config is not None else BackendConfig()
-        store = CheckpointStore(data_dir if data_dir is not None else default_data_dir(), clock)
+        store = CheckpointStore(
+            data_dir if data_dir is not None else default_data_dir(),
+            clock,
+            short_sampler_paths=config.short_sampler_paths,
+        )
         self.state = ServiceState(
             clock=clock,
             config=config,
@@ -166,9 +172,22 @@ class LocalBackend:
         refused = self._refusal(_api_path(path), lowered)
         return None if refused is None else (refused.status, dict(refused.headers), refused.body)
 
+    @property
+    def tokens(self) -> TokenIssuer | None:
+        """The JWT issuer in JWT mode (revoke tokens or credentials through it), else None."""
+        return self.state.tokens
+
     def _refusal(self, path: str, headers: Mapping[str, str]) -> Reply | None:
         needs_key = path.startswith("/api/v1/") and path != "/api/v1/healthz"
-        if needs_key and not headers.get("x-api-key", "").startswith(_API_KEY_PREFIXES):
+        tokens = self.state.tokens
+        if needs_key and tokens is not None:
+            refused = tokens.refusal(path, headers)
+            if refused is not None:
+                return refused
+        key_shaped = headers.get("x-api-key", "").startswith(_API_KEY_PREFIXES)
+        if tokens is not None and tokens.credential_source == "credential_cmd":
+            key_shaped = bool(headers.get("x-api-key"))  # a command may print any credential
+        if needs_key and not key_shaped:
             detail = "missing or invalid X-API-Key (expected a tml- key or a JWT)"
             return json_reply({"detail": detail}, 401)
         try:
@@ -292,6 +311,8 @@ class LocalBackend:
         assert not isinstance(found, bool)
         handler, call.params = found
         try:
+            if self.state.legacy:
+                check_json_era_request(call.method, call.path, call.headers, call.body)
             return await handler(call)
         except HttpError as exc:
             return exc.to_reply()

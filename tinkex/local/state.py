@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tinkex.domain.limits import MAX_DECOMPRESSED_BODY_BYTES, MAX_REQUEST_BODY_BYTES
 from tinkex.local.journal import Journal
+from tinkex.local.jwt_auth import TokenIssuer
 from tinkex.local.liveness import SessionLiveness
 from tinkex.local.model import LossInputError, VocabularyError
 from tinkex.local.reply import HttpError, UserError
@@ -52,6 +53,16 @@ class BackendConfig:
             ``{"sample_use_retrieve_futures": True, "proto_compress_fwdbwd": True}``).
         max_request_body_bytes: Largest request body read, as sent (else 413).
         max_decompressed_body_bytes: Largest body after content decoding (else 413).
+        short_sampler_paths: Hand out sampler weights as ``tinker://<run>/<name>`` (the shape
+            some servers use) and accept that shape back; ``sampler_weights/<name>`` still
+            works.
+        jwt_auth: JWT mode (``pjwt_auth_enabled``): ``auth/token`` exchanges credentials for
+            JWTs, which every other request must carry (see `tinkex.local.jwt_auth`); off in
+            legacy mode (JSON-era servers have no token exchange).
+        jwt_ttl_s: Lifetime of the JWTs of `jwt_auth`.
+        credential_default_source: ``client/config``'s ``credential_default_source``:
+            ``api_key``, or ``credential_cmd`` (clients exchange their credential command's
+            output, which the exchange then accepts whatever its shape).
     """
 
     session_ttl_s: float | None = 120.0
@@ -66,6 +77,10 @@ class BackendConfig:
     client_flags: Mapping[str, object] = field(default_factory=dict)
     max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
     max_decompressed_body_bytes: int = MAX_DECOMPRESSED_BODY_BYTES
+    short_sampler_paths: bool = False
+    jwt_auth: bool = False
+    jwt_ttl_s: float = 3600.0
+    credential_default_source: str = "api_key"
 
 
 @dataclass
@@ -181,6 +196,13 @@ class ServiceState:
         self.samples_in_flight = 0
         self.telemetry: deque[dict[str, object]] = deque(maxlen=config.telemetry_keep)
         self.journal = Journal()
+        self.tokens = (
+            TokenIssuer(
+                clock, ttl_s=config.jwt_ttl_s, credential_source=config.credential_default_source
+            )
+            if config.jwt_auth and not legacy
+            else None
+        )
         self._executor = ThreadPoolExecutor(config.max_workers, thread_name_prefix="tinkex-local")
         self._tasks: set[asyncio.Task[None]] = set()
 

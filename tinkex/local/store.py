@@ -45,11 +45,16 @@ def default_data_dir() -> Path:
     return Path(base) / "tinkex" / "local"
 
 
-def parse_tinker_path(path: str) -> tuple[str, str, str]:
+def parse_tinker_path(path: str, *, short: bool = False) -> tuple[str, str, str]:
     """Split ``tinker://<run>/<segment>/<name>`` into its three parts.
 
     The run id and name are single, well-formed path segments (no ``..``, separators or
     control characters), so no path the caller writes can reach outside the data directory.
+
+    Args:
+        path: The path.
+        short: Also accept ``tinker://<run>/<name>``, the shape this backend hands out for
+            sampler weights when told to (it names ``sampler_weights/<name>``).
 
     Raises:
         UserError: The path is not a tinker checkpoint path.
@@ -57,6 +62,9 @@ def parse_tinker_path(path: str) -> tuple[str, str, str]:
     if not path.startswith("tinker://"):
         raise UserError(f"Invalid tinker path: {path[:300]!r} (must start with tinker://)")
     parts = path[len("tinker://") :].split("/")
+    if short and len(parts) == 2 and _RUN_ID.match(parts[0]):
+        check_name(parts[1])
+        return parts[0], "sampler_weights", parts[1]
     if len(parts) != 3 or parts[1] not in SEGMENT_TYPES or not _RUN_ID.match(parts[0]):
         raise UserError(
             f"Invalid tinker path: {path[:300]!r} (expected tinker://<run id>/"
@@ -100,11 +108,14 @@ class CheckpointStore:
     Args:
         root: The data directory (created if missing).
         clock: Wall-clock source for creation and expiry times.
+        short_sampler_paths: Hand out sampler weights as ``tinker://<run>/<name>`` and accept
+            that shape back (as some servers do); other checkpoints keep the official shape.
     """
 
-    def __init__(self, root: Path, clock: Clock) -> None:
+    def __init__(self, root: Path, clock: Clock, *, short_sampler_paths: bool = False) -> None:
         self.root = root
         self._clock = clock
+        self.short_sampler_paths = short_sampler_paths
         root.mkdir(parents=True, exist_ok=True)
         index_path = root / "index.json"
         self.index = (
@@ -179,20 +190,21 @@ class CheckpointStore:
             files=sorted(files),
             expires_at=None if ttl_s is None else now + ttl_s,
             user_metadata=user_metadata,
+            short=self.short_sampler_paths and segment == "sampler_weights",
         )
         self.index.checkpoints[path] = record
         self.save_index()
         return record
 
     def get(self, tinker_path: str) -> CheckpointRecord:
-        """Look a checkpoint up by path.
+        """Look a checkpoint up by path (a short one too, when this store hands them out).
 
         Raises:
             UserError: Malformed path (400) or no such checkpoint (404).
         """
-        parse_tinker_path(tinker_path)
+        run_id, segment, name = parse_tinker_path(tinker_path, short=self.short_sampler_paths)
         self.sweep()
-        record = self.index.checkpoints.get(tinker_path)
+        record = self.index.checkpoints.get(f"tinker://{run_id}/{segment}/{name}")
         if record is None:
             raise UserError(f"checkpoint {tinker_path} not found", status=404)
         return record
@@ -204,7 +216,7 @@ class CheckpointStore:
     def delete(self, record: CheckpointRecord) -> None:
         """Remove a checkpoint's files and index entry."""
         shutil.rmtree(self.directory(record.run_id, record.segment, record.name), True)
-        self.index.checkpoints.pop(record.tinker_path, None)
+        self.index.checkpoints.pop(record.canonical_path, None)
         self.save_index()
 
     def set_ttl(self, record: CheckpointRecord, ttl_s: int | None) -> None:

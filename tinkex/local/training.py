@@ -174,7 +174,9 @@ class TrainingHandlers:
         """``load_weights``: create-via-load (session_id + model_seq_id) or in place (model_id)."""
         body = Fields(decode_json(call.body))
         path = body.req_str("path")
-        _, segment, _ = check_tinker_path(path, "body.path")
+        _, segment, _ = check_tinker_path(
+            path, "body.path", short=self._s.store.short_sampler_paths
+        )
         optimizer = body.flag("optimizer", False)
         override = body.opt_str("base_model")
         if body.has("model_id"):

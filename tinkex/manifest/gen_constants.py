@@ -82,6 +82,15 @@ def _idempotency(manifest: Manifest) -> tuple[str, str]:
     return str(defaults["idempotency_header"]), str(defaults["idempotency_prefix"])
 
 
+def _frozenset(names: list[str]) -> str:
+    """``frozenset([...]),`` as a tuple item at depth 2, wrapped the way ruff formats it."""
+    line = f"        frozenset({render_value(names)}),\n"
+    if len(line) <= 101:  # 100 characters and the newline
+        return line
+    items = "".join(f"                {render_value(name)},\n" for name in names)
+    return f"        frozenset(\n            [\n{items}            ]\n        ),\n"
+
+
 def render_service(manifest: Manifest) -> str:
     """Source of `domain/service_spec.py`: the `service:` section and the idempotency keys."""
     service = manifest.service
@@ -119,6 +128,31 @@ def render_service(manifest: Manifest) -> str:
             constants.append(
                 (f"{stem}_HEADER", render_value(variable.header), f"Sends {stem}_ENV's value.")
             )
+    era = service.json_era
+    rules = "".join(
+        f"    {render_value(name)}: (\n"
+        f"{_frozenset(rule.fields)}"
+        f"{_frozenset(rule.send_null)}"
+        "    ),\n"
+        for name, rule in era.requests.items()
+    )
+    constants += [
+        (
+            "JSON_ERA_SDK_VERSION",
+            render_value(era.sdk_version),
+            f"The release whose requests go to a JSON-era server. {era.doc}".strip(),
+        ),
+        (
+            "JSON_ERA_SDK_METHOD_HEADERS",
+            render_value(era.sdk_method_headers),
+            "Whether x-sdk-version / x-sdk-method go to a JSON-era server.",
+        ),
+        (
+            "JSON_ERA_REQUESTS",
+            "{\n" + rules + "}",
+            "Per request type: (the fields the JSON era knows, those it sends as null).",
+        ),
+    ]
     header, prefix = _idempotency(manifest)
     constants += [
         ("IDEMPOTENCY_HEADER", render_value(header), "Carries one logical request's key."),

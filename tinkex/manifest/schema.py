@@ -26,6 +26,8 @@ __all__ = [
     "FlowDef",
     "FlowStep",
     "FutureDef",
+    "JsonEraRequest",
+    "JsonEraSpec",
     "Manifest",
     "MethodShape",
     "QueryParam",
@@ -91,6 +93,36 @@ class EnvVarSpec(_Strict, frozen=True, kw_only=True):
     header: str | None = None
 
 
+class JsonEraRequest(_Strict, frozen=True, kw_only=True):
+    """How one request type is written for a JSON-era server.
+
+    Attributes:
+        fields: The fields the JSON-era SDK knows. Any other field is left out when it asks
+            for nothing (None, False or its default) and refused before sending otherwise.
+        send_null: Fields of `fields` the JSON-era SDK always sends, as ``null`` when None.
+    """
+
+    fields: list[str]
+    send_null: list[str] = msgspec.field(default_factory=list)
+
+
+class JsonEraSpec(_Strict, frozen=True, kw_only=True):
+    """How tinkex talks to a server of the JSON era (no ``client/config``: SDK 0.16.1).
+
+    Attributes:
+        doc: What the era is.
+        sdk_version: The release whose requests tinkex then sends (``sdk_version`` fields,
+            ``X-Stainless-Package-Version``).
+        sdk_method_headers: Whether ``x-sdk-version`` / ``x-sdk-method`` are sent.
+        requests: Request types written differently (no ``type`` tag is ever sent).
+    """
+
+    doc: str = ""
+    sdk_version: str
+    sdk_method_headers: bool
+    requests: dict[str, JsonEraRequest]
+
+
 class ServiceSpec(_Strict, frozen=True, kw_only=True):
     """The service: where it lives, how requests identify and authenticate themselves.
 
@@ -99,6 +131,7 @@ class ServiceSpec(_Strict, frozen=True, kw_only=True):
         env: The other environment variables, keyed by the `TinkexConfig` field they set.
         sdk_version: The official SDK release whose wire tinkex speaks.
         user_agent: The ``User-Agent`` header; ``{sdk_version}`` is replaced.
+        json_era: How requests differ on a server of the JSON era.
     """
 
     doc: str = ""
@@ -107,6 +140,7 @@ class ServiceSpec(_Strict, frozen=True, kw_only=True):
     env: dict[str, EnvVarSpec]
     sdk_version: str
     user_agent: str
+    json_era: JsonEraSpec
 
 
 class FutureDef(_Strict, frozen=True, kw_only=True):
@@ -195,11 +229,14 @@ class ClientMethod(_Strict, frozen=True, kw_only=True):
             classes.
         deprecated_args: Parameters the official SDK still accepts and ignores, with why;
             accepted (first, in this order) and ignored with a DeprecationWarning.
+        json_era_flow: The flow that runs instead on a server of the JSON era, when that
+            server needs other steps.
     """
 
     endpoint: str | None = None
     flow: str | None = None
     local: bool = False
+    json_era_flow: str | None = None
     doc: str = ""
     shape: MethodShape = "awaitable"
     sync: Literal["value", "future"] | None = None

@@ -231,6 +231,18 @@ def _check_service(manifest: Manifest, smap: SourceMap) -> None:
     for role in service.env:
         if not _SETTING.fullmatch(role):
             raise smap.error(("service", "env", role), "keys name a setting: lower_snake_case")
+    for name, request in service.json_era.requests.items():
+        path: KeyPath = ("service", "json_era", "requests", name)
+        typedef = manifest.types.get(name)
+        if typedef is None or typedef.kind != "struct":
+            raise smap.error(path, f"{name!r} is not a struct type")
+        for key, names in (("fields", request.fields), ("send_null", request.send_null)):
+            for index, field_name in enumerate(names):
+                if field_name not in typedef.fields:
+                    raise smap.error((*path, key, index), f"{name} has no field {field_name!r}")
+        for index, field_name in enumerate(request.send_null):
+            if field_name not in request.fields:
+                raise smap.error((*path, "send_null", index), f"{field_name!r} is not in fields")
 
 
 def _check_idempotency(manifest: Manifest, smap: SourceMap) -> None:

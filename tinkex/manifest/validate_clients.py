@@ -75,6 +75,9 @@ def _check_binding(
         raise smap.error((*path, "endpoint"), f"unknown endpoint {method.endpoint!r}")
     if method.flow is not None and method.flow not in manifest.flows:
         raise smap.error((*path, "flow"), f"unknown flow {method.flow!r}")
+    era_flow = method.json_era_flow
+    if era_flow is not None and (method.flow is None or era_flow not in manifest.flows):
+        raise smap.error((*path, "json_era_flow"), f"unknown flow {era_flow!r}")
     returns = method.returns
     if returns is not None and manifest.clients.get(returns, None) is None:
         raise smap.error((*path, "returns"), f"unknown client {returns!r}")

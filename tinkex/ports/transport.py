@@ -19,6 +19,7 @@ class PoolKind(StrEnum):
     RETRIEVE = "retrieve"
     TELEMETRY = "telemetry"
     REDIRECT = "redirect"
+    AUTH = "auth"
 
 
 class HttpRequest(msgspec.Struct, frozen=True, kw_only=True):

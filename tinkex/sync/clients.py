@@ -619,6 +619,13 @@ class RestClient(RestClientBase):
         Awaiting it gives its result.
         """
 
+    @as_future(tinkex.RestClient.whoami)
+    def whoami(self) -> None:
+        """Who the credential in use belongs to, decoded from the JWT.
+
+        Runs the ``whoami`` flow.
+        """
+
     @as_future(tinkex.RestClient.get_audit_log)
     def get_audit_log(self) -> None:
         """The organisation's audit log.

@@ -15,7 +15,7 @@ URL = "http://127.0.0.1:8080/api/v1/healthz"
 
 
 def test_default_limits_follow_the_traffic_classes() -> None:
-    """Defaults: session 50, train 100, sample 100, retrieve 100, telemetry 10, redirect 10."""
+    """Defaults: session 50, train 100, sample/retrieve 100, telemetry/redirect 10, auth 1."""
     limits = PoolLimits()
     assert {kind: limits.for_kind(kind) for kind in PoolKind} == {
         PoolKind.SESSION: 50,
@@ -24,6 +24,7 @@ def test_default_limits_follow_the_traffic_classes() -> None:
         PoolKind.RETRIEVE: 100,
         PoolKind.TELEMETRY: 10,
         PoolKind.REDIRECT: 10,
+        PoolKind.AUTH: 1,
     }
 
 

@@ -51,20 +51,62 @@ def test_parse_accepts_every_segment_and_colon_run_ids(
     [
         ("run-1/weights/final", "not a tinker path"),
         ("http://run-1/weights/final", "not a tinker path"),
-        ("tinker://run-1/weights", "2 '/'-separated parts"),
-        ("tinker://run-1/weights/a/b", "4 '/'-separated parts"),
-        ("tinker://run-1/checkpoints/a", "segment 'checkpoints'"),
-        ("tinker:///weights/a", "empty"),
-        ("tinker://run-1/weights/", "empty"),
-        (" tinker://run-1/weights/a", "whitespace"),
+        ("tinker://run-1", "names no checkpoint"),
+        ("tinker://run-1/", "names no checkpoint"),
+        ("tinker://run-1/weights", "segment weights/ but no checkpoint"),
+        ("tinker://run-1/sampler_weights", "segment sampler_weights/ but no checkpoint"),
+        ("tinker:///weights/a", "empty, '.' or '..' training run id"),
+        ("tinker://run-1/weights/", "empty, '.' or '..' part"),
+        ("tinker://run-1//a", "empty, '.' or '..' part"),
+        ("tinker://run-1/sampler_weights/../a", "'..' part"),
+        ("tinker://../weights/a", "'..' training run id"),
+        ("tinker://run-1/a\nb", "control character"),
+        (" tinker://run-1/weights/a", "not a tinker path"),
+        ("tinker://run-1/weights/a ", "whitespace"),
         ("", "not a tinker path"),
     ],
 )
-def test_parse_rejects_malformed_paths_naming_the_field(path: str, fragment: str) -> None:
+def test_parse_rejects_what_cannot_be_a_tinker_path_naming_the_field(
+    path: str, fragment: str
+) -> None:
     with pytest.raises(ValidationError, match=r"^model_path: ") as info:
         parse_tinker_path(path, field="model_path")
     assert info.value.field == "model_path"
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "run_id", "checkpoint_id"),
+    [
+        # Shapes servers other than the official one hand out: kept exactly as given.
+        ("tinker://run-1/final", "run-1", "final"),
+        ("tinker://sess-1:sample:0/step 10", "sess-1:sample:0", "step 10"),
+        ("tinker://run-1/checkpoints/a", "run-1", "checkpoints/a"),
+        ("tinker://run-1/weights/a/b", "run-1", "weights/a/b"),
+    ],
+)
+def test_parse_keeps_other_server_shapes_exactly_as_given(
+    path: str, run_id: str, checkpoint_id: str
+) -> None:
+    parsed = parse_tinker_path(path)
+    assert parsed.training_run_id == run_id
+    assert parsed.checkpoint_id == checkpoint_id
+    assert parsed.tinker_path == path
+    assert str(parsed) == path
+
+
+def test_a_path_of_unknown_kind_passes_every_kind_check() -> None:
+    parsed = parse_tinker_path("tinker://run-1/final")
+    assert (parsed.segment, parsed.kind) == (None, None)
+    for kinds in ({"sampler"}, {"training"}, {"external"}):
+        assert require_kind("tinker://run-1/final", kinds) == parsed  # type: ignore[arg-type]
+
+
+def test_a_known_segment_with_a_longer_name_keeps_its_kind() -> None:
+    parsed = parse_tinker_path("tinker://run-1/weights/a/b")
+    assert (parsed.segment, parsed.name, parsed.kind) == ("weights", "a/b", "training")
+    with pytest.raises(ValidationError, match="save_weights_for_sampler"):
+        require_kind(parsed, {"sampler"})
 
 
 def test_require_kind_explains_sampling_from_a_training_state() -> None:
@@ -103,11 +145,24 @@ def test_parse_checkpoint_id_builds_the_same_path_as_the_uri() -> None:
     )
 
 
-@pytest.mark.parametrize("checkpoint_id", ["weights", "weights/", "weights/a/b", "bogus/a"])
+@pytest.mark.parametrize("checkpoint_id", ["", "weights", "weights/", "a//b", "../a", "a/."])
 def test_parse_checkpoint_id_rejects_malformed_ids(checkpoint_id: str) -> None:
     with pytest.raises(ValidationError) as info:
         parse_checkpoint_id("r", checkpoint_id)
     assert info.value.field == "checkpoint_id"
+
+
+@pytest.mark.parametrize("run_id", ["", "a/b", "..", "a\x01"])
+def test_parse_checkpoint_id_rejects_malformed_run_ids(run_id: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_checkpoint_id(run_id, "sampler_weights/a")
+    assert info.value.field == "training_run_id"
+
+
+def test_parse_checkpoint_id_takes_a_short_id_as_the_server_gave_it() -> None:
+    parsed = parse_checkpoint_id("r", "final")
+    assert parsed == parse_tinker_path("tinker://r/final")
+    assert parsed.kind is None
 
 
 def test_console_urls_match_the_official_shapes() -> None:

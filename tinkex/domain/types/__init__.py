@@ -12,6 +12,7 @@ from tinkex.domain.types.config import (
     GetServerCapabilitiesResponse,
     HealthResponse,
     SupportedModel,
+    WhoamiResponse,
 )
 from tinkex.domain.types.futures import (
     CancelFutureRequest,
@@ -330,4 +331,5 @@ __all__ = [
     "UntypedAPIFuture",
     "WeightsInfoRequest",
     "WeightsInfoResponse",
+    "WhoamiResponse",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "GetServerCapabilitiesResponse",
     "HealthResponse",
     "SupportedModel",
+    "WhoamiResponse",
 ]
 
 
@@ -62,6 +63,14 @@ class AuthTokenResponse(Wire, frozen=True, kw_only=True):
     """A short-lived JWT."""
 
     jwt: str
+
+
+class WhoamiResponse(Wire, frozen=True, kw_only=True):
+    """The calling principal, read from the JWT's claims (sub, org_id, email)."""
+
+    user_urn: str
+    org_urn: str
+    email: str | None = None
 
 
 class ApiKeyInfo(Wire, frozen=True, kw_only=True):
