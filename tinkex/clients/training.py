@@ -122,7 +122,8 @@ class TrainingClient(TrainingWeights):
             self._check_open()
             if not callable(loss_fn):
                 raise ValidationError("must be callable", field="loss_fn")
-            chunks = chunk_data(self._runtime, validate_data(data))
+            datums = validate_data(data, pack=not self._runtime.legacy)
+            chunks = chunk_data(self._runtime, datums)
             forward = forward_chunks(chunks)  # checks target_tokens before anything is sent
             first = self._sequencer.reserve(2 * len(chunks))
             tracker = self._tracker("ForwardBackward")
@@ -150,7 +151,7 @@ class TrainingClient(TrainingWeights):
     ) -> APIFuture[ForwardBackwardOutput]:
         self._check_open()
         config = validate_loss_fn(loss_fn, loss_fn_config)
-        datums = validate_data(data, loss_fn)
+        datums = validate_data(data, loss_fn, pack=not self._runtime.legacy)
         if self._runtime.legacy:
             numeric_config(config)  # refuse string values before anything is sent
         chunks = chunk_data(self._runtime, datums)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, get_args
 from urllib.parse import quote, urlencode
 
+from tinkex.domain.wire_checks import require_text
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 TINKER_SCHEME: Final = "tinker://"
+_DOT_PARTS: Final = frozenset({".", ".."})
 CONSOLE_BASE_URL: Final = "https://tinker.thinkingmachines.ai"
 
 CheckpointSegment = Literal["weights", "sampler_weights", "external_weights"]
@@ -112,8 +114,10 @@ def parse_tinker_path(path: str, *, field: str = "path") -> CheckpointPath:
         The parsed path.
 
     Raises:
-        ValidationError: The scheme, the number of parts, an empty part or the segment is wrong.
+        ValidationError: Not a string, or the scheme, the number of parts, an empty, ``.`` or
+            ``..`` part, or the segment is wrong.
     """
+    require_text(path, field, allow_empty=True)
     if path != path.strip():
         raise ValidationError(f"remove the surrounding whitespace from {path!r}", field=field)
     if not path.startswith(TINKER_SCHEME):
@@ -131,6 +135,10 @@ def parse_tinker_path(path: str, *, field: str = "path") -> CheckpointPath:
     run_id, segment, name = parts
     if not run_id or not name:
         raise ValidationError(f"{path!r} has an empty training run id or name", field=field)
+    if _DOT_PARTS.intersection((run_id, name)) or "\x00" in path:
+        raise ValidationError(
+            f"{path!r} has a '.' or '..' part or a NUL character; name a checkpoint", field=field
+        )
     return CheckpointPath(run_id, _parse_segment(segment, path, field), name)
 
 
@@ -148,15 +156,18 @@ def parse_checkpoint_id(
         The checkpoint path.
 
     Raises:
-        ValidationError: The checkpoint id is not ``<segment>/<name>`` or the run id is empty.
+        ValidationError: The checkpoint id is not ``<segment>/<name>`` or the run id is empty;
+            either is not a string, or a part is ``.`` or ``..``.
     """
-    if not training_run_id or "/" in training_run_id:
+    require_text(training_run_id, "training_run_id", allow_empty=True)
+    require_text(checkpoint_id, field, allow_empty=True)
+    if not training_run_id or "/" in training_run_id or training_run_id in _DOT_PARTS:
         raise ValidationError(
             f"training run id {training_run_id!r} must be non-empty and contain no '/'",
             field="training_run_id",
         )
     segment, sep, name = checkpoint_id.partition("/")
-    if not sep or not name or "/" in name:
+    if not sep or not name or "/" in name or name in _DOT_PARTS:
         raise ValidationError(
             f"{checkpoint_id!r} is not a checkpoint id; expected <segment>/<name>", field=field
         )

@@ -31,6 +31,7 @@ __all__ = [
     "SPARSE_ELIGIBLE_KEYS",
     "SparseCsr",
     "as_loss_input_array",
+    "check_csr",
     "from_sparse_csr",
     "is_torch_tensor",
     "to_sparse_csr",
@@ -242,16 +243,28 @@ def from_sparse_csr(csr: SparseCsr, pad_value: int = 0) -> npt.NDArray[Any]:
     rows, cols = csr.shape
     crow = np.asarray(csr.crow_indices, dtype=np.int64)
     col = np.asarray(csr.col_indices, dtype=np.int64)
-    _check_csr(crow, col, len(csr.values), rows, cols)
+    check_csr(crow, col, len(csr.values), rows, cols)
     dense = np.full((rows, cols), pad, dtype=csr.values.dtype)
     row_of_entry = np.repeat(np.arange(rows), np.diff(crow))
     dense[row_of_entry, col] = csr.values
     return dense
 
 
-def _check_csr(
+def check_csr(
     crow: npt.NDArray[np.int64], col: npt.NDArray[np.int64], nnz: int, rows: int, cols: int
 ) -> None:
+    """Check CSR row pointers and column indices against the entry count and the shape.
+
+    Args:
+        crow: Row pointers (``rows + 1`` non-decreasing entries from 0 to `nnz`).
+        col: Column of each entry (in ``[0, cols)``, increasing within a row).
+        nnz: Number of stored entries.
+        rows: Rows of the dense shape.
+        cols: Columns of the dense shape.
+
+    Raises:
+        ValidationError: The indices are inconsistent (``field`` is ``sparse_csr``).
+    """
     problem = None
     if rows < 0 or cols < 0:
         problem = f"shape ({rows}, {cols}) is negative"
