@@ -60,16 +60,30 @@ def _store(owner: type, slot: str, obj: object, value: object) -> None:
     getattr(owner, slot).__set__(obj, value)
 
 
-def _as_int32(values: object) -> npt.NDArray[np.int32]:
-    """Token ids as a native int32 array (no copy when they already are one)."""
-    return np.asarray(values, dtype=np.int32)
+def _as_int32(values: object, field: str) -> npt.NDArray[np.int32]:
+    """Token ids as a native int32 array (no copy when they already are one).
+
+    Raises:
+        ValidationError: The values are not int32 numbers (``field`` names them).
+    """
+    try:
+        return np.asarray(values, dtype=np.int32)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError("must be int32 token ids", field=field) from None
 
 
-def _as_float32(values: object) -> npt.NDArray[np.float32]:
-    """Logprobs as a native float32 array; None entries become NaN."""
-    if isinstance(values, list) and any(v is None for v in values):
-        values = [np.nan if v is None else v for v in values]
-    return np.asarray(values, dtype=np.float32)
+def _as_float32(values: object, field: str) -> npt.NDArray[np.float32]:
+    """Logprobs as a native float32 array; None entries become NaN.
+
+    Raises:
+        ValidationError: The values are not numbers (``field`` names them).
+    """
+    try:
+        if isinstance(values, list) and any(v is None for v in values):
+            values = [np.nan if v is None else v for v in values]
+        return np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError("must be float32 logprobs", field=field) from None
 
 
 def _arrays_equal(a: object, b: object) -> bool:
@@ -91,7 +105,7 @@ class TopkLogprobsMixin:
 
     def __post_init__(self) -> None:
         # Always (n, k) arrays of the wire dtypes, whatever the caller passed.
-        ids, lps = _as_int32(self.token_ids), _as_float32(self.logprobs)
+        ids, lps = _as_int32(self.token_ids, "token_ids"), _as_float32(self.logprobs, "logprobs")
         if ids.ndim != 2 or ids.shape != lps.shape:
             raise ValidationError(
                 "token_ids and logprobs must share one (n, k) shape", field="token_ids"
@@ -152,14 +166,14 @@ class SampledSequenceMixin:
         if not isinstance(self.tokens_np, np.ndarray) or self.tokens_np.dtype != np.int32:
             if isinstance(self.tokens_np, list):
                 _store(SampledSequenceMixin, "_tokens_list", self, self.tokens_np)
-            _force(self, "tokens_np", _as_int32(self.tokens_np))
+            _force(self, "tokens_np", _as_int32(self.tokens_np, "tokens_np"))
         logprobs = self.logprobs_np
         if logprobs is not None and (
             not isinstance(logprobs, np.ndarray) or logprobs.dtype != np.float32
         ):
             if isinstance(logprobs, list):
                 _store(SampledSequenceMixin, "_logprobs_list", self, logprobs)
-            _force(self, "logprobs_np", _as_float32(logprobs))
+            _force(self, "logprobs_np", _as_float32(logprobs, "logprobs_np"))
 
     @property
     def tokens(self) -> list[int]:
@@ -240,7 +254,7 @@ class SampleResponseMixin:
         ):
             if isinstance(values, list):
                 _store(SampleResponseMixin, "_prompt_list", self, values)
-            _force(self, "prompt_logprobs_np", _as_float32(values))
+            _force(self, "prompt_logprobs_np", _as_float32(values, "prompt_logprobs_np"))
 
     @classmethod
     def from_json(cls, wire: SampleResponseJson) -> Self:
