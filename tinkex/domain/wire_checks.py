@@ -174,8 +174,10 @@ def pack_token_ids(tokens: object, field: str) -> np.ndarray[Any, Any]:
                 f"must be a 1-D integer array, got {tokens.dtype} of shape {tokens.shape}",
                 field=field,
             )
-        if tokens.size and _array_out_of_range(tokens):
-            raise _range_error(int(tokens.min()), int(tokens.max()), field)
+        if tokens.size:
+            bad = _first_out_of_range(tokens)
+            if bad is not None:
+                raise _range_error(str(tokens[bad]), f"{field}[{bad}]")
         return tokens
     if not isinstance(tokens, list):
         raise ValidationError(
@@ -188,7 +190,8 @@ def pack_token_ids(tokens: object, field: str) -> np.ndarray[Any, Any]:
     if packed.size:
         low = int(packed.min())
         if low < MIN_TOKEN_ID:
-            raise _range_error(low, int(packed.max()), field)
+            index = int(np.argmin(packed))
+            raise _range_error(str(low), f"{field}[{index}]")
         if low <= 1:
             # struct packs True and False as 1 and 0: only those cells can hold a bool.
             for index in np.flatnonzero(packed <= 1).tolist():
@@ -213,26 +216,22 @@ def _list_error(tokens: list[Any], field: str) -> ValidationError:
                 f"token ids must be ints, got {type(item).__name__} {_short(item)}", field=where
             )
         if not MIN_TOKEN_ID <= item <= MAX_TOKEN_ID:
-            return ValidationError(
-                f"token ids must be in [{MIN_TOKEN_ID}, {MAX_TOKEN_ID}] (non-negative int32), "
-                f"got {_short(item)}",
-                field=where,
-            )
+            return _range_error(_short(item), where)
     return ValidationError("token ids must be ints in the int32 range", field=field)
 
 
-def _array_out_of_range(array: np.ndarray[Any, Any]) -> bool:
+def _first_out_of_range(array: np.ndarray[Any, Any]) -> int | None:
     # Viewed as unsigned (same width and byte order), every negative id lands above
-    # MAX_TOKEN_ID (< 2**31), so one max() checks both bounds.
-    if array.dtype.kind == "i":
-        array = array.view(array.dtype.str.replace("i", "u"))
-    return bool(array.max() > MAX_TOKEN_ID)
+    # MAX_TOKEN_ID (< 2**31), so one max() checks both bounds; the index only on failure.
+    unsigned = array.view(array.dtype.str.replace("i", "u")) if array.dtype.kind == "i" else array
+    if unsigned.max() <= MAX_TOKEN_ID:
+        return None
+    return int(np.argmax(unsigned > MAX_TOKEN_ID))
 
 
-def _range_error(low: int, high: int, field: str) -> ValidationError:
+def _range_error(got: str, field: str) -> ValidationError:
     return ValidationError(
-        f"token ids must be in [{MIN_TOKEN_ID}, {MAX_TOKEN_ID}] (non-negative int32), got "
-        f"values in [{low}, {high}]",
+        f"token ids must be in [{MIN_TOKEN_ID}, {MAX_TOKEN_ID}] (non-negative int32), got {got}",
         field=field,
     )
 
