@@ -29,6 +29,7 @@ from tinkex.clients.sampling_handle import (
     clone_seq_start,
     handle_for,
 )
+from tinkex.config import Secret
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.paths import require_kind
 from tinkex.domain.types import (
@@ -39,6 +40,7 @@ from tinkex.domain.types import (
     SamplingParams,
     TensorData,
 )
+from tinkex.domain.wire_checks import check_observer
 from tinkex.errors import ClosedError, ValidationError
 from tinkex.flows.queue_state import QueueStateLogger
 from tinkex.tokenizer import Tokenizer, get_tokenizer
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
     from tinkex.bootstrap.runtime import Runtime
-    from tinkex.config import Secret
     from tinkex.domain.types import SampleStreamChunk
     from tinkex.ports.clock import Clock
     from tinkex.ports.futures import QueueStateObserver
@@ -239,8 +240,12 @@ class SamplingClient:
     # -- runtime, handles and pickling -------------------------------------------------------
 
     def add_queue_state_observer(self, observer: QueueStateObserver) -> None:
-        """Tell `observer` the queue states of every sample submitted from now on."""
-        self._observers = (*self._observers, observer)
+        """Tell `observer` the queue states of every sample submitted from now on.
+
+        Raises:
+            ValidationError: `observer` has no ``on_queue_state_change`` method.
+        """
+        self._observers = (*self._observers, check_observer(observer))
 
     def _tracer(self) -> Tracer:
         # A rebuilt client has no runtime yet at call time; it traces with the global tracer.
@@ -297,9 +302,14 @@ class SamplingClient:
             api_key: The API key; None reads ``TINKER_API_KEY`` on first use.
 
         Raises:
-            ValidationError: The handle is malformed.
+            ValidationError: The handle is malformed, or the API key is not a string.
         """
         decoded = SamplerHandle.decode(handle)
+        if api_key is not None and not isinstance(api_key, str | Secret):
+            raise ValidationError(
+                f"must be a string, a Secret or None, got {type(api_key).__name__}",
+                field="api_key",
+            )
         return cls(
             LazyRuntime(decoded, api_key),
             sampling_session_id=decoded.sampling_session_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import struct
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import numpy as np
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INT32_MAX",
     "check_model_input",
+    "check_observer",
     "check_spans",
     "check_token_ids",
     "pack_model_input",
@@ -47,6 +48,8 @@ __all__ = [
     "require_str_map",
     "require_text",
 ]
+
+T = TypeVar("T")
 
 INT32_MAX: Final = (1 << 31) - 1
 """Largest value of an int32 wire field (positions, lengths, counts)."""
@@ -362,6 +365,21 @@ def check_spans(spans: object, field: str) -> None:
         require_text(span.sequence_id, f"{where}.sequence_id", allow_empty=True)
         require_int(span.offset, f"{where}.offset", minimum=0, maximum=INT32_MAX)
         require_int(span.length, f"{where}.length", minimum=0, maximum=INT32_MAX)
+
+
+def check_observer(observer: T) -> T:
+    """Return `observer` if it has a callable ``on_queue_state_change``.
+
+    Raises:
+        ValidationError: Otherwise (an observer's errors are swallowed when it is called, so a
+            wrong object would otherwise be ignored silently).
+    """
+    if not callable(getattr(observer, "on_queue_state_change", None)):
+        raise ValidationError(
+            f"must have an on_queue_state_change method, got {type(observer).__name__}",
+            field="observer",
+        )
+    return observer
 
 
 def _short(value: object) -> str:
