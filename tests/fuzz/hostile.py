@@ -132,14 +132,26 @@ class Lazy:
         return bool(self.names)
 
 
+class Build:
+    """A value that is only constructed when the case runs (its constructor may refuse it)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+def resolve(value: Any) -> Any:
+    """The value itself, or what a `Build` constructs."""
+    return value.make() if isinstance(value, Build) else value
+
+
 def valid(value: Any, label: str = "valid") -> Lazy:
     """A valid value, given as it is."""
     return Lazy(lambda: value, frozenset(), label)
 
 
 def bad(value: Any, *names: str, label: str = "hostile") -> Lazy:
-    """A hostile value; an error about it must name one of `names`."""
-    return Lazy(lambda: value, frozenset(names), label)
+    """A hostile value (or `Build`); an error about it must name one of `names`."""
+    return Lazy(lambda: resolve(value), frozenset(names), label)
 
 
 @dataclass(frozen=True)
@@ -149,15 +161,18 @@ class Arg:
     Attributes:
         good: Values the call must accept.
         evil: Values the call must refuse, naming the argument.
+        weight: How much more often than a plain argument this one is the hostile one (a
+            structured argument, with many ways to be wrong, gets more).
     """
 
     good: st.SearchStrategy[Lazy]
     evil: st.SearchStrategy[Lazy]
+    weight: int = 1
 
 
-def pair(good: st.SearchStrategy[Lazy], *evil: st.SearchStrategy[Lazy]) -> Arg:
+def pair(good: st.SearchStrategy[Lazy], *evil: st.SearchStrategy[Lazy], weight: int = 1) -> Arg:
     """An `Arg` from its valid values and any number of hostile ones."""
-    return Arg(good, st.one_of(*evil))
+    return Arg(good, st.one_of(*evil), weight)
 
 
 @st.composite
@@ -168,10 +183,11 @@ def arguments(draw: st.DrawFn, args: list[Arg]) -> list[Lazy]:
     several, the first check to run hides the others.
     """
     hostile_at = set()
-    if args and draw(st.integers(0, 9)) > 0:  # one case in ten is all valid
-        hostile_at.add(draw(st.integers(0, len(args) - 1)))
+    weighted = st.sampled_from([i for i, a in enumerate(args) for _ in range(a.weight)])
+    if args and draw(st.integers(0, 4)) > 0:  # one case in five is all valid
+        hostile_at.add(draw(weighted))
         if len(args) > 1 and draw(st.integers(0, 4)) == 0:
-            hostile_at.add(draw(st.integers(0, len(args) - 1)))
+            hostile_at.add(draw(weighted))
     return [
         draw(a.evil if index in hostile_at else a.good, label=f"arg {index}")
         for index, a in enumerate(args)

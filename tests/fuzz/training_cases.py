@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hostile import (
     Arg,
+    Build,
     Lazy,
     bad,
     bad_floats,
@@ -25,6 +26,7 @@ from hostile import (
     junk_scalars,
     out_of_int32,
     pair,
+    resolve,
     surrogate_text,
     valid,
 )
@@ -108,18 +110,6 @@ def _with_spans(model_spans: Any, input_spans: Any) -> Datum:
 
 
 _WEIGHTS = np.ones(3, dtype=np.float32)
-
-
-class Build:
-    """A value that is only constructed when the case runs (its constructor may refuse it)."""
-
-    def __init__(self, make: Any) -> None:
-        self.make = make
-
-
-def resolve(value: Any) -> Any:
-    """The value itself, or what a `Build` constructs."""
-    return value.make() if isinstance(value, Build) else value
 
 
 bad_key = st.one_of(
@@ -237,7 +227,7 @@ data_junk = st.one_of(
     ),
 )
 data_bad = st.one_of(data_cell, data_junk)
-data_arg = pair(data_ok, data_bad)
+data_arg = pair(data_ok, data_bad, weight=3)
 
 # -- loss ------------------------------------------------------------------------------------
 

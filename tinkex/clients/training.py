@@ -20,6 +20,7 @@ from tinkex import api
 from tinkex.clients.futures import APIFuture, FutureState, FutureTracker
 from tinkex.clients.operation_span import traced
 from tinkex.clients.training_checks import (
+    CUSTOM_LOSS,
     OptimParams,
     choose_optimizer,
     validate_data,
@@ -122,7 +123,7 @@ class TrainingClient(TrainingWeights):
             self._check_open()
             if not callable(loss_fn):
                 raise ValidationError("must be callable", field="loss_fn")
-            datums = validate_data(data, pack=not self._runtime.legacy)
+            datums = validate_data(data, CUSTOM_LOSS, pack=not self._runtime.legacy)
             chunks = chunk_data(self._runtime, datums)
             forward = forward_chunks(chunks)  # checks target_tokens before anything is sent
             first = self._sequencer.reserve(2 * len(chunks))

@@ -34,6 +34,7 @@ from tinkex.domain.wire_checks import check_spans, pack_model_input, require_num
 from tinkex.errors import ValidationError
 
 __all__ = [
+    "CUSTOM_LOSS",
     "LossFnConfig",
     "OptimParams",
     "choose_optimizer",
@@ -54,6 +55,12 @@ REQUIRED_INPUTS: dict[str, tuple[str, ...]] = {
 }
 """The ``loss_fn_inputs`` each built-in loss cannot do without (all per-token)."""
 
+CUSTOM_LOSS = "<custom>"
+"""The `loss_fn` of `validate_data` for a client-side custom loss: its two server passes are
+cross_entropy passes, so ``target_tokens`` (and ``weights``, when given) must be per-token;
+every other input stays on the client and may have any shape."""
+_CUSTOM_PER_TOKEN = frozenset({"target_tokens", "weights"})
+
 
 def validate_data(
     data: Sequence[Datum], loss_fn: str | None = None, *, pack: bool = True
@@ -62,7 +69,8 @@ def validate_data(
 
     Args:
         data: The examples.
-        loss_fn: The loss they are for; a built-in loss also has its inputs checked.
+        loss_fn: The loss they are for; a built-in loss (or `CUSTOM_LOSS`) also has its
+            inputs checked.
         pack: Return a datum whose text chunks held lists as a copy holding the int32 arrays
             the check produced (for the protobuf wire, which then sends them as they are);
             the caller's datums are never modified. False returns the datums unchanged.
@@ -107,17 +115,20 @@ def _check_datum(datum: object, where: str, loss_fn: str | None, *, pack: bool) 
             f"must be a dict, got {type(inputs).__name__}", field=f"{where}.loss_fn_inputs"
         )
     text_only = all(isinstance(c, EncodedTextChunk) for c in model_input.chunks)
+    builtin, custom = loss_fn in REQUIRED_INPUTS, loss_fn == CUSTOM_LOSS
     for key, tensor in inputs.items():
         if type(key) is not str or not key or not key.isascii():  # one check for the usual key
             require_text(key, f"{where}.loss_fn_inputs key {key!r}")
         field = f"{where}.loss_fn_inputs[{key!r}]"
         rows = check_tensor(tensor, field, token_ids=key == "target_tokens")
         # Built-in losses are per token: dimension 0 of each input is the input's length.
-        if loss_fn in REQUIRED_INPUTS and text_only and rows is not None and rows != length:
+        per_token = builtin or (custom and key in _CUSTOM_PER_TOKEN)
+        if per_token and text_only and rows != length:
             raise ValidationError(
                 f"has {rows} rows but the model input has {length} tokens", field=field
             )
-    for key in REQUIRED_INPUTS.get(loss_fn or "", ()):
+    required = ("target_tokens",) if custom else REQUIRED_INPUTS.get(loss_fn or "", ())
+    for key in required:
         if key not in inputs:
             raise ValidationError(
                 f"loss {loss_fn!r} needs this input", field=f"{where}.loss_fn_inputs[{key!r}]"

@@ -163,6 +163,9 @@ def _to_int64(raw: npt.NDArray[Any], where: str) -> npt.NDArray[Any]:
             raise ValidationError("must not contain NaN or infinite values", field=where)
         if not np.all(raw == np.trunc(raw)):
             raise ValidationError("must contain whole numbers (token ids)", field=where)
+        # 2**63 - 1 has no float: the largest float below 2**63 is the last that fits.
+        if raw.size and (raw.min() < -(2.0**63) or raw.max() >= 2.0**63):
+            raise ValidationError("values do not fit in int64", field=where)
     if raw.size and (raw.min() < _INT64_MIN or raw.max() > _INT64_MAX):
         raise ValidationError("values do not fit in int64", field=where)
     return raw.astype(np.int64, copy=False)

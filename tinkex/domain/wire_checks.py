@@ -188,7 +188,7 @@ def pack_token_ids(tokens: object, field: str) -> np.ndarray[Any, Any]:
         )
     try:
         packed = np.frombuffer(_int32_packer(len(tokens)).pack(*tokens), dtype=np.int32)
-    except struct.error:
+    except (struct.error, TypeError, ValueError, OverflowError):  # an element's __index__ failed
         raise _list_error(tokens, field) from None
     if packed.size:
         low = int(packed.min())

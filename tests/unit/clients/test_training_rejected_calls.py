@@ -133,6 +133,26 @@ REJECTED: list[tuple[str, Callable[[TrainingClient], object], str]] = [
         "data[0].loss_fn_inputs['target_tokens']",
     ),
     (
+        "custom loss with targets shorter than the input",
+        lambda t: t.forward_backward_custom(
+            [_target([11, 12])], lambda d, lp: (0.0, [np.zeros_like(x) for x in lp], {})
+        ),
+        "data[0].loss_fn_inputs['target_tokens']",
+    ),
+    (
+        "loss input given as a dict that is not a tensor",
+        lambda t: t.forward(
+            [
+                Datum(
+                    model_input=ModelInput.from_ints([1, 2]),
+                    loss_fn_inputs={"target_tokens": {SURROGATE: None}},
+                )
+            ],
+            "cross_entropy",
+        ),
+        "loss_fn_inputs['target_tokens']",
+    ),
+    (
         "image pointer in training",
         lambda t: t.forward(
             [

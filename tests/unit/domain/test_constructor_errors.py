@@ -87,6 +87,14 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         "loss_fn_inputs[3]",
     ),
     (
+        "Datum target 2**63 as a float",
+        lambda: Datum(
+            model_input=ModelInput.from_ints([1]),
+            loss_fn_inputs={"target_tokens": np.array([2.0**63])},
+        ),
+        "loss_fn_inputs['target_tokens']",
+    ),
+    (
         "Datum input a bad dict",
         lambda: Datum(
             model_input=ModelInput.from_ints([1]), loss_fn_inputs={"weights": {"data": 1}}

@@ -125,6 +125,7 @@ def test_a_token_list_is_packed_into_int32_and_an_array_is_kept() -> None:
         ([1, True], "tokens[1]"),
         ([False, 3], "tokens[0]"),
         ([np.True_], "tokens[0]"),
+        ([7, np.array([1.5, 2.0])], "tokens[1]"),
         (np.array([1, -3], dtype=np.int64), "tokens[1]"),
         (np.array([1, -3], dtype=">i4"), "tokens[1]"),
         (np.array([1, 2**32], dtype=np.uint64), "tokens[1]"),

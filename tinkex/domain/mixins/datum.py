@@ -64,6 +64,6 @@ def _tensor(tensor_type: type[TensorData], key: object, value: object) -> Tensor
     if isinstance(value, dict):  # a decoded JSON TensorData
         try:
             return msgspec.convert(value, tensor_type)
-        except msgspec.ValidationError as exc:
-            raise ValidationError(f"not a TensorData: {exc}", field=field) from None
+        except (msgspec.MsgspecError, ValueError, TypeError) as exc:  # surrogate keys: ValueError
+            raise ValidationError(f"not a TensorData: {exc!r}", field=field) from None
     return tensor_type.from_numpy(as_loss_input_array(key, value, field=field))
