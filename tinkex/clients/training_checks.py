@@ -21,6 +21,7 @@ import msgspec
 
 from tinkex.domain.limits import MAX_LEARNING_RATE
 from tinkex.domain.tensor_checks import check_tensor
+from tinkex.domain.text_checks import require_text
 from tinkex.domain.types import (
     AdamOptimizerConfig,
     AdamParams,
@@ -30,7 +31,7 @@ from tinkex.domain.types import (
     EncodedTextChunk,
     OptimizerConfig,
 )
-from tinkex.domain.wire_checks import check_spans, pack_model_input, require_number, require_text
+from tinkex.domain.wire_checks import check_spans, pack_model_input, require_number
 from tinkex.errors import ValidationError
 
 __all__ = [

@@ -8,6 +8,7 @@ from tinkex import api
 from tinkex.clients.training_base import TrainingClientBase
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.paths import require_kind
+from tinkex.domain.text_checks import require_str_map, require_text
 from tinkex.domain.ttl import validate_ttl
 from tinkex.domain.types import (
     LoadWeightsRequest,
@@ -19,7 +20,7 @@ from tinkex.domain.types import (
     SaveWeightsRequest,
     SaveWeightsResponse,
 )
-from tinkex.domain.wire_checks import require_bool, require_str_map, require_text
+from tinkex.domain.wire_checks import require_bool
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, get_args
 from urllib.parse import quote, urlencode
 
-from tinkex.domain.wire_checks import require_text
+from tinkex.domain.text_checks import require_text
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:

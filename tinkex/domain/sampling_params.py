@@ -30,7 +30,7 @@ from tinkex.domain.limits import (
     MAX_TOKEN_ID,
     MAX_TOPK_LOGPROBS,
 )
-from tinkex.domain.wire_checks import require_text
+from tinkex.domain.text_checks import require_text
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:

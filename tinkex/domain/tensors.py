@@ -34,6 +34,7 @@ __all__ = [
     "check_csr",
     "from_sparse_csr",
     "is_torch_tensor",
+    "to_float32",
     "to_sparse_csr",
     "torch_to_numpy",
     "wire_dtype",
@@ -116,10 +117,25 @@ def as_loss_input_array(key: str, value: object, *, field: str | None = None) ->
         target = np.float32 if raw.dtype.kind == "f" else np.int64
     if target is np.int64:
         return np.ascontiguousarray(_to_int64(raw, where))
-    array = np.ascontiguousarray(raw, dtype=np.float32)
+    array = to_float32(raw, where)
     if key in LOSS_INPUT_DTYPES and np.isnan(array).any():
         raise ValidationError("must not contain NaN", field=where)
     return array
+
+
+def to_float32(values: npt.NDArray[Any], field: str) -> npt.NDArray[np.float32]:
+    """`values` as a C-contiguous float32 array; a finite value beyond float32 is an error.
+
+    Raises:
+        ValidationError: A finite value would become infinite (``field`` names the input).
+    """
+    if values.dtype.kind != "f" or values.dtype.itemsize <= 4:
+        return np.ascontiguousarray(values, dtype=np.float32)
+    with np.errstate(over="ignore"):  # detected below, and named
+        narrowed = np.ascontiguousarray(values, dtype=np.float32)
+    if np.isinf(narrowed).any() and not np.isinf(values).any():
+        raise ValidationError("holds values that do not fit float32", field=field)
+    return narrowed
 
 
 def _check_numpy_kind(value: npt.NDArray[Any], where: str) -> npt.NDArray[Any]:

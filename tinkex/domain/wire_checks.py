@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 import numpy as np
 
 from tinkex.domain.limits import MAX_TOKEN_ID, MIN_TOKEN_ID
+from tinkex.domain.text_checks import require_text, short_repr
 from tinkex.domain.types import (
     DmelChunk,
     EncodedTextChunk,
@@ -45,8 +46,6 @@ __all__ = [
     "require_bool",
     "require_int",
     "require_number",
-    "require_str_map",
-    "require_text",
 ]
 
 T = TypeVar("T")
@@ -56,28 +55,6 @@ INT32_MAX: Final = (1 << 31) - 1
 
 _IMAGE_FORMATS: Final = ("png", "jpeg")
 _BYTES = bytes | bytearray
-
-
-def require_text(value: object, field: str, *, allow_empty: bool = False) -> str:
-    """Return `value` if it is a string that UTF-8 can encode (no lone surrogates).
-
-    Raises:
-        ValidationError: Not a string, empty (unless allowed), or not encodable.
-    """
-    if not isinstance(value, str):
-        raise ValidationError(f"must be a string, got {type(value).__name__}", field=field)
-    if not value and not allow_empty:
-        raise ValidationError("must be a non-empty string", field=field)
-    if not value.isascii():  # the common case costs one scan and no copy
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValidationError(
-                f"cannot be sent: character {exc.start} is not valid Unicode text "
-                f"({value[exc.start]!r}, a lone surrogate)",
-                field=field,
-            ) from None
-    return value
 
 
 def require_bool(value: object, field: str) -> bool:
@@ -124,28 +101,12 @@ def require_number(
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise ValidationError(f"must be finite, got {_short(value)}", field=field)
+        raise ValidationError(f"must be finite, got {short_repr(value)}", field=field)
     if minimum is not None and number < minimum:
         raise ValidationError(f"must be >= {minimum}, got {number}", field=field)
     if maximum is not None and number > maximum:
         raise ValidationError(f"must be <= {maximum}, got {number}", field=field)
     return number
-
-
-def require_str_map(value: object, field: str) -> dict[str, str] | None:
-    """Return `value` if it is None or a dict of sendable strings to sendable strings.
-
-    Raises:
-        ValidationError: Otherwise; ``field`` names the offending key.
-    """
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValidationError(f"must be a dict of strings, got {type(value).__name__}", field=field)
-    for key, item in value.items():
-        require_text(key, f"{field} key {_short(key)}")
-        require_text(item, f"{field}[{key!r}]", allow_empty=True)
-    return value
 
 
 def check_token_ids(tokens: object, field: str) -> int:
@@ -216,10 +177,10 @@ def _list_error(tokens: list[Any], field: str) -> ValidationError:
         where = f"{field}[{index}]"
         if isinstance(item, bool | np.bool_) or not isinstance(item, int | np.integer):
             return ValidationError(
-                f"token ids must be ints, got {type(item).__name__} {_short(item)}", field=where
+                f"token ids must be ints, got {type(item).__name__} {short_repr(item)}", field=where
             )
         if not MIN_TOKEN_ID <= item <= MAX_TOKEN_ID:
-            return _range_error(_short(item), where)
+            return _range_error(short_repr(item), where)
     return ValidationError("token ids must be ints in the int32 range", field=field)
 
 
@@ -326,7 +287,7 @@ def _require_bytes(value: object, field: str) -> None:
 def _image_length(image_format: object, expected_tokens: object, where: str) -> int:
     if not isinstance(image_format, str) or image_format not in _IMAGE_FORMATS:
         raise ValidationError(
-            f"must be 'png' or 'jpeg', got {_short(image_format)}", field=f"{where}.format"
+            f"must be 'png' or 'jpeg', got {short_repr(image_format)}", field=f"{where}.format"
         )
     if expected_tokens is None:
         raise ValidationError(
@@ -380,11 +341,3 @@ def check_observer(observer: T) -> T:
             field="observer",
         )
     return observer
-
-
-def _short(value: object) -> str:
-    # Hostile values can be huge (a 10**6-digit int, a long string): never echo them whole.
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"an int of {value.bit_length()} bits"
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -94,6 +94,12 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         ),
         "loss_fn_inputs['target_tokens']",
     ),
+    ("from_numpy beyond float32", lambda: TensorData.from_numpy(np.array([1e308])), "array"),
+    (
+        "Datum weights beyond float32",
+        lambda: Datum(model_input=ModelInput.from_ints([1]), loss_fn_inputs={"weights": [1e300]}),
+        "loss_fn_inputs['weights']",
+    ),
     (
         "Datum input a bad dict",
         lambda: Datum(

@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.domain.limits import MAX_TOKEN_ID
+from tinkex.domain.text_checks import require_str_map, require_text, unencodable_path
 from tinkex.domain.types import (
     DmelChunk,
     EncodedTextChunk,
@@ -15,15 +17,15 @@ from tinkex.domain.types import (
     ImageChunk,
     ModelInput,
     SampledProvenanceSpan,
+    SamplingParams,
 )
+from tinkex.domain.urls import build_url
 from tinkex.domain.wire_checks import (
     check_model_input,
     check_spans,
     pack_model_input,
     pack_token_ids,
     require_number,
-    require_str_map,
-    require_text,
 )
 from tinkex.errors import ValidationError
 
@@ -206,3 +208,29 @@ def test_bad_spans_are_named(spans: object, field: str) -> None:
     with pytest.raises(ValidationError) as raised:
         check_spans(spans, "s")
     assert raised.value.field == field
+
+
+def test_unencodable_path_points_at_the_bad_string() -> None:
+    request = SamplingParams(stop=["ok", "bad\udcff"])
+    assert unencodable_path(request) == "$.stop[1]"
+    assert unencodable_path({"a": [{"b": "\ud800"}]}) == "$.a[0].b"
+    assert unencodable_path({"\ud800": 1}) == "$"
+    assert unencodable_path({"a": ["fine", 3, None]}) is None
+
+
+def test_json_codec_names_the_field_of_a_lone_surrogate() -> None:
+    with pytest.raises(ValidationError) as raised:
+        MsgspecJsonCodec().encode(SamplingParams(stop=["ok", "x\udcff"]))
+    assert raised.value.field == "stop[1]"
+
+
+def test_urls_refuse_a_lone_surrogate_naming_the_parameter() -> None:
+    with pytest.raises(ValidationError) as raised:
+        build_url("http://h", "/runs/{run_id}", {"run_id": "a\udcff"}, None)
+    assert raised.value.field == "run_id"
+    with pytest.raises(ValidationError) as raised:
+        build_url("http://h", "/runs", None, {"project_id": "\ud800"})
+    assert raised.value.field == "project_id"
+    assert build_url("http://h", "/runs/{run_id}", {"run_id": "é"}, {"q": "ü"}) == (
+        "http://h/runs/%C3%A9?q=%C3%BC"
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast
 import msgspec
 import numpy as np
 
-from tinkex.domain.tensors import to_sparse_csr, torch_to_numpy
+from tinkex.domain.tensors import to_float32, to_sparse_csr, torch_to_numpy
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -90,7 +90,11 @@ class TensorDataMixin:
             raise ValidationError(
                 f"unsupported array dtype {array.dtype} (use float or int)", field="array"
             )
-        flat = np.ascontiguousarray(array, dtype=target).reshape(-1)
+        flat: npt.NDArray[Any]
+        if target is _FLOAT32:
+            flat = to_float32(array, "array").reshape(-1)
+        else:
+            flat = np.ascontiguousarray(array, dtype=target).reshape(-1)
         return cls(data=flat, dtype=dtype, shape=list(array.shape))
 
     @classmethod
