@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import msgspec
-
 from tinkex.domain.limits import MAX_LEARNING_RATE
 from tinkex.domain.tensor_checks import check_tensor
 from tinkex.domain.text_checks import require_text
@@ -31,7 +29,7 @@ from tinkex.domain.types import (
     EncodedTextChunk,
     OptimizerConfig,
 )
-from tinkex.domain.wire_checks import check_spans, pack_model_input, require_number
+from tinkex.domain.wire_checks import check_spans, pack_model_input, require_number, with_fields
 from tinkex.errors import ValidationError
 
 __all__ = [
@@ -136,7 +134,7 @@ def _check_datum(datum: object, where: str, loss_fn: str | None, *, pack: bool) 
             )
     if not pack or model_input is datum.model_input:
         return datum
-    return msgspec.structs.replace(datum, model_input=model_input)
+    return with_fields(datum, model_input=model_input)
 
 
 def validate_loss_fn(loss_fn: str, config: LossFnConfig | None) -> dict[str, float | str] | None:

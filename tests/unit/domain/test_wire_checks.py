@@ -108,6 +108,16 @@ def test_token_ids_in_range_pass(tokens: Any) -> None:
     assert packed.tolist() == [int(t) for t in tokens]
 
 
+def test_a_bool_deep_in_a_long_token_list_is_found() -> None:
+    tokens: list[int] = [5] * 600
+    tokens[550] = True
+    with pytest.raises(ValidationError) as raised:
+        pack_token_ids(tokens, "tokens")
+    assert raised.value.field == "tokens[550]"
+    tokens[550] = 1
+    assert pack_token_ids(tokens, "tokens")[550] == 1
+
+
 def test_a_token_list_is_packed_into_int32_and_an_array_is_kept() -> None:
     packed = pack_token_ids([1, 2, 3], "tokens")
     assert packed.dtype == np.int32
