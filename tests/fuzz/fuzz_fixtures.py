@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from tinkex.ports.transport import HttpRequest, HttpResponse, Transport
 
 TINY_MODEL = "tinkex/tiny-byte-lm"
+SCALE = max(1, int(os.environ.get("TINKEX_FUZZ_SCALE", "1")))
+"""Multiplies every fuzz test's example count: CI runs 1, a deeper local run e.g. 20."""
 BASE_URL = "http://local"
 CASE_TIMEOUT_S = 30.0
 
@@ -177,6 +180,11 @@ def embedded_harness(data_dir: Path) -> Iterator[Harness]:
             runner.run(backend.aclose())
     finally:
         runner.close()
+
+
+def examples(count: int) -> int:
+    """The example count of a fuzz test: `count`, times ``TINKEX_FUZZ_SCALE``."""
+    return count * SCALE
 
 
 def public_methods(cls: type) -> set[str]:

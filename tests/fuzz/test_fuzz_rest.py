@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from fuzz_fixtures import TINY_MODEL, Harness, embedded_harness, public_methods
+from fuzz_fixtures import TINY_MODEL, Harness, embedded_harness, examples, public_methods
 from hostile import (
     Arg,
     arguments,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 FUZZ = settings(
-    max_examples=400,
+    max_examples=examples(400),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

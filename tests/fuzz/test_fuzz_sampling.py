@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fuzz_fixtures import TINY_MODEL, Harness, embedded_harness, public_methods
+from fuzz_fixtures import examples as fuzz_examples
 from hostile import arguments
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from hostile import Arg
 
 FUZZ = settings(
-    max_examples=400,
+    max_examples=fuzz_examples(400),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -118,7 +119,7 @@ def test_every_sampling_method_with_input_is_fuzzed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("methods", "examples"),
+    ("methods", "count"),
     [
         pytest.param(("sample",), 600, id="sample"),
         pytest.param(("compute_logprobs",), 200, id="compute_logprobs"),
@@ -129,14 +130,14 @@ def test_every_sampling_method_with_input_is_fuzzed() -> None:
 def test_fuzz_sampling_client(
     harness: tuple[Harness, SamplingClient],
     methods: tuple[str, ...],
-    examples: int,
+    count: int,
     record_property: Callable[[str, object], None],
 ) -> None:
     """Hostile arguments: accepted and served, or typed and sent nowhere; sampling still works."""
     fuzz, client = harness
     cases = [case for case in CASES if case[0] in methods]
 
-    @settings(FUZZ, max_examples=examples)
+    @settings(FUZZ, max_examples=fuzz_examples(count))
     @given(st.data())
     def run(data: st.DataObject) -> None:
         name, call, specs = data.draw(st.sampled_from(cases), label="method")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from fuzz_fixtures import TINY_MODEL, Harness, embedded_harness, public_methods
+from fuzz_fixtures import TINY_MODEL, Harness, embedded_harness, examples, public_methods
 from hostile import arguments
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 EXAMPLES = 400
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=examples(EXAMPLES),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

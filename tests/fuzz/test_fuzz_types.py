@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
+from fuzz_fixtures import examples
 from hostile import hostile, junk
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -105,7 +106,7 @@ def test_fuzz_struct_constructors(
     classes = STRUCTS[chunk::4]
     tally: Counter[str] = Counter()
 
-    @settings(FUZZ, max_examples=300)
+    @settings(FUZZ, max_examples=examples(300))
     @given(st.data())
     def run(data: st.DataObject) -> None:
         cls = data.draw(st.sampled_from(classes), label="type")
@@ -153,7 +154,7 @@ def test_fuzz_builders(record_property: Callable[[str, object], None]) -> None:
     """The builders users call, with hostile input: a result, or a ValidationError naming it."""
     tally: Counter[str] = Counter()
 
-    @settings(FUZZ, max_examples=500)
+    @settings(FUZZ, max_examples=examples(500))
     @given(st.sampled_from(BUILDERS), hostile, st.one_of(st.integers(-3, 3), junk))
     def run(builder: tuple[str, Callable[[Any, Any], Any], set[str]], value: Any, pad: Any) -> None:
         name, build, names = builder
