@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pytest
 from fuzz_fixtures import TINY_MODEL, Harness, embedded_harness, examples, public_methods
 from hostile import (
@@ -96,6 +97,7 @@ SCOPE = pair(
     st.sampled_from([valid("owned", "scope"), valid("accessible", "scope")]),
     st.one_of(junk, surrogate_text, st.just("mine"))
     .filter(lambda v: not (isinstance(v, str) and v in ("owned", "accessible")))
+    .filter(lambda v: not isinstance(v, np.ndarray))  # KNOWN_GAPS
     .map(lambda v: bad(v, "access_scope", label="scope")),
 )
 CHECKPOINT_ID = pair(
@@ -115,6 +117,7 @@ KNOWN_GAPS = {
     "iter_search_sessions(max_pages=)": "a non-int raises TypeError (rest_sessions.py)",
     "iter_*(page_size=)": "refused naming 'limit'; a non-int raises TypeError (pagination.py)",
     "iter_*(max_items=)": "a non-int raises TypeError (pagination.py)",
+    "access_scope=": "a numpy array raises numpy's ValueError from == (rest_checks.py)",
 }
 """Hostile values left out because the REST client does not refuse them yet (reported to the
 REST helper; those files are not this change's). Only numbers are drawn for these arguments."""

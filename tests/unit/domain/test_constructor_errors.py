@@ -123,6 +123,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         "prompt_logprobs_np",
     ),
     ("top-k junk", lambda: TopkLogprobs(token_ids=[["a"]], logprobs=[[0.0]]), "token_ids"),
+    ("top-k inf ids", lambda: TopkLogprobs(token_ids=[[np.inf]], logprobs=[[0.0]]), "token_ids"),
     (
         "image length junk",
         lambda: ImageChunk(data=b"", format="png", expected_tokens=_junk("3")).length,

@@ -78,7 +78,9 @@ def _as_int32(values: object, field: str) -> npt.NDArray[np.int32]:
         return array.astype(np.int32)
     kind = array.dtype.kind
     # Whole floats are accepted as ids (hand-built tables often are float arrays).
-    whole = kind in "iu" or (kind == "f" and bool(np.all(np.isfinite(array) & (array % 1 == 0))))
+    whole = kind in "iu" or (
+        kind == "f" and bool(np.isfinite(array).all()) and bool((array == np.floor(array)).all())
+    )
     if not whole or array.min() < _INT32_MIN or array.max() > _INT32_MAX:
         raise ValidationError("must be int32 token ids", field=field)
     return array.astype(np.int32)
