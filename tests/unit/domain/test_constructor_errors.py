@@ -71,6 +71,11 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         "sparse_col_indices",
     ),
     ("tolist of non-numbers", lambda: TensorData(data=["a"], dtype="float32").tolist(), "data"),
+    (
+        "values with an array as dtype",
+        lambda: TensorData(data=["a"], dtype=_junk(np.array([1.5, 2.0]))).values,
+        "data",
+    ),
     ("TensorData data a set", lambda: TensorData(data={1}, dtype="int64"), "data"),
     ("from_numpy of strings", lambda: TensorData.from_numpy(np.array(["a"])), "array"),
     ("from_numpy ragged", lambda: TensorData.from_numpy([[1], [2, 3]]), "array"),  # type: ignore[arg-type]

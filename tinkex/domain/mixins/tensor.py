@@ -233,8 +233,9 @@ def _shape_of(shape: object) -> tuple[int, ...] | None:
 
 
 def _np_dtype(dtype: object) -> np.dtype[Any]:
-    # Anything but float32 reads as int64, as the wire's two dtypes allow.
-    return _FLOAT32 if dtype == "float32" else _INT64
+    # Anything but float32 reads as int64, as the wire's two dtypes allow (the field is not
+    # checked at construction: an array there must not make == ambiguous).
+    return _FLOAT32 if isinstance(dtype, str) and dtype == "float32" else _INT64
 
 
 def _data_equal(a: TensorDataMixin, b: TensorDataMixin) -> bool:
