@@ -82,6 +82,10 @@ class Tally:
         """Cases run."""
         return sum(self.accepted.values()) + sum(self.rejected.values())
 
+    def report(self, test: str) -> None:
+        """Write this tally to the ``TINKEX_FUZZ_REPORT`` file (see `report`)."""
+        report(test, sum(self.rejected.values()), sum(self.accepted.values()))
+
     def summary(self) -> str:
         """One line for the test report."""
         return (
@@ -189,6 +193,14 @@ def embedded_harness(data_dir: Path) -> Iterator[Harness]:
             runner.run(backend.aclose())
     finally:
         runner.close()
+
+
+def report(test: str, typed: int, accepted: int) -> None:
+    """Append one line of counts to the file ``TINKEX_FUZZ_REPORT`` names, if it is set."""
+    path = os.environ.get("TINKEX_FUZZ_REPORT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{test}\t{typed + accepted}\t{typed}\t{accepted}\n")
 
 
 def examples(count: int) -> int:

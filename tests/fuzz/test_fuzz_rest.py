@@ -366,7 +366,7 @@ def test_every_rest_method_with_input_is_fuzzed() -> None:
 
 
 def test_fuzz_rest_client(
-    harness: tuple[Harness, RestClient, Fixtures], record_property: Callable[[str, object], None]
+    harness: tuple[Harness, RestClient, Fixtures],
 ) -> None:
     """Hostile arguments: answered (or 404 for a well-formed id), or typed and sent nowhere."""
     fuzz, rest, fixtures = harness
@@ -403,4 +403,4 @@ def test_fuzz_rest_client(
     run()
     assert fuzz.tally.rejected, fuzz.tally.summary()
     assert fuzz.tally.accepted, fuzz.tally.summary()
-    record_property("fuzz", fuzz.tally.summary())
+    fuzz.tally.report("rest")

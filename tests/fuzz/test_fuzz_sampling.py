@@ -131,7 +131,6 @@ def test_fuzz_sampling_client(
     harness: tuple[Harness, SamplingClient],
     methods: tuple[str, ...],
     count: int,
-    record_property: Callable[[str, object], None],
 ) -> None:
     """Hostile arguments: accepted and served, or typed and sent nowhere; sampling still works."""
     fuzz, client = harness
@@ -155,4 +154,4 @@ def test_fuzz_sampling_client(
     assert fuzz.run(still_samples()) == 1
     assert fuzz.tally.rejected, fuzz.tally.summary()
     assert fuzz.tally.accepted, fuzz.tally.summary()
-    record_property("fuzz", fuzz.tally.summary())
+    fuzz.tally.report(f"sampling[{'+'.join(methods)}]")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
-from fuzz_fixtures import examples
+from fuzz_fixtures import examples, report
 from hostile import hostile, junk
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -100,7 +100,7 @@ def test_every_public_wire_type_is_covered() -> None:
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_fuzz_struct_constructors(
-    chunk: int, record_property: Callable[[str, object], None]
+    chunk: int,
 ) -> None:
     """Each wire type with hostile fields: accepted, or a ValidationError naming a field."""
     classes = STRUCTS[chunk::4]
@@ -126,7 +126,7 @@ def test_fuzz_struct_constructors(
     run()
     assert tally["accepted"], tally
     assert tally["typed"], tally
-    record_property("fuzz", dict(tally))
+    report(f"types[constructors {chunk}]", tally["typed"], tally["accepted"])
 
 
 BUILDERS: list[tuple[str, Callable[[Any, Any], Any], set[str]]] = [
@@ -150,7 +150,7 @@ BUILDERS: list[tuple[str, Callable[[Any, Any], Any], set[str]]] = [
 ]
 
 
-def test_fuzz_builders(record_property: Callable[[str, object], None]) -> None:
+def test_fuzz_builders() -> None:
     """The builders users call, with hostile input: a result, or a ValidationError naming it."""
     tally: Counter[str] = Counter()
 
@@ -165,4 +165,4 @@ def test_fuzz_builders(record_property: Callable[[str, object], None]) -> None:
     run()
     assert tally["accepted"], tally
     assert tally["typed"], tally
-    record_property("fuzz", dict(tally))
+    report("types[builders]", tally["typed"], tally["accepted"])
