@@ -10,6 +10,7 @@ import msgspec.json
 import numpy as np
 
 from tinkex.config import Secret
+from tinkex.domain.text_checks import unencodable_path
 from tinkex.errors import DecodeError, ValidationError
 
 __all__ = ["MsgspecJsonCodec", "encode_hook"]
@@ -56,10 +57,18 @@ class MsgspecJsonCodec:
         """Serialize one object to JSON.
 
         Raises:
-            ValidationError: The object holds a value JSON cannot represent.
+            ValidationError: The object holds a value JSON cannot represent (a lone surrogate
+                in a string among them).
         """
         try:
             return self._encoder.encode(obj)
+        except UnicodeEncodeError as exc:
+            where = unencodable_path(obj)
+            raise ValidationError(
+                "cannot encode request body: a string holds a lone surrogate, which is not "
+                "valid Unicode text",
+                field=where[2:] if where and where.startswith("$.") else where,
+            ) from exc
         except (TypeError, msgspec.EncodeError, OverflowError) as exc:
             raise ValidationError(f"cannot encode request body: {exc}") from exc
 

@@ -30,6 +30,7 @@ from tinkex.clients.sampling_handle import (
     clone_seq_start,
     handle_for,
 )
+from tinkex.config import Secret
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.official import from_official
 from tinkex.domain.paths import require_kind
@@ -41,6 +42,7 @@ from tinkex.domain.types import (
     SamplingParams,
     TensorData,
 )
+from tinkex.domain.wire_checks import check_observer
 from tinkex.errors import ClosedError, ValidationError
 from tinkex.flows.queue_state import QueueStateLogger
 from tinkex.tokenizer import Tokenizer, get_tokenizer
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Sequence
 
     from tinkex.bootstrap.runtime import Runtime
-    from tinkex.config import Secret
     from tinkex.domain.types import SampleStreamChunk
     from tinkex.flows.observability import Observability
     from tinkex.ports.clock import Clock
@@ -244,8 +245,12 @@ class SamplingClient(SamplingClientOfficialNames):
     # -- runtime, handles and pickling -------------------------------------------------------
 
     def add_queue_state_observer(self, observer: QueueStateObserver) -> None:
-        """Tell `observer` the queue states of every sample submitted from now on."""
-        self._observers = (*self._observers, observer)
+        """Tell `observer` the queue states of every sample submitted from now on.
+
+        Raises:
+            ValidationError: `observer` has no ``on_queue_state_change`` method.
+        """
+        self._observers = (*self._observers, check_observer(observer))
 
     def _observability(self) -> Observability:
         # A rebuilt client has no runtime yet at call time: the global tracer and meter.
@@ -300,9 +305,14 @@ class SamplingClient(SamplingClientOfficialNames):
             api_key: The API key; None reads ``TINKER_API_KEY`` on first use.
 
         Raises:
-            ValidationError: The handle is malformed.
+            ValidationError: The handle is malformed, or the API key is not a string.
         """
         decoded = SamplerHandle.decode(handle)
+        if api_key is not None and not isinstance(api_key, str | Secret):
+            raise ValidationError(
+                f"must be a string, a Secret or None, got {type(api_key).__name__}",
+                field="api_key",
+            )
         return cls(
             LazyRuntime(decoded, api_key),
             sampling_session_id=decoded.sampling_session_id,

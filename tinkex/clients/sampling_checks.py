@@ -15,6 +15,7 @@ import numpy as np
 
 from tinkex.domain.chunking import estimate_prompt_bytes
 from tinkex.domain.sampling_params import validate_sample_args
+from tinkex.domain.tensor_checks import check_tensor
 from tinkex.domain.types import (
     EncodedTextChunk,
     ImageAssetPointerChunk,
@@ -24,6 +25,7 @@ from tinkex.domain.types import (
     SamplingParams,
     TensorData,
 )
+from tinkex.domain.wire_checks import check_model_input, require_bool
 from tinkex.errors import DecodeError, UnsupportedByServerError, ValidationError
 
 if TYPE_CHECKING:
@@ -46,27 +48,30 @@ def check_sample_args(
 ) -> None:
     """Validate a sample call's arguments (see `tinkex.domain.sampling_params`).
 
+    The prompt is checked chunk by chunk (ids in the non-negative int32 range, image chunks
+    with their format and declared length), every string for UTF-8, every count against
+    `tinkex.domain.limits`.
+
     Raises:
         ValidationError: An argument is wrong; ``field`` names it.
     """
-    if not isinstance(prompt, ModelInput):
-        raise ValidationError(f"expected a ModelInput, got {type(prompt).__name__}", field="prompt")
-    if prompt.length == 0:
+    length = check_model_input(prompt, "prompt")
+    if length == 0:
         raise ValidationError("the prompt is empty", field="prompt")
     if not isinstance(params, SamplingParams):
         raise ValidationError(
             f"expected SamplingParams, got {type(params).__name__}", field="sampling_params"
         )
-    if not isinstance(include_prompt_logprobs, bool):
-        raise ValidationError("must be a bool", field="include_prompt_logprobs")
+    require_bool(include_prompt_logprobs, "include_prompt_logprobs")
+    target_shape = None
     if target_prompt_logprobs is not None:
-        if not isinstance(target_prompt_logprobs, TensorData):
-            raise ValidationError("must be a TensorData", field="target_prompt_logprobs")
-        if target_prompt_logprobs.dtype != "int64":
-            raise ValidationError(
-                f"must hold int64 token ids, got {target_prompt_logprobs.dtype}",
-                field="target_prompt_logprobs",
-            )
+        field = "target_prompt_logprobs"
+        target: object = target_prompt_logprobs  # callers may be untyped
+        if isinstance(target, TensorData) and target.shape is None:
+            raise ValidationError("needs a 2-D shape [len(prompt) - 1, K]", field=field)
+        # Token ids to score, -1 marking a cell to skip.
+        check_tensor(target_prompt_logprobs, field, token_ids=True, min_id=-1)
+        target_shape = target_prompt_logprobs.shape
     validate_sample_args(
         num_samples=num_samples,
         max_tokens=params.max_tokens,
@@ -80,10 +85,8 @@ def check_sample_args(
         topk_sample_logprobs=topk_sample_logprobs,
         prompt_alt_tokens_k=prompt_alt_tokens_k,
         prompt_logprobs_last_n=prompt_logprobs_last_n,
-        prompt_length=prompt.length,
-        target_prompt_logprobs_shape=(
-            None if target_prompt_logprobs is None else target_prompt_logprobs.shape
-        ),
+        prompt_length=length,
+        target_prompt_logprobs_shape=target_shape,
     )
 
 

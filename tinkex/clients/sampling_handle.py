@@ -79,6 +79,8 @@ class SamplerHandle(msgspec.Struct, frozen=True, kw_only=True):
         Raises:
             ValidationError: Not a sampler handle (or a newer format).
         """
+        if not isinstance(text, str):
+            raise ValidationError(f"must be a string, got {type(text).__name__}", field="handle")
         try:
             handle = _CODEC.decode(base64.urlsafe_b64decode(text.encode("ascii")), cls)
         except (binascii.Error, UnicodeEncodeError, ValueError, DecodeError) as exc:

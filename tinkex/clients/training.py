@@ -21,6 +21,7 @@ from tinkex.clients.futures import APIFuture, FutureState, FutureTracker
 from tinkex.clients.official_names import TrainingClientOfficialNames
 from tinkex.clients.operation_span import traced
 from tinkex.clients.training_checks import (
+    CUSTOM_LOSS,
     OptimParams,
     choose_optimizer,
     validate_data,
@@ -124,7 +125,8 @@ class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
             self._check_open()
             if not callable(loss_fn):
                 raise ValidationError("must be callable", field="loss_fn")
-            chunks = chunk_data(self._runtime, validate_data(data))
+            datums = validate_data(data, CUSTOM_LOSS, pack=not self._runtime.legacy)
+            chunks = chunk_data(self._runtime, datums)
             forward = forward_chunks(chunks)  # checks target_tokens before anything is sent
             first = self._sequencer.reserve(2 * len(chunks))
             tracker = self._tracker("ForwardBackward")
@@ -152,7 +154,7 @@ class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
     ) -> APIFuture[ForwardBackwardOutput]:
         self._check_open()
         config = validate_loss_fn(loss_fn, loss_fn_config)
-        datums = validate_data(data, loss_fn)
+        datums = validate_data(data, loss_fn, pack=not self._runtime.legacy)
         if self._runtime.legacy:
             numeric_config(config)  # refuse string values before anything is sent
         chunks = chunk_data(self._runtime, datums)

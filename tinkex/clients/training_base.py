@@ -9,6 +9,7 @@ from tinkex.clients.futures import APIFuture, FutureTracker
 from tinkex.clients.operation_span import end_with, operation_span
 from tinkex.domain.ordering import TurnSequencer
 from tinkex.domain.paths import training_run_console_url
+from tinkex.domain.wire_checks import check_observer
 from tinkex.errors import ClosedError
 from tinkex.flows.queue_state import QueueStateLogger
 from tinkex.tokenizer import Tokenizer, get_tokenizer
@@ -75,8 +76,12 @@ class TrainingClientBase:
         return training_run_console_url(self.model_id)
 
     def add_queue_state_observer(self, observer: QueueStateObserver) -> None:
-        """Tell `observer` the queue states of every request submitted from now on."""
-        self._observers = (*self._observers, observer)
+        """Tell `observer` the queue states of every request submitted from now on.
+
+        Raises:
+            ValidationError: `observer` has no ``on_queue_state_change`` method.
+        """
+        self._observers = (*self._observers, check_observer(observer))
 
     def pending(self) -> list[Any]:
         """Every request of this runtime being polled right now (for debugging hangs)."""

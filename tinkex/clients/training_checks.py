@@ -1,21 +1,26 @@
 """Client-side checks of training input, run before anything is sent.
 
 Everything the client can know is wrong is refused here with a `ValidationError` naming the
-field: empty or non-`Datum` batches, tensors whose dtype, values or shape disagree, inputs a
-built-in loss needs but the datum lacks, per-token inputs whose length is not the model
-input's, bad loss configs, and optimizer parameters that conflict with each other or with the
-run's optimizer family. Input names a built-in loss does not take are left to the server
-(servers may accept more than this client knows of).
+field: empty or non-`Datum` batches, model inputs with ids outside the non-negative int32
+range (or image pointers, which the training wire cannot carry), tensors whose dtype, values
+or shape disagree, target tokens that are not token ids, inputs a built-in loss needs but the
+datum lacks, per-token inputs whose length is not the model input's, bad loss configs, strings
+UTF-8 cannot encode, and optimizer parameters that conflict with each other or with the run's
+optimizer family, or lie outside `tinkex.domain.limits`. Input names a built-in loss does not
+take are left to the server (servers may accept more than this client knows of).
+
+These run before a request id is reserved: an error here leaves the client's ordering as it
+was, so the next call goes out normally.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
+from tinkex.domain.limits import MAX_LEARNING_RATE
 from tinkex.domain.official import from_official, from_official_list
+from tinkex.domain.tensor_checks import check_tensor
+from tinkex.domain.text_checks import require_text
 from tinkex.domain.types import (
     AdamOptimizerConfig,
     AdamParams,
@@ -24,11 +29,12 @@ from tinkex.domain.types import (
     DimuonParams,
     EncodedTextChunk,
     OptimizerConfig,
-    TensorData,
 )
+from tinkex.domain.wire_checks import check_spans, pack_model_input, require_number, with_fields
 from tinkex.errors import ValidationError
 
 __all__ = [
+    "CUSTOM_LOSS",
     "LossFnConfig",
     "OptimParams",
     "choose_optimizer",
@@ -49,13 +55,25 @@ REQUIRED_INPUTS: dict[str, tuple[str, ...]] = {
 }
 """The ``loss_fn_inputs`` each built-in loss cannot do without (all per-token)."""
 
+CUSTOM_LOSS = "<custom>"
+"""The `loss_fn` of `validate_data` for a client-side custom loss: its two server passes are
+cross_entropy passes, so ``target_tokens`` (and ``weights``, when given) must be per-token;
+every other input stays on the client and may have any shape."""
+_CUSTOM_PER_TOKEN = frozenset({"target_tokens", "weights"})
 
-def validate_data(data: Sequence[Datum], loss_fn: str | None = None) -> list[Datum]:
-    """Check a batch before anything is sent.
+
+def validate_data(
+    data: Sequence[Datum], loss_fn: str | None = None, *, pack: bool = True
+) -> list[Datum]:
+    """Check a batch before anything is sent; return the datums to send.
 
     Args:
         data: The examples.
-        loss_fn: The loss they are for; a built-in loss also has its inputs checked.
+        loss_fn: The loss they are for; a built-in loss (or `CUSTOM_LOSS`) also has its
+            inputs checked.
+        pack: Return a datum whose text chunks held lists as a copy holding the int32 arrays
+            the check produced (for the protobuf wire, which then sends them as they are);
+            the caller's datums are never modified. False returns the datums unchanged.
 
     Raises:
         ValidationError: The batch is empty, holds something other than `Datum`, or a datum
@@ -63,113 +81,90 @@ def validate_data(data: Sequence[Datum], loss_fn: str | None = None) -> list[Dat
     """
     if isinstance(data, Datum):
         raise ValidationError("pass a list of Datum, not a single Datum", field="data")
-    items = from_official_list(data, where="data")
+    if isinstance(data, str | bytes | Mapping):
+        raise ValidationError(f"expected a list of Datum, got {type(data).__name__}", field="data")
+    try:
+        items = from_official_list(data, where="data")
+    except TypeError:
+        raise ValidationError(
+            f"expected a list of Datum, got {type(data).__name__}", field="data"
+        ) from None
     if not items:
         raise ValidationError("no data provided", field="data")
     for index, datum in enumerate(items):
-        _check_datum(datum, f"data[{index}]", loss_fn)
+        items[index] = _check_datum(datum, f"data[{index}]", loss_fn, pack=pack)
     return items
 
 
-def _check_datum(datum: object, where: str, loss_fn: str | None) -> None:
+def _check_datum(datum: object, where: str, loss_fn: str | None, *, pack: bool) -> Datum:
     if not isinstance(datum, Datum):
         raise ValidationError(f"expected a Datum, got {type(datum).__name__}", field=where)
-    try:
-        length = datum.model_input.length
-    except ValidationError as exc:
-        raise ValidationError(str(exc), field=f"{where}.model_input") from exc
+    model_input, length = pack_model_input(datum.model_input, f"{where}.model_input")
     if length == 0:
         raise ValidationError("model_input is empty", field=f"{where}.model_input")
     if (datum.model_input_spans is None) != (datum.loss_fn_input_spans is None):
         raise ValidationError(
             "give both model_input_spans and loss_fn_input_spans, or neither", field=where
         )
-    text_only = all(isinstance(c, EncodedTextChunk) for c in datum.model_input.chunks)
-    for key, tensor in datum.loss_fn_inputs.items():
+    if datum.model_input_spans is not None:
+        check_spans(datum.model_input_spans, f"{where}.model_input_spans")
+        check_spans(datum.loss_fn_input_spans, f"{where}.loss_fn_input_spans")
+    inputs: object = datum.loss_fn_inputs
+    if not isinstance(inputs, dict):
+        raise ValidationError(
+            f"must be a dict, got {type(inputs).__name__}", field=f"{where}.loss_fn_inputs"
+        )
+    text_only = all(isinstance(c, EncodedTextChunk) for c in model_input.chunks)
+    builtin, custom = loss_fn in REQUIRED_INPUTS, loss_fn == CUSTOM_LOSS
+    for key, tensor in inputs.items():
+        if type(key) is not str or not key or not key.isascii():  # one check for the usual key
+            require_text(key, f"{where}.loss_fn_inputs key {key!r}")
         field = f"{where}.loss_fn_inputs[{key!r}]"
-        rows = _check_tensor(tensor, field)
+        rows = check_tensor(tensor, field, token_ids=key == "target_tokens")
         # Built-in losses are per token: dimension 0 of each input is the input's length.
-        if loss_fn in REQUIRED_INPUTS and text_only and rows is not None and rows != length:
+        per_token = builtin or (custom and key in _CUSTOM_PER_TOKEN)
+        if per_token and text_only and rows != length:
             raise ValidationError(
                 f"has {rows} rows but the model input has {length} tokens", field=field
             )
-    for key in REQUIRED_INPUTS.get(loss_fn or "", ()):
-        if key not in datum.loss_fn_inputs:
+    required = ("target_tokens",) if custom else REQUIRED_INPUTS.get(loss_fn or "", ())
+    for key in required:
+        if key not in inputs:
             raise ValidationError(
                 f"loss {loss_fn!r} needs this input", field=f"{where}.loss_fn_inputs[{key!r}]"
             )
-
-
-def _check_tensor(tensor: object, field: str) -> int | None:
-    """Check one tensor; return its number of rows (dimension 0) when known."""
-    if not isinstance(tensor, TensorData):
-        raise ValidationError(f"expected TensorData, got {type(tensor).__name__}", field=field)
-    dtype: object = tensor.dtype  # built without validation: check at runtime
-    if dtype not in ("int64", "float32"):
-        raise ValidationError(f"dtype must be int64 or float32, got {dtype!r}", field=field)
-    _check_values(tensor.data, dtype, field)
-    shape = tensor.shape
-    if shape is not None and any(isinstance(d, bool) or d < 0 for d in shape):
-        raise ValidationError(f"bad shape {shape}", field=field)
-    if tensor.sparse_crow_indices is not None or tensor.sparse_col_indices is not None:
-        return _check_sparse(tensor, field)
-    count = tensor.size
-    if shape is None:
-        return count
-    expected = math.prod(shape)
-    if expected != count:
-        raise ValidationError(f"shape {shape} needs {expected} values, got {count}", field=field)
-    return shape[0] if shape else None
-
-
-def _check_values(data: object, dtype: object, field: str) -> None:
-    # An array (the usual case: Datum keeps the caller's arrays) is checked as it is, in a few
-    # vectorised passes; a list is read into an array once. Integer arrays need no pass.
-    try:
-        values = data if isinstance(data, np.ndarray) else np.asarray(data)
-    except ValueError as exc:  # ragged nesting
-        raise ValidationError("holds values that are not numbers", field=field) from exc
-    kind = values.dtype.kind
-    if kind not in "iuf":
-        raise ValidationError("holds values that are not numbers", field=field)
-    if kind == "f":
-        if not np.isfinite(values).all():
-            raise ValidationError("holds NaN or infinite values", field=field)
-        if dtype == "int64" and not (values == np.floor(values)).all():
-            raise ValidationError("an int64 tensor holds fractional values", field=field)
-
-
-def _check_sparse(tensor: TensorData, field: str) -> int | None:
-    crow, col, shape = tensor.sparse_crow_indices, tensor.sparse_col_indices, tensor.shape
-    if crow is None or col is None or shape is None or len(shape) != 2:
-        raise ValidationError(
-            "a sparse tensor needs crow and col indices and a 2-D shape", field=field
-        )
-    if len(crow) != shape[0] + 1 or len(col) != tensor.size or crow[-1] != len(col):
-        raise ValidationError("sparse CSR indices do not match the values and shape", field=field)
-    return shape[0]
+    if not pack or model_input is datum.model_input:
+        return datum
+    return with_fields(datum, model_input=model_input)
 
 
 def validate_loss_fn(loss_fn: str, config: LossFnConfig | None) -> dict[str, float | str] | None:
     """Check the loss name and its config values.
 
     Loss names are open (servers may offer more than the built-in five); only their shape is
-    checked here. Config values must be finite numbers or strings.
+    checked here. Config keys must be non-empty strings, values finite numbers or strings;
+    every string must be encodable as UTF-8.
+
+    Raises:
+        ValidationError: The name or a config entry cannot be sent; ``field`` names it.
     """
-    name: object = loss_fn  # callers may be untyped; check at runtime
-    if not isinstance(name, str) or not name:
-        raise ValidationError("must be a non-empty loss function name", field="loss_fn")
+    require_text(loss_fn, "loss_fn")
     if config is None:
         return None
+    if not isinstance(config, Mapping):
+        raise ValidationError(
+            f"must be a dict of numbers or strings, got {type(config).__name__}",
+            field="loss_fn_config",
+        )
     checked: dict[str, float | str] = {}
     for key, raw in config.items():
+        require_text(key, f"loss_fn_config key {key!r}")
         value: object = raw  # callers may be untyped; check at runtime
         where = f"loss_fn_config[{key!r}]"
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValidationError("must be a number or a string", field=where)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValidationError("must be finite", field=where)
-        checked[key] = float(value) if isinstance(value, int) else value
+        if isinstance(value, str):
+            checked[key] = require_text(value, where, allow_empty=True)
+        else:
+            checked[key] = require_number(value, where)
     return checked
 
 
@@ -208,20 +203,17 @@ def choose_optimizer(
 
 
 def _check_ranges(params: OptimParams, field: str) -> None:
-    values: dict[str, float] = {
-        "learning_rate": params.learning_rate,
-        "grad_clip_norm": params.grad_clip_norm,
-        "beta1": params.beta1,
-    }
+    require_number(
+        params.learning_rate, f"{field}.learning_rate", minimum=0.0, maximum=MAX_LEARNING_RATE
+    )
+    require_number(params.grad_clip_norm, f"{field}.grad_clip_norm", minimum=0.0)
+    betas = [("beta1", params.beta1)]
     if isinstance(params, AdamParams):
-        values.update(beta2=params.beta2, eps=params.eps, weight_decay=params.weight_decay)
-    for name, value in values.items():
-        where = f"{field}.{name}"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError("must be a number", field=where)
-        if not math.isfinite(value) or value < 0:
-            raise ValidationError(f"must be finite and >= 0, got {value}", field=where)
-        if name.startswith("beta") and value >= 1:
-            raise ValidationError(f"must be below 1, got {value}", field=where)
-    if isinstance(params, AdamParams) and params.eps <= 0:
-        raise ValidationError(f"must be > 0, got {params.eps}", field=f"{field}.eps")
+        betas.append(("beta2", params.beta2))
+        require_number(params.weight_decay, f"{field}.weight_decay", minimum=0.0)
+        if require_number(params.eps, f"{field}.eps") <= 0:
+            raise ValidationError(f"must be > 0, got {params.eps}", field=f"{field}.eps")
+    for name, value in betas:
+        beta = require_number(value, f"{field}.{name}", minimum=0.0)
+        if beta >= 1:
+            raise ValidationError(f"must be below 1, got {beta}", field=f"{field}.{name}")

@@ -8,6 +8,7 @@ from tinkex import api
 from tinkex.clients.training_base import TrainingClientBase
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.paths import require_kind
+from tinkex.domain.text_checks import require_str_map, require_text
 from tinkex.domain.ttl import validate_ttl
 from tinkex.domain.types import (
     LoadWeightsRequest,
@@ -19,6 +20,7 @@ from tinkex.domain.types import (
     SaveWeightsRequest,
     SaveWeightsResponse,
 )
+from tinkex.domain.wire_checks import require_bool
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from tinkex.clients.sampling import SamplingClient
 
 __all__ = ["TrainingWeights"]
+
+_SAMPLER_KINDS = ("snapshot", "inflight")
+_MAX_RECIPIENTS = 10
 
 
 class TrainingWeights(TrainingClientBase):
@@ -44,6 +49,8 @@ class TrainingWeights(TrainingClientBase):
         with sdk_method("TrainingClient.save_state"):
             _check_name(name)
             ttl = validate_ttl(ttl_seconds)
+            require_bool(overwrite, "overwrite")
+            require_str_map(user_metadata, "user_metadata")
             return self._single(
                 "SaveWeights",
                 lambda seq_id: api.weights.save(
@@ -70,6 +77,7 @@ class TrainingWeights(TrainingClientBase):
         with sdk_method("TrainingClient.save_weights_for_sampler"):
             _check_name(name)
             ttl = validate_ttl(ttl_seconds)
+            require_str_map(user_metadata, "user_metadata")
             return self._single(
                 "SaveWeightsForSampler",
                 lambda seq_id: api.weights.save_for_sampler(
@@ -95,8 +103,7 @@ class TrainingWeights(TrainingClientBase):
         with sdk_method("TrainingClient.save_weights_external"):
             _check_name(name)
             ttl = validate_ttl(ttl_seconds)
-            if age_encryption_recipients is not None and len(age_encryption_recipients) > 10:
-                raise ValidationError("at most 10 recipients", field="age_encryption_recipients")
+            _check_recipients(age_encryption_recipients)
             return self._single(
                 "SaveWeightsExternal",
                 lambda seq_id: api.weights.save_external(
@@ -131,6 +138,8 @@ class TrainingWeights(TrainingClientBase):
     ) -> APIFuture[LoadWeightsResponse]:
         self._check_open()
         parsed = require_kind(path, {"training"}, field="path")
+        if token is not None:
+            require_text(token, "weights_access_token")
         return self._single(
             "LoadWeights",
             lambda seq_id: api.weights.load(
@@ -160,6 +169,13 @@ class TrainingWeights(TrainingClientBase):
         from tinkex.clients.sampling import SamplingClient
 
         with sdk_method("TrainingClient.save_weights_and_get_sampling_client"):
+            require_bool(record_stability_info, "record_stability_info")
+            given: object = kind  # callers may be untyped
+            if not isinstance(given, str) or given not in _SAMPLER_KINDS:
+                raise ValidationError(
+                    f"must be 'snapshot' or 'inflight', got {kind!r}", field="kind"
+                )
+            self._check_open()
             sampling_seq = self._runtime.next_sampling_session_seq_id()
             saved = self._single(
                 "SaveWeightsForSampler",
@@ -203,6 +219,24 @@ class TrainingWeights(TrainingClientBase):
 
 
 def _check_name(name: str) -> None:
-    value: object = name
-    if not isinstance(value, str) or not value or "/" in value:
-        raise ValidationError("must be a non-empty name without '/'", field="name")
+    value = require_text(name, "name")
+    # The name becomes a path segment on the server: no separators, no '.' or '..'.
+    if "/" in value or "\x00" in value or value in (".", ".."):
+        raise ValidationError(
+            f"must be a name without '/' or NUL, and not '.' or '..', got {value!r}",
+            field="name",
+        )
+
+
+def _check_recipients(recipients: object) -> None:
+    field = "age_encryption_recipients"
+    if recipients is None:
+        return
+    if not isinstance(recipients, list | tuple):
+        raise ValidationError(
+            f"must be a list of strings, got {type(recipients).__name__}", field=field
+        )
+    if len(recipients) > _MAX_RECIPIENTS:
+        raise ValidationError(f"at most {_MAX_RECIPIENTS} recipients", field=field)
+    for index, recipient in enumerate(recipients):
+        require_text(recipient, f"{field}[{index}]")

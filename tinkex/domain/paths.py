@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, get_args
 from urllib.parse import quote, urlencode
 
+from tinkex.domain.text_checks import require_text
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 TINKER_SCHEME: Final = "tinker://"
+_DOT_PARTS: Final = frozenset({".", ".."})
 CONSOLE_BASE_URL: Final = "https://tinker.thinkingmachines.ai"
 
 CheckpointSegment = Literal["weights", "sampler_weights", "external_weights"]
@@ -123,6 +125,7 @@ def parse_tinker_path(path: str, *, field: str = "path") -> CheckpointPath:
             whitespace, control characters, no name after the run id, or an empty, ``.`` or
             ``..`` part.
     """
+    require_text(path, field, allow_empty=True)
     text: object = path  # untyped callers: check at runtime
     if not isinstance(text, str) or not text.startswith(TINKER_SCHEME):
         raise ValidationError(
@@ -159,7 +162,9 @@ def parse_checkpoint_id(
         ValidationError: The run id is empty or holds a ``/``; the checkpoint id is empty or
             has an empty, ``.`` or ``..`` part or a control character.
     """
-    if not training_run_id or "/" in training_run_id:
+    require_text(training_run_id, "training_run_id", allow_empty=True)
+    require_text(checkpoint_id, field, allow_empty=True)
+    if not training_run_id or "/" in training_run_id or training_run_id in _DOT_PARTS:
         raise ValidationError(
             f"training run id {training_run_id!r} must be non-empty and contain no '/'",
             field="training_run_id",

@@ -4,14 +4,17 @@ Everything here is checked before a request is built, so a bad argument fails at
 with the argument's name instead of as a server 400 (or, worse, a silently different sample:
 a ``top_k`` of 0, a prompt that leaves no room in the context window).
 
-Rules: ``num_samples >= 1``; ``max_tokens >= 1`` when given; ``temperature`` finite and
-``>= 0``; ``top_k`` -1 (no limit) or ``>= 1``; ``0 < top_p <= 1``; ``stop`` is None, a
-non-empty string, a list of non-empty strings or a list of non-negative token ids (not mixed;
-``[]`` disables stopping, EOS included); ``seed`` an int; the top-k logprob widths and
-``prompt_alt_tokens_k`` ``>= 0``; ``prompt_logprobs_last_n`` in ``[1, len(prompt) - 1]`` and only
-with ``include_prompt_logprobs``; ``target_prompt_logprobs`` of shape ``[len(prompt) - 1, K]``;
-the prompt non-empty and, when the model's context length is known, ``len(prompt) +
-max_tokens`` within it.
+Rules (the upper bounds are `tinkex.domain.limits`, which the server enforces too):
+``1 <= num_samples <= MAX_NUM_SAMPLES``; ``1 <= max_tokens <= MAX_SAMPLE_MAX_TOKENS`` when given,
+and ``num_samples * max_tokens <= MAX_SAMPLED_TOKENS_PER_REQUEST``; ``temperature`` finite and
+``>= 0``; ``top_k`` -1 (no limit) or in ``[1, MAX_TOKEN_ID + 1]``; ``0 < top_p <= 1``; ``stop``
+is None, a non-empty string, a list of non-empty strings or a list of token ids in
+``[0, MAX_TOKEN_ID]`` (not mixed; ``[]`` disables stopping, EOS included), every string encodable
+as UTF-8; ``seed`` an int64; the top-k logprob widths in ``[0, MAX_TOPK_LOGPROBS]`` and
+``prompt_alt_tokens_k`` in ``[0, MAX_PROMPT_ALT_TOKENS_K]``; ``prompt_logprobs_last_n`` in
+``[1, len(prompt) - 1]`` and only with ``include_prompt_logprobs``; ``target_prompt_logprobs``
+of shape ``[len(prompt) - 1, K]``; the prompt non-empty and, when the model's context length
+is known, ``len(prompt) + max_tokens`` within it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, TypeGuard
 
+from tinkex.domain.limits import (
+    MAX_NUM_SAMPLES,
+    MAX_PROMPT_ALT_TOKENS_K,
+    MAX_SAMPLE_MAX_TOKENS,
+    MAX_SAMPLED_TOKENS_PER_REQUEST,
+    MAX_TOKEN_ID,
+    MAX_TOPK_LOGPROBS,
+)
+from tinkex.domain.text_checks import require_text
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -31,20 +43,41 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _require_int(value: object, field: str, *, minimum: int) -> None:
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+
+
+def _require_int(value: object, field: str, *, minimum: int, maximum: int) -> None:
     if not _is_int(value):
         raise ValidationError(f"must be an int, got {type(value).__name__}", field=field)
     if value < minimum:
         raise ValidationError(f"must be >= {minimum}, got {value}", field=field)
+    if value > maximum:
+        raise ValidationError(f"must be <= {maximum}, got {_short_int(value)}", field=field)
+
+
+def _short_int(value: int) -> str:
+    # A hostile int may have a million digits: name its size instead of printing it.
+    return str(value) if value.bit_length() <= 64 else f"an int of {value.bit_length()} bits"
 
 
 def _require_number(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(f"must be a number, got {type(value).__name__}", field=field)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        number = math.inf
     if not math.isfinite(number):
-        raise ValidationError(f"must be finite, got {value}", field=field)
+        raise ValidationError(f"must be finite, got {_repr(value)}", field=field)
     return number
+
+
+def _repr(value: object) -> str:
+    if _is_int(value):
+        return _short_int(value)
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def validate_stop(stop: object, field: str = "stop") -> None:
@@ -62,6 +95,7 @@ def validate_stop(stop: object, field: str = "stop") -> None:
     if isinstance(stop, str):
         if not stop:
             raise ValidationError("an empty stop string would stop immediately", field=field)
+        require_text(stop, field)
         return
     if not isinstance(stop, list | tuple):
         raise ValidationError(
@@ -79,11 +113,16 @@ def validate_stop(stop: object, field: str = "stop") -> None:
         if strings:
             if not item:
                 raise ValidationError("stop strings must be non-empty", field=where)
+            require_text(item, where)
             continue
         if not _is_int(item):
             raise ValidationError(f"token ids must be ints, got {type(item).__name__}", field=where)
         if item < 0:
             raise ValidationError(f"token ids must be >= 0, got {item}", field=where)
+        if item > MAX_TOKEN_ID:
+            raise ValidationError(
+                f"token ids must be <= {MAX_TOKEN_ID}, got {_short_int(item)}", field=where
+            )
 
 
 def validate_sample_args(
@@ -126,21 +165,36 @@ def validate_sample_args(
     Raises:
         ValidationError: An argument is out of range; ``field`` names it.
     """
-    _require_int(num_samples, "num_samples", minimum=1)
+    _require_int(num_samples, "num_samples", minimum=1, maximum=MAX_NUM_SAMPLES)
     if max_tokens is not None:
-        _require_int(max_tokens, "max_tokens", minimum=1)
+        _require_int(max_tokens, "max_tokens", minimum=1, maximum=MAX_SAMPLE_MAX_TOKENS)
+        if num_samples * max_tokens > MAX_SAMPLED_TOKENS_PER_REQUEST:
+            raise ValidationError(
+                f"num_samples * max_tokens = {num_samples * max_tokens} exceeds "
+                f"{MAX_SAMPLED_TOKENS_PER_REQUEST} tokens per request; split the request",
+                field="num_samples",
+            )
     if _require_number(temperature, "temperature") < 0:
         raise ValidationError(f"must be >= 0, got {temperature}", field="temperature")
-    if not _is_int(top_k) or not (top_k == -1 or top_k >= 1):
-        raise ValidationError(f"must be -1 (no limit) or >= 1, got {top_k!r}", field="top_k")
+    if not _is_int(top_k) or not (top_k == -1 or 1 <= top_k <= MAX_TOKEN_ID + 1):
+        raise ValidationError(
+            f"must be -1 (no limit) or in [1, {MAX_TOKEN_ID + 1}], got {_repr(top_k)}",
+            field="top_k",
+        )
     if not 0 < _require_number(top_p, "top_p") <= 1:
         raise ValidationError(f"must be in (0, 1], got {top_p}", field="top_p")
     validate_stop(stop)
-    if seed is not None and not _is_int(seed):
-        raise ValidationError(f"must be an int or None, got {type(seed).__name__}", field="seed")
-    _require_int(topk_prompt_logprobs, "topk_prompt_logprobs", minimum=0)
-    _require_int(topk_sample_logprobs, "topk_sample_logprobs", minimum=0)
-    _require_int(prompt_alt_tokens_k, "prompt_alt_tokens_k", minimum=0)
+    if seed is not None:
+        if not _is_int(seed):
+            raise ValidationError(
+                f"must be an int or None, got {type(seed).__name__}", field="seed"
+            )
+        _require_int(seed, "seed", minimum=_INT64_MIN, maximum=_INT64_MAX)
+    _require_int(topk_prompt_logprobs, "topk_prompt_logprobs", minimum=0, maximum=MAX_TOPK_LOGPROBS)
+    _require_int(topk_sample_logprobs, "topk_sample_logprobs", minimum=0, maximum=MAX_TOPK_LOGPROBS)
+    _require_int(
+        prompt_alt_tokens_k, "prompt_alt_tokens_k", minimum=0, maximum=MAX_PROMPT_ALT_TOKENS_K
+    )
     _check_prompt(prompt_length, max_tokens, max_context_length)
     _check_last_n(prompt_logprobs_last_n, include_prompt_logprobs, prompt_length)
     _check_target_shape(target_prompt_logprobs_shape, prompt_length)
@@ -170,7 +224,7 @@ def _check_last_n(
 ) -> None:
     if last_n is None:
         return
-    _require_int(last_n, "prompt_logprobs_last_n", minimum=1)
+    _require_int(last_n, "prompt_logprobs_last_n", minimum=1, maximum=_INT64_MAX)
     if not include_prompt_logprobs:
         raise ValidationError(
             "applies to prompt logprobs; set include_prompt_logprobs=True",

@@ -31,8 +31,10 @@ __all__ = [
     "SPARSE_ELIGIBLE_KEYS",
     "SparseCsr",
     "as_loss_input_array",
+    "check_csr",
     "from_sparse_csr",
     "is_torch_tensor",
+    "to_float32",
     "to_sparse_csr",
     "torch_to_numpy",
     "wire_dtype",
@@ -115,10 +117,25 @@ def as_loss_input_array(key: str, value: object, *, field: str | None = None) ->
         target = np.float32 if raw.dtype.kind == "f" else np.int64
     if target is np.int64:
         return np.ascontiguousarray(_to_int64(raw, where))
-    array = np.ascontiguousarray(raw, dtype=np.float32)
+    array = to_float32(raw, where)
     if key in LOSS_INPUT_DTYPES and np.isnan(array).any():
         raise ValidationError("must not contain NaN", field=where)
     return array
+
+
+def to_float32(values: npt.NDArray[Any], field: str) -> npt.NDArray[np.float32]:
+    """`values` as a C-contiguous float32 array; a finite value beyond float32 is an error.
+
+    Raises:
+        ValidationError: A finite value would become infinite (``field`` names the input).
+    """
+    if values.dtype.kind != "f" or values.dtype.itemsize <= 4:
+        return np.ascontiguousarray(values, dtype=np.float32)
+    with np.errstate(over="ignore"):  # detected below, and named
+        narrowed = np.ascontiguousarray(values, dtype=np.float32)
+    if np.isinf(narrowed).any() and not np.isinf(values).any():
+        raise ValidationError("holds values that do not fit float32", field=field)
+    return narrowed
 
 
 def _check_numpy_kind(value: npt.NDArray[Any], where: str) -> npt.NDArray[Any]:
@@ -162,6 +179,9 @@ def _to_int64(raw: npt.NDArray[Any], where: str) -> npt.NDArray[Any]:
             raise ValidationError("must not contain NaN or infinite values", field=where)
         if not np.all(raw == np.trunc(raw)):
             raise ValidationError("must contain whole numbers (token ids)", field=where)
+        # 2**63 - 1 has no float: the largest float below 2**63 is the last that fits.
+        if raw.size and (raw.min() < -(2.0**63) or raw.max() >= 2.0**63):
+            raise ValidationError("values do not fit in int64", field=where)
     if raw.size and (raw.min() < _INT64_MIN or raw.max() > _INT64_MAX):
         raise ValidationError("values do not fit in int64", field=where)
     return raw.astype(np.int64, copy=False)
@@ -242,16 +262,28 @@ def from_sparse_csr(csr: SparseCsr, pad_value: int = 0) -> npt.NDArray[Any]:
     rows, cols = csr.shape
     crow = np.asarray(csr.crow_indices, dtype=np.int64)
     col = np.asarray(csr.col_indices, dtype=np.int64)
-    _check_csr(crow, col, len(csr.values), rows, cols)
+    check_csr(crow, col, len(csr.values), rows, cols)
     dense = np.full((rows, cols), pad, dtype=csr.values.dtype)
     row_of_entry = np.repeat(np.arange(rows), np.diff(crow))
     dense[row_of_entry, col] = csr.values
     return dense
 
 
-def _check_csr(
+def check_csr(
     crow: npt.NDArray[np.int64], col: npt.NDArray[np.int64], nnz: int, rows: int, cols: int
 ) -> None:
+    """Check CSR row pointers and column indices against the entry count and the shape.
+
+    Args:
+        crow: Row pointers (``rows + 1`` non-decreasing entries from 0 to `nnz`).
+        col: Column of each entry (in ``[0, cols)``, increasing within a row).
+        nnz: Number of stored entries.
+        rows: Rows of the dense shape.
+        cols: Columns of the dense shape.
+
+    Raises:
+        ValidationError: The indices are inconsistent (``field`` is ``sparse_csr``).
+    """
     problem = None
     if rows < 0 or cols < 0:
         problem = f"shape ({rows}, {cols}) is negative"

@@ -34,7 +34,8 @@ def build_url(
         query: Query parameters; None values are skipped, booleans become true/false.
 
     Raises:
-        ValidationError: A placeholder has no value.
+        ValidationError: A placeholder has no value, or a value is text UTF-8 cannot encode
+            (a lone surrogate), which no URL can carry; ``field`` names the parameter.
     """
     params = path_params or {}
     pieces = path.lstrip("/").split("{")
@@ -43,11 +44,24 @@ def build_url(
         name, _, rest = piece.partition("}")
         if name not in params:
             raise ValidationError(f"missing path parameter {name!r}", field=name)
-        out.append(quote(str(params[name]), safe=_PATH_SAFE) + rest)
+        out.append(quote(_url_text(params[name], name), safe=_PATH_SAFE) + rest)
     url = base_url.rstrip("/") + "/" + "".join(out)
     pairs = [
-        (key, ("true" if value else "false") if isinstance(value, bool) else str(value))
+        (key, ("true" if value else "false") if isinstance(value, bool) else _url_text(value, key))
         for key, value in (query or {}).items()
         if value is not None
     ]
     return f"{url}?{urlencode(pairs)}" if pairs else url
+
+
+def _url_text(value: object, name: str) -> str:
+    text = str(value)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(
+                "cannot go in a URL: it holds a lone surrogate, which is not valid Unicode text",
+                field=name,
+            ) from None
+    return text

@@ -132,7 +132,7 @@ BAD_TRAINING_CALLS: list[tuple[str, Callable[[TrainingClient], object], str]] = 
         lambda t: t.forward_backward_custom(
             [_without("target_tokens")], lambda d, lp: (0.0, lp, {})
         ),
-        "data[0].loss_fn_inputs",
+        "data[0].loss_fn_inputs['target_tokens']",
     ),
     ("custom loss not callable", lambda t: t.forward_backward_custom(batch(1), "ce"), "loss_fn"),  # type: ignore[arg-type]
     (

@@ -129,18 +129,26 @@ class ExpectedTokensLengthMixin:
         """The declared token count.
 
         Raises:
-            ValidationError: `expected_tokens` was not given.
+            ValidationError: `expected_tokens` was not given, or is not a non-negative int.
         """
-        if self.expected_tokens is None:
-            raise ValidationError("image chunks need expected_tokens to know their length")
-        return self.expected_tokens
+        expected: object = self.expected_tokens
+        if expected is None:
+            raise ValidationError(
+                "image chunks need expected_tokens to know their length", field="expected_tokens"
+            )
+        if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
+            raise ValidationError(
+                f"must be a non-negative int, got {type(expected).__name__}",
+                field="expected_tokens",
+            )
+        return expected
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
     value, shift = 0, 0
     while True:
-        if pos >= len(data):
-            raise ValidationError("truncated dmel header")
+        if pos >= len(data) or shift > 63:  # a varint has at most ten bytes
+            raise ValidationError("truncated dmel header", field="dmel")
         byte = data[pos]
         value |= (byte & 0x7F) << shift
         pos, shift = pos + 1, shift + 7
@@ -161,12 +169,15 @@ class DmelLengthMixin:
         """Dimension 0 read from the header (optional marker 254, dtype byte, ndim, dims).
 
         Raises:
-            ValidationError: The header is truncated or has no dimensions.
+            ValidationError: ``dmel`` is not bytes, or its header is truncated or has no
+                dimensions.
         """
+        if not isinstance(self.dmel, bytes | bytearray):
+            raise ValidationError(f"must be bytes, got {type(self.dmel).__name__}", field="dmel")
         pos = 1 if self.dmel[:1] == bytes([_DMEL_MARKER]) else 0
         pos += 1  # dtype byte
         ndim, pos = _varint(self.dmel, pos)
         if ndim == 0:
-            raise ValidationError("dmel tensor has no dimensions")
+            raise ValidationError("dmel tensor has no dimensions", field="dmel")
         first, _ = _varint(self.dmel, pos)
         return first

@@ -5,15 +5,19 @@ of `tinkex.domain.tensors` (``target_tokens`` int64, ``weights``/``advantages``/
 plain list under an unknown key is an error), so a bad value fails where it was written, with a
 `ValidationError` naming the key, and never on the wire. A C-contiguous float32 or int64 array
 is kept as it is (the `TensorData` views the caller's array); nothing becomes a Python list.
+A ``model_input`` that is not a `ModelInput` and ``loss_fn_inputs`` that is not a dict keyed by
+strings are refused here too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
 import msgspec
 
 from tinkex.domain.tensors import as_loss_input_array
+from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -65,19 +69,37 @@ class DatumMixin:
         loss_fn_input_spans: list[ProvenanceSpan] | None
 
     def __post_init__(self) -> None:
-        from tinkex.domain.types import TensorData
+        from tinkex.domain.types import ModelInput, TensorData
 
-        inputs: dict[str, Any] = self.loss_fn_inputs
+        if not isinstance(self.model_input, ModelInput):
+            raise ValidationError(
+                f"expected a ModelInput, got {type(self.model_input).__name__}",
+                field="model_input",
+            )
+        inputs: object = self.loss_fn_inputs
         # Any Mapping is accepted; what is stored (and encoded) is always a dict.
-        if type(inputs) is dict and all(isinstance(v, TensorData) for v in inputs.values()):
+        if not isinstance(inputs, Mapping):
+            raise ValidationError(
+                f"must be a dict of str to arrays or TensorData, got {type(inputs).__name__}",
+                field="loss_fn_inputs",
+            )
+        if type(inputs) is dict and all(
+            isinstance(v, TensorData) and isinstance(k, str) for k, v in inputs.items()
+        ):
             return
         converted = {key: _tensor(TensorData, key, value) for key, value in inputs.items()}
         msgspec.structs.force_setattr(cast("msgspec.Struct", self), "loss_fn_inputs", converted)
 
 
-def _tensor(tensor_type: type[TensorData], key: str, value: object) -> TensorData:
+def _tensor(tensor_type: type[TensorData], key: object, value: object) -> TensorData:
+    field = f"loss_fn_inputs[{key!r}]"
+    if not isinstance(key, str):
+        raise ValidationError(f"keys must be strings, got {type(key).__name__}", field=field)
     if isinstance(value, tensor_type):
         return value
     if isinstance(value, dict):  # a decoded JSON TensorData
-        return msgspec.convert(value, tensor_type)
-    return tensor_type.from_numpy(as_loss_input_array(key, value, field=f"loss_fn_inputs[{key!r}]"))
+        try:
+            return msgspec.convert(value, tensor_type)
+        except (msgspec.MsgspecError, ValueError, TypeError) as exc:  # surrogate keys: ValueError
+            raise ValidationError(f"not a TensorData: {exc!r}", field=field) from None
+    return tensor_type.from_numpy(as_loss_input_array(key, value, field=field))

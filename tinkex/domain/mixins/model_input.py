@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, cast
 
+import msgspec
 import numpy as np
 
 from tinkex.errors import ValidationError
@@ -27,20 +28,60 @@ class ModelInputMixin:
 
         def __init__(self, *, chunks: list[ModelInputChunk]) -> None: ...
 
+    def __post_init__(self) -> None:
+        # Runs on construction and on decode: the chunks must be chunks (a tuple is copied into
+        # a list), so `length`, `to_ints` and the request checks never meet anything else.
+        from tinkex.domain.types.model_input import (
+            DmelChunk,
+            EncodedTextChunk,
+            ImageAssetPointerChunk,
+            ImageChunk,
+        )
+
+        chunks: object = self.chunks
+        if isinstance(chunks, tuple):
+            chunks = list(chunks)
+            msgspec.structs.force_setattr(cast("msgspec.Struct", self), "chunks", chunks)
+        if not isinstance(chunks, list):
+            raise ValidationError(
+                f"must be a list of chunks, got {type(chunks).__name__}", field="chunks"
+            )
+        kinds = (EncodedTextChunk, ImageChunk, ImageAssetPointerChunk, DmelChunk)
+        for index, chunk in enumerate(chunks):
+            if not isinstance(chunk, kinds):
+                raise ValidationError(
+                    f"expected a model input chunk, got {type(chunk).__name__}",
+                    field=f"chunks[{index}]",
+                )
+
     @classmethod
     def from_ints(cls, tokens: Iterable[int]) -> Self:
         """One text chunk holding `tokens`.
 
         A numpy integer array is kept as an array (int32 when the ids fit, a view of the
         caller's array when it already is C-contiguous int32), so sending it converts nothing;
-        any other iterable is copied into a list.
+        any other iterable is copied into a list. The list's elements (ints in the token id
+        range) are checked when a request holding them is sent, in one C-level pass, rather
+        than here as well.
 
         Raises:
-            ValidationError: `tokens` is an array that is not 1-D integers.
+            ValidationError: `tokens` is not an iterable (or is a string), or is an array that
+                is not 1-D integers; ``field`` is ``tokens``.
         """
         from tinkex.domain.types.model_input import EncodedTextChunk
 
-        stored = tokens if isinstance(tokens, np.ndarray) else list(tokens)
+        if isinstance(tokens, np.ndarray):
+            return cls(chunks=[EncodedTextChunk(tokens=tokens)])
+        if isinstance(tokens, str | bytes | bytearray):
+            raise ValidationError(
+                f"must be an iterable of ints, got {type(tokens).__name__}", field="tokens"
+            )
+        try:
+            stored = list(tokens)
+        except TypeError:
+            raise ValidationError(
+                f"must be an iterable of ints, got {type(tokens).__name__}", field="tokens"
+            ) from None
         return cls(chunks=[EncodedTextChunk(tokens=stored)])
 
     @classmethod
@@ -81,28 +122,41 @@ class ModelInputMixin:
         return sum(chunk.length for chunk in self.chunks)
 
     def append(self, chunk: ModelInputChunk) -> Self:
-        """A copy with `chunk` added at the end."""
+        """A copy with `chunk` added at the end.
+
+        Raises:
+            ValidationError: `chunk` is not a model input chunk.
+        """
         return type(self)(chunks=[*self.chunks, chunk])
 
     def append_int(self, token: int) -> Self:
         """A copy with `token` added, extending the last text chunk when there is one.
 
         Raises:
-            ValidationError: The last chunk holds an array and `token` is not an int64 id.
+            ValidationError: `token` is not an int (``field`` is ``token``).
         """
         from tinkex.domain.types.model_input import EncodedTextChunk
 
+        if not _is_token(token):
+            raise ValidationError(
+                f"must be an int token id, got {type(token).__name__}", field="token"
+            )
         if self.chunks and isinstance(self.chunks[-1], EncodedTextChunk):
             stored = self.chunks[-1].tokens
             if isinstance(stored, np.ndarray):
                 # int64 holds any id; the chunk narrows the result back to int32 when it fits.
                 try:
                     extra = np.asarray([token], dtype=np.int64)
-                except (TypeError, ValueError, OverflowError) as exc:
-                    raise ValidationError(f"token {token!r} is not an int64 id") from exc
+                except OverflowError:
+                    raise ValidationError("does not fit int64", field="token") from None
                 joined = np.concatenate((stored, extra))
                 last = EncodedTextChunk(tokens=joined)
             else:
                 last = EncodedTextChunk(tokens=[*stored, token])
             return type(self)(chunks=[*self.chunks[:-1], last])
         return self.append(EncodedTextChunk(tokens=[token]))
+
+
+def _is_token(value: object) -> bool:
+    # A token id is an int (numpy integers included); a bool is not, though Python says so.
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)

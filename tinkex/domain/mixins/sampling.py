@@ -45,6 +45,8 @@ TopkRows = list[list[tuple[int, float]] | None]
 """Top-k as lists: per position, ``(token_id, logprob)`` pairs, or None for no entry."""
 
 _MISSING = object()
+_INT32_MIN = -(2**31)
+_INT32_MAX = 2**31 - 1
 
 
 def _cached(owner: type, slot: str, obj: object) -> Any:
@@ -60,16 +62,44 @@ def _store(owner: type, slot: str, obj: object, value: object) -> None:
     getattr(owner, slot).__set__(obj, value)
 
 
-def _as_int32(values: object) -> npt.NDArray[np.int32]:
-    """Token ids as a native int32 array (no copy when they already are one)."""
-    return np.asarray(values, dtype=np.int32)
+def _as_int32(values: object, field: str) -> npt.NDArray[np.int32]:
+    """Token ids as a native int32 array (no copy when they already are one).
+
+    Raises:
+        ValidationError: The values are not integers in the int32 range (``field`` names them).
+    """
+    if isinstance(values, np.ndarray) and values.dtype == np.int32:
+        return values
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError("must be int32 token ids", field=field) from None
+    if not array.size:
+        return array.astype(np.int32)
+    kind = array.dtype.kind
+    # Whole floats are accepted as ids (hand-built tables often are float arrays).
+    whole = kind in "iu" or (
+        kind == "f" and bool(np.isfinite(array).all()) and bool((array == np.floor(array)).all())
+    )
+    if not whole or array.min() < _INT32_MIN or array.max() > _INT32_MAX:
+        raise ValidationError("must be int32 token ids", field=field)
+    return array.astype(np.int32)
 
 
-def _as_float32(values: object) -> npt.NDArray[np.float32]:
-    """Logprobs as a native float32 array; None entries become NaN."""
-    if isinstance(values, list) and any(v is None for v in values):
-        values = [np.nan if v is None else v for v in values]
-    return np.asarray(values, dtype=np.float32)
+def _as_float32(values: object, field: str) -> npt.NDArray[np.float32]:
+    """Logprobs as a native float32 array; None entries become NaN, overflow -inf/inf.
+
+    Raises:
+        ValidationError: The values are not numbers (``field`` names them).
+    """
+    try:
+        if isinstance(values, list) and any(v is None for v in values):
+            values = [np.nan if v is None else v for v in values]
+        with np.errstate(over="ignore"):  # a logprob below float32's range is -inf
+            array = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError("must be float32 logprobs", field=field) from None
+    return array
 
 
 def _arrays_equal(a: object, b: object) -> bool:
@@ -91,7 +121,7 @@ class TopkLogprobsMixin:
 
     def __post_init__(self) -> None:
         # Always (n, k) arrays of the wire dtypes, whatever the caller passed.
-        ids, lps = _as_int32(self.token_ids), _as_float32(self.logprobs)
+        ids, lps = _as_int32(self.token_ids, "token_ids"), _as_float32(self.logprobs, "logprobs")
         if ids.ndim != 2 or ids.shape != lps.shape:
             raise ValidationError(
                 "token_ids and logprobs must share one (n, k) shape", field="token_ids"
@@ -101,14 +131,24 @@ class TopkLogprobsMixin:
 
     @classmethod
     def from_rows(cls, rows: TopkRows) -> Self:
-        """Build the table from list rows (a None row or short row is padded with empties)."""
-        k = max((len(row) for row in rows if row), default=0)
-        ids = np.zeros((len(rows), k), dtype=np.int32)
-        lps = np.full((len(rows), k), EMPTY_TOPK_LOGPROB, dtype=np.float32)
-        for index, row in enumerate(rows):
-            for cell, (token, logprob) in enumerate(row or ()):
-                ids[index, cell] = token
-                lps[index, cell] = logprob
+        """Build the table from list rows (a None row or short row is padded with empties).
+
+        Raises:
+            ValidationError: `rows` is not a list of rows of ``(token_id, logprob)`` pairs
+                (``field`` is ``rows``).
+        """
+        try:
+            k = max((len(row) for row in rows if row), default=0)
+            ids = np.zeros((len(rows), k), dtype=np.int32)
+            lps = np.full((len(rows), k), EMPTY_TOPK_LOGPROB, dtype=np.float32)
+            for index, row in enumerate(rows):
+                for cell, (token, logprob) in enumerate(row or ()):
+                    ids[index, cell] = token
+                    lps[index, cell] = logprob
+        except (TypeError, ValueError, OverflowError, IndexError):
+            raise ValidationError(
+                "must be a list of rows of (token_id, logprob) pairs, or None", field="rows"
+            ) from None
         return cls(token_ids=ids, logprobs=lps)
 
     def rows(self) -> TopkRows:
@@ -152,14 +192,14 @@ class SampledSequenceMixin:
         if not isinstance(self.tokens_np, np.ndarray) or self.tokens_np.dtype != np.int32:
             if isinstance(self.tokens_np, list):
                 _store(SampledSequenceMixin, "_tokens_list", self, self.tokens_np)
-            _force(self, "tokens_np", _as_int32(self.tokens_np))
+            _force(self, "tokens_np", _as_int32(self.tokens_np, "tokens_np"))
         logprobs = self.logprobs_np
         if logprobs is not None and (
             not isinstance(logprobs, np.ndarray) or logprobs.dtype != np.float32
         ):
             if isinstance(logprobs, list):
                 _store(SampledSequenceMixin, "_logprobs_list", self, logprobs)
-            _force(self, "logprobs_np", _as_float32(logprobs))
+            _force(self, "logprobs_np", _as_float32(logprobs, "logprobs_np"))
 
     @property
     def tokens(self) -> list[int]:
@@ -240,12 +280,22 @@ class SampleResponseMixin:
         ):
             if isinstance(values, list):
                 _store(SampleResponseMixin, "_prompt_list", self, values)
-            _force(self, "prompt_logprobs_np", _as_float32(values))
+            _force(self, "prompt_logprobs_np", _as_float32(values, "prompt_logprobs_np"))
 
     @classmethod
     def from_json(cls, wire: SampleResponseJson) -> Self:
-        """Convert a JSON-era result, keeping its lists as the cached list views."""
-        from tinkex.domain.types import SampledSequence, TopkLogprobs
+        """Convert a JSON-era result, keeping its lists as the cached list views.
+
+        Raises:
+            ValidationError: `wire` is not a `SampleResponseJson` (``field`` is ``wire``).
+        """
+        from tinkex.domain.types import SampledSequence, SampleResponseJson, TopkLogprobs
+
+        given: object = wire  # callers may be untyped
+        if not isinstance(given, SampleResponseJson):
+            raise ValidationError(
+                f"expected a SampleResponseJson, got {type(given).__name__}", field="wire"
+            )
 
         sequences = [
             SampledSequence(

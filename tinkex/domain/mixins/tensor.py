@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast
 import msgspec
 import numpy as np
 
-from tinkex.domain.tensors import to_sparse_csr, torch_to_numpy
+from tinkex.domain.tensors import to_float32, to_sparse_csr, torch_to_numpy
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -73,9 +73,13 @@ class TensorDataMixin:
         the tensor holds (and sends). Any other array is converted into one new array.
 
         Raises:
-            ValidationError: The array is bool, unsigned, complex or non-numeric.
+            ValidationError: The array is bool, unsigned, complex, ragged or non-numeric
+                (``field`` is ``array``).
         """
-        array = np.asarray(array)
+        try:
+            array = np.asarray(array)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError("must be a rectangular numeric array", field="array") from None
         kind = array.dtype.kind
         target: np.dtype[Any]
         if kind == "f":
@@ -83,8 +87,14 @@ class TensorDataMixin:
         elif kind == "i":
             target, dtype = _INT64, "int64"
         else:
-            raise ValidationError(f"unsupported array dtype {array.dtype} (use float or int)")
-        flat = np.ascontiguousarray(array, dtype=target).reshape(-1)
+            raise ValidationError(
+                f"unsupported array dtype {array.dtype} (use float or int)", field="array"
+            )
+        flat: npt.NDArray[Any]
+        if target is _FLOAT32:
+            flat = to_float32(array, "array").reshape(-1)
+        else:
+            flat = np.ascontiguousarray(array, dtype=target).reshape(-1)
         return cls(data=flat, dtype=dtype, shape=list(array.shape))
 
     @classmethod
@@ -110,7 +120,14 @@ class TensorDataMixin:
         """A dense tensor from a ``torch.Tensor`` (bfloat16 widened to float32).
 
         torch is optional; only this method and `to_torch` need it.
+
+        Raises:
+            ValidationError: `tensor` is not a torch tensor (``field`` is ``tensor``).
         """
+        if not callable(getattr(tensor, "detach", None)):  # duck-typed: torch is optional
+            raise ValidationError(
+                f"expected a torch.Tensor, got {type(tensor).__name__}", field="tensor"
+            )
         return cls.from_numpy(torch_to_numpy(tensor))
 
     def to_torch(self, pad_value: int = 0) -> Any:
@@ -136,7 +153,7 @@ class TensorDataMixin:
         """
         try:
             return np.asarray(self.data, dtype=_np_dtype(self.dtype))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValidationError("holds values that are not numbers", field="data") from exc
 
     @property
@@ -156,23 +173,34 @@ class TensorDataMixin:
         before writing to it if the tensor must stay unchanged.
 
         Raises:
-            ValidationError: `pad_value` is not an int, the values are not numbers, or the
-                sparse layout is not 2-D.
+            ValidationError: `pad_value` is not an int, the values are not numbers, the shape
+                does not fit the values (``field`` is ``shape``), or the sparse layout is not
+                2-D or does not match its values.
         """
         if isinstance(pad_value, bool) or not isinstance(pad_value, int):
-            raise ValidationError("pad_value must be an int")
+            raise ValidationError("must be an int", field="pad_value")
         values = self.values
+        shape = _shape_of(self.shape)
         if self.sparse_crow_indices is None or self.sparse_col_indices is None:
-            return values.reshape(self.shape) if self.shape is not None else values
-        if self.shape is None or len(self.shape) != 2:
-            raise ValidationError("sparse TensorData needs a 2-D shape")
-        dense = np.full(self.shape, pad_value, dtype=values.dtype)
-        crow = np.asarray(self.sparse_crow_indices, dtype=np.int64)
+            if shape is None:
+                return values
+            try:
+                return values.reshape(shape)
+            except ValueError:
+                raise ValidationError(
+                    f"shape {shape} does not fit {values.size} values", field="shape"
+                ) from None
+        if shape is None or len(shape) != 2:
+            raise ValidationError("sparse TensorData needs a 2-D shape", field="shape")
         try:
-            rows = np.repeat(np.arange(self.shape[0]), np.diff(crow))
+            dense = np.full(shape, pad_value, dtype=values.dtype)
+            crow = np.asarray(self.sparse_crow_indices, dtype=np.int64)
+            rows = np.repeat(np.arange(shape[0]), np.diff(crow))
             dense[rows, np.asarray(self.sparse_col_indices, dtype=np.int64)] = values
-        except (IndexError, ValueError) as exc:
-            raise ValidationError("sparse CSR indices do not match the values and shape") from exc
+        except (IndexError, ValueError, TypeError, OverflowError, MemoryError) as exc:
+            raise ValidationError(
+                "sparse CSR indices do not match the values and shape", field="sparse_col_indices"
+            ) from exc
         return dense
 
     def tolist(self, pad_value: int = 0) -> list[Any]:
@@ -194,9 +222,20 @@ class TensorDataMixin:
     __hash__ = None  # type: ignore[assignment]  # holds a list or an array: unhashable
 
 
+def _shape_of(shape: object) -> tuple[int, ...] | None:
+    if shape is None:
+        return None
+    if not isinstance(shape, list | tuple) or not all(
+        isinstance(dim, int) and not isinstance(dim, bool) and dim >= 0 for dim in shape
+    ):
+        raise ValidationError("must be a list of non-negative ints", field="shape")
+    return tuple(shape)
+
+
 def _np_dtype(dtype: object) -> np.dtype[Any]:
-    # Anything but float32 reads as int64, as the wire's two dtypes allow.
-    return _FLOAT32 if dtype == "float32" else _INT64
+    # Anything but float32 reads as int64, as the wire's two dtypes allow (the field is not
+    # checked at construction: an array there must not make == ambiguous).
+    return _FLOAT32 if isinstance(dtype, str) and dtype == "float32" else _INT64
 
 
 def _data_equal(a: TensorDataMixin, b: TensorDataMixin) -> bool:
