@@ -28,6 +28,11 @@ def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     serve.add_argument("--legacy", action="store_true", help="behave like a JSON-era server")
     serve.add_argument("--fault-plan", default=None, help="FaultPlan as JSON, or @file.json")
     serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument(
+        "--batch-futures",
+        action="store_true",
+        help="advertise batch polling (retrieve_futures) and sample cancellation",
+    )
     serve.set_defaults(sync_handler=serve_backend)
 
 
@@ -39,7 +44,7 @@ def show_version(ctx: CommandContext) -> int:
 
 def serve_backend(ctx: CommandContext) -> int:
     """Run the embedded backend until interrupted."""
-    from tinkex.local import FaultPlan, LocalBackend, serve
+    from tinkex.local import BackendConfig, FaultPlan, LocalBackend, serve
 
     args = ctx.args
     plan: FaultPlan | None = None
@@ -52,7 +57,13 @@ def serve_backend(ctx: CommandContext) -> int:
             raise ValidationError(
                 f"cannot read the fault plan: {exc}", field="--fault-plan"
             ) from exc
-    backend = LocalBackend(args.data_dir, fault_plan=plan, legacy=args.legacy, seed=args.seed)
+    backend = LocalBackend(
+        args.data_dir,
+        fault_plan=plan,
+        legacy=args.legacy,
+        seed=args.seed,
+        config=BackendConfig(batch_futures=args.batch_futures),
+    )
 
     def announce(url: str) -> None:
         ctx.out.write(f"tinkex local backend listening on {url}\n")

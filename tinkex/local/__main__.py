@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=JSON",
         help="override a client/config flag, e.g. sample_use_retrieve_futures=true",
     )
+    run.add_argument(
+        "--batch-futures",
+        action="store_true",
+        help="advertise batch polling (retrieve_futures) and sample cancellation",
+    )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
     run.add_argument(
         "--metadata-threshold",
@@ -80,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             poll_timeout_s=args.poll_timeout,
             metadata_threshold_bytes=args.metadata_threshold,
             client_flags=_client_flags(args.client_flag),
+            batch_futures=args.batch_futures,
         ),
     )
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tinkex.local import batch_futures
 from tinkex.local.codec import Fields, decode_json
 from tinkex.local.reply import HttpError, Reply, empty_reply, json_reply
 from tinkex.local.router import Route, route
@@ -70,12 +71,12 @@ class MetaHandlers:
     async def client_config(self, call: Call) -> Reply:
         """``client/config``: every flag at its default (404 in legacy mode)."""
         self._modern_only()
-        return json_reply({**CLIENT_CONFIG, **self._s.config.client_flags})
+        return json_reply({**CLIENT_CONFIG, **batch_futures.client_flags(self._s.config)})
 
     async def dynamic_config(self, call: Call) -> Reply:
         """``client/dynamic_config``: defaults (404 in legacy mode)."""
         self._modern_only()
-        return json_reply(DYNAMIC_CONFIG)
+        return json_reply({**DYNAMIC_CONFIG, **batch_futures.dynamic_flags(self._s.config)})
 
     async def auth_token(self, call: Call) -> Reply:
         """``auth/token``: JWT exchange is off (``pjwt_auth_enabled`` false), so 404."""
