@@ -211,6 +211,8 @@ class _SessionPoller:
         self._acked_cursor = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._acking = False  # an ack-only poll is in flight
+        self._closing = asyncio.Event()  # set by `aclose`
 
     def start(self) -> None:
         """Run the poll loop (in a context of its own: no caller's sdk method or span)."""
@@ -242,23 +244,19 @@ class _SessionPoller:
         )
 
     async def _run(self) -> None:
-        owner = self._owner
         streak = bad_requests = 0
-        while True:
+        while not self._closing.is_set():
             if not self._has_work():
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            ack_only = not self.waiting
-            request = self._request(ack_only=ack_only)
+            request = self._request(ack_only=not self.waiting)
             try:
-                answer = await owner.invoker.invoke(
-                    owner.ack_spec if ack_only else owner.poll_spec,
-                    request,
-                    response_type=FuturesRetrieveResponse,
-                )
+                answer = await self._send(request)
             except Exception as exc:  # noqa: BLE001 - every failure is classified below
                 self.retrieved[:0] = request.retrieved_request_ids  # not acknowledged yet
+                if self._closing.is_set():
+                    return  # `aclose` sends them once more
                 counts = await self._recover(exc, streak, bad_requests)
                 if counts is None:
                     self._fail(exc)
@@ -273,6 +271,19 @@ class _SessionPoller:
             self._cursor = answer.cursor
             for completion in answer.completions:
                 self._match(completion)
+
+    async def _send(self, request: FuturesRetrieveRequest) -> FuturesRetrieveResponse:
+        owner = self._owner
+        ack_only = request.timeout == 0
+        self._acking = ack_only
+        try:
+            return await owner.invoker.invoke(
+                owner.ack_spec if ack_only else owner.poll_spec,
+                request,
+                response_type=FuturesRetrieveResponse,
+            )
+        finally:
+            self._acking = False
 
     def _match(self, completion: Completion) -> None:
         request_id = completion.request_id
@@ -346,10 +357,7 @@ class _SessionPoller:
 
     async def aclose(self) -> None:
         """Stop the loop, fail the waiting samples, send the outstanding acks once."""
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait((task,))
+        self._closing.set()
         waiting, self.waiting = self.waiting, {}
         for request_id, claim in waiting.items():
             claim.deliver(
@@ -357,6 +365,13 @@ class _SessionPoller:
                     f"the client was closed while sample {request_id} waited for its result"
                 )
             )
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            if self._acking:
+                self._wake.set()  # an ack-only poll answers at once: let it land, not resend it
+            else:
+                task.cancel()  # idle, backing off, or in a long poll that may last 45 s
+            await asyncio.wait((task,))
         if self.retrieved or self._cursor > self._acked_cursor:
             owner = self._owner
             # Best effort: the client is closing and the server forgets results in time anyway.

@@ -77,6 +77,7 @@ class FuturesServer:
         self.cancels_in_flight = 0
         self.max_cancels_in_flight = 0
         self.cancel_hold: asyncio.Event | None = None
+        self.ack_hold: asyncio.Event | None = None
         self._changed = asyncio.Event()
 
     def finish(self, request_id: str, result: Mapping[str, Any] | None = None) -> None:
@@ -142,6 +143,8 @@ class FuturesServer:
     async def _poll(self, body: FuturesRetrieveRequest) -> FuturesRetrieveResponse:
         if self.failures:
             raise self.failures.pop(0)
+        if body.timeout == 0 and self.ack_hold is not None:
+            await self.ack_hold.wait()
         while len(self.completions) <= body.prev_cursor and body.timeout is None:
             await self._changed.wait()
         return FuturesRetrieveResponse(

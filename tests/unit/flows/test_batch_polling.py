@@ -222,6 +222,27 @@ async def test_closing_fails_waiting_samples_and_sends_the_last_acks() -> None:
         futures.expect("r3", SESSION, 0)
 
 
+async def test_closing_during_an_ack_only_poll_lets_it_land_instead_of_resending() -> None:
+    """An ack-only poll in flight at close is waited for; its acks are not sent twice."""
+    server, clock = FuturesServer(), FakeClock()
+    server.ack_hold = asyncio.Event()
+    futures = make(server, clock)
+    futures.expect("r1", SESSION, 0)
+    claim = futures.claim("r1")
+    assert claim is not None
+    await settle()
+    server.finish("r1")
+    await claim.waiter
+    claim.release()
+    await settle()
+    closing = asyncio.create_task(futures.aclose())
+    await settle()
+    assert not closing.done()
+    server.ack_hold.set()
+    await closing
+    assert server.polls() == [poll(0), poll(1, "r1", ack_only=True)]
+
+
 async def test_each_clone_of_a_session_has_its_own_poller() -> None:
     """Samples of clone 1 are polled with their own target and cursor."""
     server, clock = FuturesServer(), FakeClock()
