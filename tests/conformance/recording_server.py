@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from google.protobuf.json_format import MessageToDict
 
-from tinkex.local import LocalBackend, make_app
+from tinkex.local import BackendConfig, LocalBackend, make_app
 from tinkex.proto.fwdbwd_request_decode import decompress_body
 from tinkex.proto.messages import ForwardBackwardRequest
 
@@ -60,12 +60,14 @@ class RecordingServer:
 
     data_dir: Path
     legacy: bool = False
+    config: BackendConfig | None = None
     records: list[RecordedRequest] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> RecordingServer:
-        app = make_app(LocalBackend(self.data_dir, legacy=self.legacy, seed=0))
+        backend = LocalBackend(self.data_dir, legacy=self.legacy, seed=0, config=self.config)
+        app = make_app(backend)
         app.middlewares.append(self._record)
         self._runner = web.AppRunner(app, auto_decompress=False)
         await self._runner.setup()

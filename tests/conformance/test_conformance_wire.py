@@ -19,16 +19,26 @@ from tinkex_scenario import API_KEY, run_tinkex_scenario
 from wire_diff import INTENDED_DIFFERENCES, diff_recordings, normalise
 
 import tinkex
+from tinkex.local import BackendConfig
 
 DOCS = Path(tinkex.__file__).resolve().parents[1] / "docs" / "conformance.md"
 
 
-async def record_official(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str, Any]]:
+MODES = {
+    "per-future": None,
+    # The server offers batch polling: both SDKs resolve samples through retrieve_futures.
+    "batch": BackendConfig(batch_futures=True),
+}
+
+
+async def record_official(
+    tmp_path: Path, config: BackendConfig | None = None
+) -> tuple[list[RecordedRequest], dict[str, Any]]:
     """The official SDK 0.38.0's requests for the scenario, and its results."""
     python = official_sdk_python(CURRENT_SDK)
     home = tmp_path / "home"
     home.mkdir()
-    async with RecordingServer(tmp_path / "official") as server:
+    async with RecordingServer(tmp_path / "official", config=config) as server:
         process = await asyncio.create_subprocess_exec(
             str(python),
             str(SCRIPTS / "official_scenario.py"),
@@ -43,9 +53,11 @@ async def record_official(tmp_path: Path) -> tuple[list[RecordedRequest], dict[s
     return server.records, json.loads(stdout.decode().strip().splitlines()[-1])
 
 
-async def record_tinkex(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str, Any]]:
+async def record_tinkex(
+    tmp_path: Path, config: BackendConfig | None = None
+) -> tuple[list[RecordedRequest], dict[str, Any]]:
     """tinkex's requests for the scenario, and its results."""
-    async with RecordingServer(tmp_path / "tinkex") as server:
+    async with RecordingServer(tmp_path / "tinkex", config=config) as server:
         service = tinkex.ServiceClient(
             base_url=server.url, api_key=API_KEY, telemetry=False, env={}
         )
@@ -56,9 +68,10 @@ async def record_tinkex(tmp_path: Path) -> tuple[list[RecordedRequest], dict[str
 @pytest.mark.conformance
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path) -> None:
-    official, official_results = await record_official(tmp_path)
-    ours, our_results = await record_tinkex(tmp_path)
+@pytest.mark.parametrize("mode", list(MODES))
+async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path, mode: str) -> None:
+    official, official_results = await record_official(tmp_path, MODES[mode])
+    ours, our_results = await record_tinkex(tmp_path, MODES[mode])
     assert comparable(our_results) == comparable(official_results)
     # Both recordings cover the whole scenario (so an empty diff means something).
     endpoints = set(normalise(official))
@@ -125,3 +138,30 @@ def test_every_intended_difference_is_documented() -> None:
     text = DOCS.read_text()
     for difference in INTENDED_DIFFERENCES:
         assert f"| {difference.where} | {difference.what} | {difference.reason} |" in text
+
+
+def _poll(cursor: int, acks: list[str], timeout: float | None = None) -> RecordedRequest:
+    body: dict[str, Any] = {
+        "target": {"type": "sampling_session", "sampling_session_id": "sess-aa:sample:0"},
+        "prev_cursor": cursor,
+        "retrieved_request_ids": acks,
+    }
+    if timeout is not None:
+        body["timeout"] = timeout
+    return _request("/api/v1/retrieve_futures", body)
+
+
+def test_batch_polls_are_compared_by_what_they_poll_for_and_acknowledge() -> None:
+    """Poll counts are free; the cursors, the acks and each kind of poll's fields are not."""
+    fetch = _request("/api/v1/retrieve_future", {"request_id": "req-0a"})
+    theirs = [_poll(0, []), _poll(1, [], 0.0), fetch, _poll(1, ["req-0a"], 0.0)]
+    assert diff_recordings([_poll(0, []), fetch, _poll(1, ["req-0a"], 0.0)], theirs) == []
+    assert diff_recordings([_poll(0, []), fetch, _poll(1, [], 0.0)], theirs) == [
+        "POST /api/v1/retrieve_futures #0.body.acknowledged: tinkex [] != official ['req#0']"
+    ]
+    # A long poll sent with a timeout is another kind of poll: reported, not absorbed.
+    late = [_poll(0, [], 45.0), fetch, _poll(1, ["req-0a"], 0.0)]
+    assert (
+        "POST /api/v1/retrieve_futures #0.body.long_poll_cursors: tinkex [] != official [0]"
+        in diff_recordings(late, theirs)
+    )

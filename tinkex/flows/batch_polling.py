@@ -239,7 +239,7 @@ class _SessionPoller:
         return FuturesRetrieveRequest(
             target=self._target,
             prev_cursor=self._cursor,
-            timeout=0 if ack_only else None,
+            timeout=0.0 if ack_only else None,
             retrieved_request_ids=sorted(acks),
         )
 

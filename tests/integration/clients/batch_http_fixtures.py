@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tinkex.clients.service import ServiceClient
-from tinkex.local import BackendConfig, LocalBackend, make_app
+from tinkex.local import BackendConfig, FaultPlan, LocalBackend, make_app
 from tinkex.local.app import RUNNER_OPTIONS
 
 if TYPE_CHECKING:
@@ -34,10 +34,13 @@ CANCEL = "/api/v1/cancel_future"
 SAMPLE = "/api/v1/asample"
 
 
-def batch_backend(tmp_path: Path, **config: Any) -> LocalBackend:
-    """A backend advertising batch polling and cancellation, with short long-polls."""
+def batch_backend(
+    tmp_path: Path, *, fault_plan: FaultPlan | None = None, **config: Any
+) -> LocalBackend:
+    """A backend with short long-polls; `config` sets `BackendConfig` fields."""
     return LocalBackend(
         tmp_path,
+        fault_plan=fault_plan,
         config=BackendConfig(poll_timeout_s=1.0, session_ttl_s=None, **config),
     )
 

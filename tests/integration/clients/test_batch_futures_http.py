@@ -27,6 +27,7 @@ from served_backend import served
 from tinkex.clients.futures import FutureState
 from tinkex.domain.types import ModelInput, SamplingParams
 from tinkex.flows.polling_state import SessionFuturesError
+from tinkex.local import FaultPlan
 from tinkex.local.futures import FutureState as ServerState
 
 if TYPE_CHECKING:
@@ -168,3 +169,25 @@ async def test_tinkex_serve_advertises_batch_polling_when_asked(tmp_path: Path) 
     assert config["sample_use_retrieve_futures"] is True
     assert dynamic["sample_cancel_enabled"] is True
     assert dynamic["sample_cancel_max_batch_size"] == 64
+
+
+async def test_batch_polling_rides_out_a_faulty_server(tmp_path: Path) -> None:
+    """503s and dropped connections on the polls and fetches lose no sample."""
+    plan = FaultPlan(
+        seed=5,
+        error_5xx=0.15,
+        drop_connection=0.15,
+        endpoints=("retrieve_futures", "retrieve_future"),
+    )
+    log = WireLog()
+    backend = batch_backend(tmp_path, fault_plan=plan, batch_futures=True)
+    async with serve_logged(backend, log) as url, service(url) as client:
+        sampler = await client.create_sampling_client(base_model=TINY_MODEL)
+        responses = await asyncio.gather(
+            *(sampler.sample(PROMPT, 1, params(seed)) for seed in range(30))
+        )
+    assert [len(r.sequences) for r in responses] == [1] * 30
+    answers = log.answers(POLLS) + log.answers(FETCH)
+    errors = sum(1 for a in answers if a.get("detail") == "injected server error")
+    dropped = len(log.requests(POLLS) + log.requests(FETCH)) - len(answers)
+    assert errors + dropped > 0  # the faults did hit

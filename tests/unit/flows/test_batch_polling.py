@@ -32,7 +32,7 @@ def poll(cursor: int, *acks: str, ack_only: bool = False) -> FuturesRetrieveRequ
     return FuturesRetrieveRequest(
         target=TARGET,
         prev_cursor=cursor,
-        timeout=0 if ack_only else None,
+        timeout=0.0 if ack_only else None,
         retrieved_request_ids=list(acks),
     )
 
