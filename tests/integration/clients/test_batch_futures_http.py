@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import threading
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,9 @@ async def test_concurrent_samples_resolve_through_the_batch_poller(tmp_path: Pat
             responses = await asyncio.gather(
                 *(sampler.sample(PROMPT, 1, params(seed)) for seed in range(40))
             )
+            # Waiting samples hold no connection each: the session's concurrency cap is off.
+            handler = client.runtime.sampling_retries.for_session(sampler.sampling_session_id)
+            assert handler.config.max_connections is None
         assert [len(r.sequences) for r in responses] == [1] * 40
         accepted = [answer["request_id"] for answer in log.answers(SAMPLE)]
         fetches = log.requests(FETCH)
@@ -73,6 +77,24 @@ async def test_concurrent_samples_resolve_through_the_batch_poller(tmp_path: Pat
         assert acked == set(accepted)  # every result reported back as retrieved
         assert polls[-1]["timeout"] == 0  # the last one only acknowledges
         assert polls[-1]["prev_cursor"] == len(accepted)
+
+
+async def test_a_pickled_clone_polls_for_its_own_completions(tmp_path: Path) -> None:
+    """A copy of a sampling client polls with its clone id; original and copy both resolve."""
+    log = WireLog()
+    backend = batch_backend(
+        tmp_path, batch_futures=True, client_flags={"sample_join_sampling_session": True}
+    )
+    async with serve_logged(backend, log) as url, service(url) as client:
+        original = await client.create_sampling_client(base_model=TINY_MODEL)
+        async with pickle.loads(pickle.dumps(original)) as copy:
+            mine, theirs = await asyncio.gather(
+                original.sample(PROMPT, 1, params(1)), copy.sample(PROMPT, 1, params(1))
+            )
+    assert mine.sequences[0].tokens == theirs.sequences[0].tokens
+    clones = {p["target"]["cloned_sampler_id"] for p in log.requests(POLLS)}
+    assert clones == {0, 1}
+    assert [f["allow_metadata_only"] for f in log.requests(FETCH)] == [False, False]
 
 
 async def test_a_failing_poller_fails_its_samples_with_the_typed_error(tmp_path: Path) -> None:
@@ -137,7 +159,7 @@ async def test_cancelled_samples_are_cancelled_on_the_server_in_batches(tmp_path
 
 
 async def test_cancellation_also_applies_to_per_future_polling(tmp_path: Path) -> None:
-    """Without batch polling, a cancelled sample's retrieve_future is followed by its cancel."""
+    """Without batch polling, cancelling the task awaiting a sample cancels it too."""
     log = WireLog()
     backend = batch_backend(tmp_path, dynamic_flags={"sample_cancel_enabled": True})
     gate = threading.Event()
@@ -146,12 +168,19 @@ async def test_cancellation_also_applies_to_per_future_polling(tmp_path: Path) -
         blockers = [asyncio.ensure_future(backend.state.blocking(gate.wait)) for _ in range(2)]
         try:
             future = sampler.sample(PROMPT, 1, params(1))
+
+            async def caller() -> object:
+                return await future
+
+            waiting = asyncio.create_task(caller())
             await wait_for(lambda: bool(log.requests(FETCH)), what="the first poll")
-            future.cancel()
+            waiting.cancel()
             await wait_for(lambda: bool(log.answers(CANCEL)), what="the cancel answer")
         finally:
             gate.set()
             await asyncio.gather(*blockers)
+        assert waiting.cancelled()
+        assert future.state is FutureState.CANCELLED
         assert log.requests(POLLS) == []
         assert log.requests(CANCEL) == [{"request_id": future.request_id}]
     assert completion_states(log) == {}
