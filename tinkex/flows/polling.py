@@ -206,8 +206,9 @@ class PollingFutureResolver:
             if self._session_futures is not None and request_type == SAMPLE_REQUEST_TYPE
             else None
         )
-        limited = deadline is not None and deadline < math.inf
-        timer = self._timers.arm(deadline) if deadline is not None and limited else None
+        timer = None
+        if deadline is not None and deadline < math.inf:
+            timer = self._timers.arm(deadline)
         try:
             if claim is not None:
                 await self._await_completion(claim, state)
