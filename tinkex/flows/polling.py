@@ -44,6 +44,7 @@ from tinkex.flows.polling_state import (
     PendingEntry,
     PendingInfo,
     PollReporter,
+    PollState,
     PromiseExpiredError,
     poll_headers,
 )
@@ -71,18 +72,6 @@ T = TypeVar("T")
 
 SAMPLE_REQUEST_TYPE = "Sample"
 """The futures the batch poller and server-side cancellation apply to (spec §5.2, §5.3)."""
-
-
-class _LoopState:
-    """What one poll loop carries between iterations."""
-
-    def __init__(self) -> None:
-        self.allow_metadata_only = True
-        self.streak = 0  # 429s / lost connections in a row answered with the backoff
-        self.bad_requests = 0
-        self.reserved_bytes = 0
-        self.abandoned_poll = False  # a poll went unanswered (timeout or dropped connection)
-        self.answered = False  # the server handed over the result or the failure
 
 
 class PollingFutureResolver:
@@ -200,7 +189,7 @@ class PollingFutureResolver:
             accept_protobuf if accept_protobuf is not None else result_type in self._protobuf_types
         )
         key, entry = self._registry.open(request_id, request_type)
-        state = _LoopState()
+        state = PollState()
         claim = (
             self._session_futures.claim(request_id)
             if self._session_futures is not None and request_type == SAMPLE_REQUEST_TYPE
@@ -230,7 +219,7 @@ class PollingFutureResolver:
                 self._inflight.release(state.reserved_bytes)
             self._registry.close(key)
 
-    async def _await_completion(self, claim: Claim, state: _LoopState) -> None:
+    async def _await_completion(self, claim: Claim, state: PollState) -> None:
         """Wait for the batch poller to report the sample finished; prepare the one fetch."""
         outcome = await claim.waiter
         if isinstance(outcome, TinkexError):
@@ -246,19 +235,12 @@ class PollingFutureResolver:
 
     def _timed_out(self, entry: PendingEntry, deadline: float) -> FutureTimeoutError:
         self._report.emit("timeout", Severity.ERROR, entry, timeout=deadline)
-        now = self._clock.monotonic()
-        return FutureTimeoutError(
-            request_id=entry.request_id,
-            request_type=entry.request_type,
-            timeout_s=deadline,
-            last_queue_state=entry.last_queue_state.value if entry.last_queue_state else None,
-            seconds_since_last_response=entry.since_last_response(now),
-        )
+        return entry.timed_out(deadline, self._clock.monotonic())
 
     async def _poll(
         self,
         entry: PendingEntry,
-        state: _LoopState,
+        state: PollState,
         result_type: type[T],
         observer: QueueStateObserver | None,
         created_roundtrip_s: float | None,
@@ -302,7 +284,7 @@ class PollingFutureResolver:
         self,
         response: HttpResponse,
         entry: PendingEntry,
-        state: _LoopState,
+        state: PollState,
         observer: QueueStateObserver | None,
     ) -> bool:
         """Classify a 2xx answer: True when it carries the result, False to poll again."""
@@ -351,7 +333,7 @@ class PollingFutureResolver:
             raise
         return result
 
-    async def _reserve(self, size: object, state: _LoopState) -> None:
+    async def _reserve(self, size: object, state: PollState) -> None:
         # The server announced a result of `size` bytes; fetch it for real next time, and hold
         # room for it so many such results do not land in memory at once.
         state.allow_metadata_only = False
@@ -363,7 +345,7 @@ class PollingFutureResolver:
         self,
         exc: APIStatusError,
         entry: PendingEntry,
-        state: _LoopState,
+        state: PollState,
         observer: QueueStateObserver | None,
     ) -> None:
         status = exc.status
@@ -410,7 +392,7 @@ class PollingFutureResolver:
             ) from exc
         raise exc
 
-    async def _back_off(self, state: _LoopState, requested_s: float | None) -> None:
+    async def _back_off(self, state: PollState, requested_s: float | None) -> None:
         wait = self._config.backoff.wait(state.streak, self._rng, requested_s=requested_s)
         if not wait.requested:
             state.streak += 1

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tinkex.domain.backoff import Backoff
-from tinkex.errors import APIError, GoneError
+from tinkex.errors import APIError, FutureTimeoutError, GoneError
 from tinkex.ports.futures import QueueState
 from tinkex.ports.telemetry import TelemetryEvent
 
@@ -34,6 +34,7 @@ __all__ = [
     "PendingEntry",
     "PendingInfo",
     "PollReporter",
+    "PollState",
     "PromiseExpiredError",
     "SessionFuturesConfig",
     "SessionFuturesError",
@@ -195,6 +196,18 @@ class PendingInfo(msgspec.Struct, frozen=True, kw_only=True):
     seconds_since_last_response: float | None
 
 
+class PollState:
+    """What one future's poll loop carries between iterations."""
+
+    def __init__(self) -> None:
+        self.allow_metadata_only = True
+        self.streak = 0  # 429s / lost connections in a row answered with the backoff
+        self.bad_requests = 0
+        self.reserved_bytes = 0
+        self.abandoned_poll = False  # a poll went unanswered (timeout or dropped connection)
+        self.answered = False  # the server handed over the result or the failure
+
+
 class PendingEntry:
     """Mutable polling state of one future; the poll loop updates it in place."""
 
@@ -216,6 +229,16 @@ class PendingEntry:
     def since_last_response(self, now: float) -> float | None:
         """Seconds since the server last answered, or None if it never did."""
         return None if self.last_response_at is None else now - self.last_response_at
+
+    def timed_out(self, deadline: float, now: float) -> FutureTimeoutError:
+        """The error of this future's `deadline` passing, with what is known about it."""
+        return FutureTimeoutError(
+            request_id=self.request_id,
+            request_type=self.request_type,
+            timeout_s=deadline,
+            last_queue_state=self.last_queue_state.value if self.last_queue_state else None,
+            seconds_since_last_response=self.since_last_response(now),
+        )
 
 
 class FutureRegistry:
