@@ -26,21 +26,31 @@ from wire_diff import (
 )
 
 import tinkex
+from tinkex.local import BackendConfig
 
 DOCS = Path(tinkex.__file__).resolve().parents[1] / "docs" / "conformance.md"
 
 
 JSON_ERA_SDK = "0.16.1"
+MODES = {
+    "per-future": None,
+    # The server offers batch polling: both SDKs resolve samples through retrieve_futures.
+    "batch": BackendConfig(batch_futures=True),
+}
 
 
 async def record_official(
-    tmp_path: Path, version: str = CURRENT_SDK, *, legacy: bool = False
+    tmp_path: Path,
+    config: BackendConfig | None = None,
+    *,
+    version: str = CURRENT_SDK,
+    legacy: bool = False,
 ) -> tuple[list[RecordedRequest], dict[str, Any]]:
     """The official SDK's requests for the scenario, and its results."""
     python = official_sdk_python(version)
     home = tmp_path / "home"
     home.mkdir()
-    async with RecordingServer(tmp_path / "official", legacy=legacy) as server:
+    async with RecordingServer(tmp_path / "official", legacy=legacy, config=config) as server:
         process = await asyncio.create_subprocess_exec(
             str(python),
             str(SCRIPTS / "official_scenario.py"),
@@ -56,10 +66,10 @@ async def record_official(
 
 
 async def record_tinkex(
-    tmp_path: Path, *, legacy: bool = False
+    tmp_path: Path, config: BackendConfig | None = None, *, legacy: bool = False
 ) -> tuple[list[RecordedRequest], dict[str, Any]]:
     """tinkex's requests for the scenario, and its results."""
-    async with RecordingServer(tmp_path / "tinkex", legacy=legacy) as server:
+    async with RecordingServer(tmp_path / "tinkex", legacy=legacy, config=config) as server:
         service = tinkex.ServiceClient(
             base_url=server.url, api_key=API_KEY, telemetry=False, env={}
         )
@@ -70,9 +80,10 @@ async def record_tinkex(
 @pytest.mark.conformance
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path) -> None:
-    official, official_results = await record_official(tmp_path)
-    ours, our_results = await record_tinkex(tmp_path)
+@pytest.mark.parametrize("mode", list(MODES))
+async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path, mode: str) -> None:
+    official, official_results = await record_official(tmp_path, MODES[mode])
+    ours, our_results = await record_tinkex(tmp_path, MODES[mode])
     assert comparable(our_results) == comparable(official_results)
     # Both recordings cover the whole scenario (so an empty diff means something).
     endpoints = set(normalise(official))
@@ -87,7 +98,7 @@ async def test_tinkex_sends_what_the_official_sdk_sends(tmp_path: Path) -> None:
 @pytest.mark.timeout(600)
 async def test_tinkex_sends_what_the_json_era_sdk_sends(tmp_path: Path) -> None:
     """Against a JSON-era server (no client/config) tinkex speaks 0.16.1's wire."""
-    official, official_results = await record_official(tmp_path, JSON_ERA_SDK, legacy=True)
+    official, official_results = await record_official(tmp_path, version=JSON_ERA_SDK, legacy=True)
     ours, our_results = await record_tinkex(tmp_path, legacy=True)
     assert official_results["sdk_version"] == JSON_ERA_SDK
     assert comparable(our_results) == comparable(official_results)
@@ -178,3 +189,30 @@ def test_every_intended_difference_is_documented() -> None:
     text = DOCS.read_text()
     for difference in (*INTENDED_DIFFERENCES, *JSON_ERA_DIFFERENCES):
         assert f"| {difference.where} | {difference.what} | {difference.reason} |" in text
+
+
+def _poll(cursor: int, acks: list[str], timeout: float | None = None) -> RecordedRequest:
+    body: dict[str, Any] = {
+        "target": {"type": "sampling_session", "sampling_session_id": "sess-aa:sample:0"},
+        "prev_cursor": cursor,
+        "retrieved_request_ids": acks,
+    }
+    if timeout is not None:
+        body["timeout"] = timeout
+    return _request("/api/v1/retrieve_futures", body)
+
+
+def test_batch_polls_are_compared_by_what_they_poll_for_and_acknowledge() -> None:
+    """Poll counts are free; the cursors, the acks and each kind of poll's fields are not."""
+    fetch = _request("/api/v1/retrieve_future", {"request_id": "req-0a"})
+    theirs = [_poll(0, []), _poll(1, [], 0.0), fetch, _poll(1, ["req-0a"], 0.0)]
+    assert diff_recordings([_poll(0, []), fetch, _poll(1, ["req-0a"], 0.0)], theirs) == []
+    assert diff_recordings([_poll(0, []), fetch, _poll(1, [], 0.0)], theirs) == [
+        "POST /api/v1/retrieve_futures #0.body.acknowledged: tinkex [] != official ['req#0']"
+    ]
+    # A long poll sent with a timeout is another kind of poll: reported, not absorbed.
+    late = [_poll(0, [], 45.0), fetch, _poll(1, ["req-0a"], 0.0)]
+    assert (
+        "POST /api/v1/retrieve_futures #0.body.long_poll_cursors: tinkex [] != official [0]"
+        in diff_recordings(late, theirs)
+    )

@@ -73,6 +73,20 @@ INTENDED_DIFFERENCES: tuple[Difference, ...] = (
         " is compared",
     ),
     Difference(
+        "retrieve_futures",
+        "number of polls, and which poll carries which acknowledgement",
+        "a poll returns when a completion arrives; tinkex acknowledges a burst's cursor together"
+        " with its fetched ids (one ack-only poll), the official SDK the cursor first, the ids"
+        " after. Compared: the targets, the cursors long-polled from, every id and the last"
+        " cursor acknowledged, the fields of each kind of poll and its headers",
+    ),
+    Difference(
+        "all requests",
+        "spelling of `x-stainless-read-timeout`",
+        "compared as a number: the official SDK writes the Python literal its code passes"
+        " (`45.0` for retrieve_futures), tinkex writes every timeout as `45`",
+    ),
+    Difference(
         "session_heartbeat",
         "number and timing",
         "sent every 10 s on a timer, not by the scenario",
@@ -125,11 +139,13 @@ JSON_ERA_DIFFERENCES: tuple[Difference, ...] = (
 
 _ALL_REQUESTS = frozenset({"user-agent", "connection", "host", "content-length"})
 PRESENCE_ONLY_HEADERS = frozenset({"x-tinker-create-promise-roundtrip-time"})
+NUMERIC_HEADERS = frozenset({"x-stainless-read-timeout"})
 RANDOM_SUFFIX_HEADERS = frozenset({"x-idempotency-key"})
 # The random tail of an idempotency key: the official SDK's uuid4, or tinkex's 32 hex digits.
 _RANDOM_SUFFIX = re.compile(
     r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})\Z"
 )
+BATCH_POLLS = "POST /api/v1/retrieve_futures"
 _SESSION = re.compile(r"sess-[0-9a-f]+")
 _REQUEST = re.compile(r"req-[0-9a-f]+")
 # What a JSON-era server assumes for a parameter left out (json-era spec 7.2 and 9.4).
@@ -232,6 +248,8 @@ def normalise(
         if record.path in deduped and call in groups[key]:
             continue
         groups[key].append(call)
+    if BATCH_POLLS in groups:
+        groups[BATCH_POLLS] = [_batch_polls(groups[BATCH_POLLS])]
     return dict(groups)
 
 
@@ -244,9 +262,43 @@ def _without_defaults(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _batch_polls(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """One comparable call standing for every retrieve_futures poll of a recording.
+
+    How many polls go out, and which carries which ack, depends on when completions arrive;
+    what was polled for and what was acknowledged does not.
+    """
+    long_polls = [c["body"] for c in calls if c["body"].get("timeout") is None]
+    ack_polls = [c["body"] for c in calls if c["body"].get("timeout") is not None]
+    bodies = long_polls + ack_polls
+    summary = {
+        "targets": sorted({repr(b.get("target")) for b in bodies}),
+        "long_poll_cursors": sorted({b.get("prev_cursor") for b in long_polls}),
+        "acknowledged": sorted({i for b in bodies for i in b.get("retrieved_request_ids", [])}),
+        "last_cursor": max(b.get("prev_cursor", 0) for b in bodies),
+        "long_poll_fields": _fields(long_polls),
+        "ack_poll_fields": _fields(ack_polls),
+        "ack_poll_timeouts": sorted({repr(b["timeout"]) for b in ack_polls}),
+    }
+    first_long = next((c for c in calls if c["body"].get("timeout") is None), None)
+    first_ack = next((c for c in calls if c["body"].get("timeout") is not None), None)
+    headers = {
+        "long_poll": first_long["headers"] if first_long else None,
+        "ack_poll": first_ack["headers"] if first_ack else None,
+    }
+    return {"query": calls[0]["query"], "body": summary, "headers": headers}
+
+
+def _fields(bodies: list[dict[str, Any]]) -> dict[str, str]:
+    """Field name -> JSON type name, over the bodies of one kind of poll."""
+    return {key: type(value).__name__ for body in bodies for key, value in sorted(body.items())}
+
+
 def _header_value(name: str, value: str, ids: _Ids) -> str:
     if name in PRESENCE_ONLY_HEADERS:
         return "<present>"
+    if name in NUMERIC_HEADERS:
+        return f"{float(value):g}"
     if name in RANDOM_SUFFIX_HEADERS:
         return _RANDOM_SUFFIX.sub("<random>", value)
     return ids.text(value)

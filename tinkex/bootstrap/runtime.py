@@ -30,8 +30,6 @@ from tinkex.domain.types import (
     ClientConfigRequest,
     ClientConfigResponse,
     ClientDynamicConfigResponse,
-    ForwardBackwardOutput,
-    SampleResponse,
 )
 from tinkex.errors import ClosedError
 from tinkex.ports.sessions import SessionEndReason
@@ -47,7 +45,8 @@ if TYPE_CHECKING:
     from tinkex.bootstrap.adapters import Adapters
     from tinkex.bootstrap.deadlines import DeadlineResolver
     from tinkex.bootstrap.first_contact import FirstContact
-    from tinkex.bootstrap.outstanding import Submission, SubmissionTracker, TrackingInvoker
+    from tinkex.bootstrap.outstanding import Submission, SubmissionTracker
+    from tinkex.bootstrap.sample_futures import WiredFutures
     from tinkex.bootstrap.settings import FeatureSettings
     from tinkex.config import TinkexConfig
     from tinkex.flows.heartbeat import HeartbeatRunner
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
     from tinkex.ports.codec import Codec
+    from tinkex.ports.endpoint import Invoker
     from tinkex.ports.pool import ConnectionPool
     from tinkex.ports.telemetry import TelemetrySink
 
@@ -135,8 +135,9 @@ class Runtime:
         self._server_config = ClientConfigResponse()
         self._dynamic_config = ClientDynamicConfigResponse()
         self._legacy = False
-        self._invoker: TrackingInvoker | None = None
+        self._invoker: Invoker | None = None
         self._resolver: DeadlineResolver | None = None
+        self._futures: WiredFutures | None = None
         self._submissions: SubmissionTracker = SubmissionTracker(self.clock)
         self._first_contact: FirstContact = FirstContact(
             adapters.base_url,
@@ -172,11 +173,9 @@ class Runtime:
                 unpickled sampling client): no create_session, heartbeats only, and closing
                 does not finish it (its owner does).
         """
-        from tinkex.bootstrap.deadlines import DeadlineResolver
         from tinkex.bootstrap.outstanding import TrackingInvoker
+        from tinkex.bootstrap.sample_futures import wire_futures
         from tinkex.bootstrap.telemetry_upload import send_telemetry
-        from tinkex.flows.bytes_semaphore import BytesSemaphore
-        from tinkex.flows.polling import PollingFutureResolver
         from tinkex.flows.server_config import fetch_or_default, negotiate
         from tinkex.flows.sessions import ManagedSession
         from tinkex.flows.telemetry import BatchingTelemetry
@@ -222,23 +221,21 @@ class Runtime:
                 logger=self.logger,
             )
         pipeline = self._build_invoker(self._protobuf, telemetry=self._telemetry)
-        self._invoker = TrackingInvoker(pipeline, self._submissions)
-        polling = PollingFutureResolver(
+        self._futures = wire_futures(
+            TrackingInvoker(pipeline, self._submissions),
             pipeline,
-            api.futures.RETRIEVE,
+            settings=self.settings,
+            server=self._server_config,
+            dynamic=self._dynamic_config,
+            legacy=self._legacy,
+            clock=self.clock,
+            logger=self.logger,
+            billing=self.billing,
+            telemetry=self._telemetry,
             decode_json=lambda body: self._json.decode(body, object),
             decode_result=self._decode_result,
-            clock=self.clock,
-            config=self.settings.futures,
-            telemetry=self._telemetry,
-            logger=self.logger,
-            inflight_bytes=BytesSemaphore(
-                self._server_config.inflight_response_bytes_semaphore_size
-            ),
-            protobuf_result_types=() if self._legacy else (ForwardBackwardOutput, SampleResponse),
-            billing=self.billing,
         )
-        self._resolver = DeadlineResolver(polling)
+        self._invoker, self._resolver = self._futures.invoker, self._futures.resolver
         if join_session_id is not None:
             self._session = ManagedSession(
                 session_calls.known_session(join_session_id),
@@ -275,6 +272,8 @@ class Runtime:
         self.check_loop()
         self._closing = True
         try:
+            if self._futures is not None:
+                await self._futures.aclose()  # their last acks need the connections
             if self._session is not None:
                 # Finishing is best effort: a dead server must not keep the client open.
                 with contextlib.suppress(Exception):
@@ -299,7 +298,7 @@ class Runtime:
     # -- what clients use ------------------------------------------------------------------
 
     @property
-    def invoker(self) -> TrackingInvoker:
+    def invoker(self) -> Invoker:
         """The pipeline every endpoint call goes through.
 
         Raises:
@@ -394,12 +393,15 @@ class Runtime:
 
     def _apply_server_config(self) -> None:
         from tinkex.adapters.protobuf_codec import ProtobufCodec
+        from tinkex.bootstrap.sample_futures import batch_polling
         from tinkex.flows.backpressure import SamplingDispatcher
         from tinkex.flows.bytes_semaphore import BytesSemaphore
         from tinkex.flows.sampling_retry import SamplingRetryHandlers
 
         flags = self._server_config
         self.era = JSON_ERA if self._legacy else CURRENT_ERA
+        # Samples waiting on the batch poller hold no connection each: no limit is needed.
+        batch = batch_polling(self.settings, flags, legacy=self._legacy) is not None
         self._protobuf = ProtobufCodec(compress=flags.proto_compress_fwdbwd)
         self.fwdbwd_bytes = BytesSemaphore(flags.fwdbwd_dispatch_bytes_semaphore_size)
         self.dispatcher = SamplingDispatcher(
@@ -411,7 +413,7 @@ class Runtime:
         self.sampling_retries = SamplingRetryHandlers(
             msgspec.structs.replace(
                 self.settings.sampling_retry,
-                max_connections=flags.sample_max_concurrent_requests,
+                max_connections=None if batch else flags.sample_max_concurrent_requests,
                 enable_stuck_detection=self.settings.sampling_retry.enable_stuck_detection
                 and flags.sample_enable_stuck_detection,
                 enable_retry_logic=not flags.sample_no_retries,

@@ -19,10 +19,11 @@ from tinkex.flows.features import (
     RateLimiterConfig,
     RetryConfig,
 )
-from tinkex.flows.polling_state import FuturesConfig
+from tinkex.flows.polling_state import FuturesConfig, SessionFuturesConfig
 from tinkex.flows.sampling_retry import SamplingRetryConfig
 from tinkex.flows.telemetry import TelemetryConfig
 from tinkex.manifest.features import (
+    BatchFuturesFeature,
     CircuitBreakerFeature,
     FuturesFeature,
     HeartbeatFeature,
@@ -40,10 +41,24 @@ if TYPE_CHECKING:
 
     from tinkex.manifest.schema import Manifest
 
-__all__ = ["FeatureSettings", "read_feature_settings"]
+__all__ = ["BatchFuturesSettings", "FeatureSettings", "read_feature_settings"]
 
 F = TypeVar("F")
 C = TypeVar("C")
+
+
+class BatchFuturesSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The manifest's ``batch_futures`` block, as the runtime wires it.
+
+    Attributes:
+        config: The poll loop's tunables.
+        retrieve_endpoint: The long-poll endpoint's manifest name.
+        endpoints: The endpoints whose futures it resolves (those listing the block).
+    """
+
+    config: SessionFuturesConfig
+    retrieve_endpoint: str
+    endpoints: frozenset[str]
 
 
 class FeatureSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +69,10 @@ class FeatureSettings(msgspec.Struct, frozen=True, kw_only=True):
     outer_retry: OuterRetryConfig
     billing: BillingPauseConfig
     futures: FuturesConfig
+    # Where abandoned samples are cancelled (the futures block's), and the batch poller
+    # (None: the block is off, every future polls on its own).
+    cancel_endpoint: str | None = None
+    batch_futures: BatchFuturesSettings | None = None
     backpressure: BackpressureConfig
     sampling_retry: SamplingRetryConfig
     telemetry: TelemetryConfig
@@ -80,6 +99,7 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
     handler = _block(manifest, RetryHandlerFeature)
     telemetry = _block(manifest, TelemetryFeature)
     heartbeat = _block(manifest, HeartbeatFeature)
+    batch = _block(manifest, BatchFuturesFeature)
     billing = (
         BillingPauseConfig(
             max_pause_s=outer.billing_pause.max_pause_s,
@@ -118,6 +138,8 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
         )
         if futures
         else FuturesConfig(),
+        cancel_endpoint=futures.cancel_endpoint if futures else None,
+        batch_futures=_batch_futures(manifest, batch) if batch else None,
         backpressure=_backpressure(pressure),
         sampling_retry=SamplingRetryConfig(
             max_connections=handler.max_connections,
@@ -156,6 +178,19 @@ def _retry(block: RetryPolicyFeature) -> RetryConfig:
         idempotency_header=block.idempotency_header,
         idempotency_prefix=block.idempotency_prefix,
         retry_count_header=block.retry_count_header,
+    )
+
+
+def _batch_futures(manifest: Manifest, block: BatchFuturesFeature) -> BatchFuturesSettings:
+    return BatchFuturesSettings(
+        config=SessionFuturesConfig(
+            poll_timeout_s=block.timeout_s,
+            ack_timeout_s=block.ack_timeout_s,
+            max_bad_request_retries=block.max_bad_request_retries,
+            backoff=block.backoff,
+        ),
+        retrieve_endpoint=block.retrieve_endpoint,
+        endpoints=frozenset(_per_endpoint(manifest, BatchFuturesFeature, lambda b: b)),
     )
 
 

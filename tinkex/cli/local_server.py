@@ -29,6 +29,11 @@ def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     serve.add_argument("--fault-plan", default=None, help="FaultPlan as JSON, or @file.json")
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--jwt", action="store_true", help="JWT auth (pjwt_auth_enabled)")
+    serve.add_argument(
+        "--batch-futures",
+        action="store_true",
+        help="advertise batch polling (retrieve_futures) and sample cancellation",
+    )
     serve.set_defaults(sync_handler=serve_backend)
 
 
@@ -58,7 +63,7 @@ def serve_backend(ctx: CommandContext) -> int:
         fault_plan=plan,
         legacy=args.legacy,
         seed=args.seed,
-        config=BackendConfig(jwt_auth=args.jwt),
+        config=BackendConfig(jwt_auth=args.jwt, batch_futures=args.batch_futures),
     )
 
     def announce(url: str) -> None:

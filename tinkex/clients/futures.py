@@ -197,7 +197,9 @@ class APIFuture(APIFutureOfficialNames, Generic[T]):
         """Stop waiting for the result (and polling for it); False when already done.
 
         A training request is still submitted if it was not yet: its seq_id was reserved at
-        call time, and the server applies a run's seq_ids strictly in order.
+        call time, and the server applies a run's seq_ids strictly in order. A sample the
+        server already accepted is cancelled there too (``cancel_future``) when the server's
+        dynamic config enables it; cancelling the task awaiting the future does the same.
         """
         return self._task.cancel()
 

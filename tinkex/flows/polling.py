@@ -7,13 +7,19 @@ re-polls at once after 408, 5xx and a poll that merely timed out, and backs off 
 else the config's `Backoff` (1 s doubling to 30 s) for the current streak, which starts over
 as soon as the server answers normally again. A poll timeout is *not* a connection failure:
 the official SDK conflates the two and turns a 24 s step into 155 s (user-pain-points §1b).
+
+A sample registered with the server's batch poller (`tinkex.flows.batch_polling`) first waits
+for its completion there, then fetches its result here in one poll. A deadline bounds the whole
+wait (`tinkex.flows.deadline_timers`: one task fires them all). A sample abandoned before its
+result arrived (cancelled, or past its deadline) is cancelled on the server (`SampleCancels`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
-from collections.abc import Collection, Coroutine, Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
@@ -26,8 +32,10 @@ from tinkex.errors import (
     FutureTimeoutError,
     RequestErrorCategory,
     RequestFailedError,
+    TinkexError,
 )
 from tinkex.flows.billing import BillingPause
+from tinkex.flows.deadline_timers import DeadlineTimers
 from tinkex.flows.features import BillingPauseConfig
 from tinkex.flows.logging import configure_logging
 from tinkex.flows.polling_state import (
@@ -37,6 +45,7 @@ from tinkex.flows.polling_state import (
     PendingEntry,
     PendingInfo,
     PollReporter,
+    PollState,
     PromiseExpiredError,
     poll_headers,
 )
@@ -50,7 +59,9 @@ if TYPE_CHECKING:
 
     from structlog.typing import FilteringBoundLogger
 
+    from tinkex.flows.batch_polling import Claim, SessionFutures
     from tinkex.flows.bytes_semaphore import BytesSemaphore
+    from tinkex.flows.sample_cancel import SampleCancels
     from tinkex.ports.clock import Clock
     from tinkex.ports.endpoint import EndpointSpec, Invoker
     from tinkex.ports.futures import QueueStateObserver
@@ -60,16 +71,8 @@ __all__ = ["PROTOBUF_MEDIA_TYPE", "PollingFutureResolver", "PromiseExpiredError"
 
 T = TypeVar("T")
 
-
-class _LoopState:
-    """What one poll loop carries between iterations."""
-
-    def __init__(self) -> None:
-        self.allow_metadata_only = True
-        self.streak = 0  # 429s / lost connections in a row answered with the backoff
-        self.bad_requests = 0
-        self.reserved_bytes = 0
-        self.abandoned_poll = False  # a poll went unanswered (timeout or dropped connection)
+SAMPLE_REQUEST_TYPE = "Sample"
+"""The futures the batch poller and server-side cancellation apply to (spec §5.2, §5.3)."""
 
 
 class PollingFutureResolver:
@@ -95,6 +98,8 @@ class PollingFutureResolver:
         billing: BillingPause | None = None,
         protobuf_result_types: Collection[type[Any]] = (),
         rng: random.Random | None = None,
+        session_futures: SessionFutures | None = None,
+        cancels: SampleCancels | None = None,
     ) -> None:
         """Create a resolver.
 
@@ -112,6 +117,10 @@ class PollingFutureResolver:
                 settings) when None.
             protobuf_result_types: Result types fetched with ``Accept: application/x-protobuf``.
             rng: Source of the backoff jitter (when the config's backoff has any).
+            session_futures: The batch poller samples registered with it wait on before
+                their one fetch (None: every future polls on its own).
+            cancels: Where abandoned samples are queued for ``cancel_future`` (None: they
+                are not cancelled on the server).
         """
         self._config = config or FuturesConfig()
         self._invoker = invoker
@@ -134,6 +143,9 @@ class PollingFutureResolver:
         self._protobuf_types = frozenset(protobuf_result_types)
         self._registry = FutureRegistry(clock)
         self._report = PollReporter(telemetry, self._log)
+        self._timers = DeadlineTimers(clock)
+        self._session_futures = session_futures
+        self._cancels = cancels
 
     def pending(self) -> list[PendingInfo]:
         """Every future being polled right now, oldest first."""
@@ -178,90 +190,102 @@ class PollingFutureResolver:
             accept_protobuf if accept_protobuf is not None else result_type in self._protobuf_types
         )
         key, entry = self._registry.open(request_id, request_type)
+        state = PollState()
+        claim = (
+            self._session_futures.claim(request_id)
+            if self._session_futures is not None and request_type == SAMPLE_REQUEST_TYPE
+            else None
+        )
+        timer = None
+        if deadline is not None and deadline < math.inf:
+            timer = self._timers.arm(deadline)
         try:
-            poll = self._poll(entry, result_type, observer, created_roundtrip_s, protobuf)
-            if deadline is None:
-                return await poll
-            return await self._race_deadline(poll, deadline, entry)
+            if claim is not None:
+                await self._await_completion(claim, state)
+            return await self._poll(
+                entry, state, result_type, observer, created_roundtrip_s, protobuf
+            )
+        except asyncio.CancelledError:
+            if not state.answered and request_type == SAMPLE_REQUEST_TYPE:
+                self._abandon(request_id)
+            if timer is not None and deadline is not None and self._timers.expired(timer):
+                raise self._timed_out(entry, deadline) from None
+            raise
         finally:
+            if timer is not None:
+                self._timers.disarm(timer)
+            if claim is not None:
+                claim.release()
+            if state.reserved_bytes and self._inflight is not None:
+                self._inflight.release(state.reserved_bytes)
             self._registry.close(key)
 
-    async def _race_deadline(
-        self, poll: Coroutine[Any, Any, T], deadline: float, entry: PendingEntry
-    ) -> T:
-        task = asyncio.ensure_future(poll)
-        timer = asyncio.ensure_future(self._clock.sleep(deadline))
-        try:
-            await asyncio.wait((task, timer), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            if not task.done():
-                task.cancel()
-                # Let the poll loop release reserved bytes before we return or re-raise.
-                await asyncio.wait((task,))
-        if not task.cancelled():
-            return task.result()
+    async def _await_completion(self, claim: Claim, state: PollState) -> None:
+        """Wait for the batch poller to report the sample finished; prepare the one fetch."""
+        outcome = await claim.waiter
+        if isinstance(outcome, TinkexError):
+            raise outcome  # the session's poll loop failed, or the client closed
+        size = getattr(outcome, "response_payload_uncompressed_size", None)
+        if size:
+            # Its size is known: fetch the payload itself at once, with room held for it.
+            await self._reserve(size, state)
+
+    def _abandon(self, request_id: str) -> None:
+        if self._cancels is not None:
+            self._cancels.enqueue(request_id)
+
+    def _timed_out(self, entry: PendingEntry, deadline: float) -> FutureTimeoutError:
         self._report.emit("timeout", Severity.ERROR, entry, timeout=deadline)
-        now = self._clock.monotonic()
-        raise FutureTimeoutError(
-            request_id=entry.request_id,
-            request_type=entry.request_type,
-            timeout_s=deadline,
-            last_queue_state=entry.last_queue_state.value if entry.last_queue_state else None,
-            seconds_since_last_response=entry.since_last_response(now),
-        )
+        return entry.timed_out(deadline, self._clock.monotonic())
 
     async def _poll(
         self,
         entry: PendingEntry,
+        state: PollState,
         result_type: type[T],
         observer: QueueStateObserver | None,
         created_roundtrip_s: float | None,
         protobuf: bool,
     ) -> T:
-        state = _LoopState()
-        try:
-            while True:
-                headers = poll_headers(entry, created_roundtrip_s, protobuf=protobuf)
-                body = {
-                    "request_id": entry.request_id,
-                    "allow_metadata_only": state.allow_metadata_only,
-                }
-                entry.iterations += 1
-                try:
-                    response = await self._invoker.invoke(
-                        self._spec, body, response_type=HttpResponse, headers=headers
-                    )
-                except APIStatusError as exc:
-                    entry.answered(exc.status, self._clock.monotonic())
-                    await self._on_status_error(exc, entry, state, observer)
-                    continue
-                except APITimeoutError:
-                    # The long-poll simply ran out: the server is alive, re-poll at once.
-                    entry.answered(None, self._clock.monotonic())
-                    state.streak = 0
-                    state.abandoned_poll = True
-                    self._report.emit("poll_timeout", Severity.DEBUG, entry)
-                    continue
-                except APIConnectionError as exc:
-                    entry.answered(None, self._clock.monotonic())
-                    state.abandoned_poll = True
-                    self._report.emit("connection_error", Severity.WARNING, entry, error=str(exc))
-                    await self._back_off(state, None)
-                    continue
-                entry.answered(response.status, self._clock.monotonic())
+        while True:
+            headers = poll_headers(entry, created_roundtrip_s, protobuf=protobuf)
+            body = {
+                "request_id": entry.request_id,
+                "allow_metadata_only": state.allow_metadata_only,
+            }
+            entry.iterations += 1
+            try:
+                response = await self._invoker.invoke(
+                    self._spec, body, response_type=HttpResponse, headers=headers
+                )
+            except APIStatusError as exc:
+                entry.answered(exc.status, self._clock.monotonic())
+                await self._on_status_error(exc, entry, state, observer)
+                continue
+            except APITimeoutError:
+                # The long-poll simply ran out: the server is alive, re-poll at once.
+                entry.answered(None, self._clock.monotonic())
                 state.streak = 0
-                if await self._is_result(response, entry, state, observer):
-                    return self._finish(response, entry, observer, result_type)
-        finally:
-            if state.reserved_bytes and self._inflight is not None:
-                self._inflight.release(state.reserved_bytes)
+                state.abandoned_poll = True
+                self._report.emit("poll_timeout", Severity.DEBUG, entry)
+                continue
+            except APIConnectionError as exc:
+                entry.answered(None, self._clock.monotonic())
+                state.abandoned_poll = True
+                self._report.emit("connection_error", Severity.WARNING, entry, error=str(exc))
+                await self._back_off(state, None)
+                continue
+            entry.answered(response.status, self._clock.monotonic())
+            state.streak = 0
+            if await self._is_result(response, entry, state, observer):
+                state.answered = True
+                return self._finish(response, entry, observer, result_type)
 
     async def _is_result(
         self,
         response: HttpResponse,
         entry: PendingEntry,
-        state: _LoopState,
+        state: PollState,
         observer: QueueStateObserver | None,
     ) -> bool:
         """Classify a 2xx answer: True when it carries the result, False to poll again."""
@@ -277,9 +301,10 @@ class PollingFutureResolver:
             self._report.queue_state(payload, entry, observer)
             return False
         if payload.get("status") == "complete_metadata":
-            await self._reserve(payload, state)
+            await self._reserve(payload.get("response_payload_size"), state)
             return False
         if "error" in payload:
+            state.answered = True
             self._report.notify(observer, entry, QueueState.ACTIVE, None)
             category = RequestErrorCategory.parse(payload.get("category"))
             self._report.emit(
@@ -323,11 +348,10 @@ class PollingFutureResolver:
             url_path=self._spec.path,
         )
 
-    async def _reserve(self, payload: Mapping[str, Any], state: _LoopState) -> None:
-        # The server announced a large result; fetch it for real next time, and hold room for
-        # it so many such results do not land in memory at once.
+    async def _reserve(self, size: object, state: PollState) -> None:
+        # The server announced a result of `size` bytes; fetch it for real next time, and hold
+        # room for it so many such results do not land in memory at once.
         state.allow_metadata_only = False
-        size = payload.get("response_payload_size") or 0
         if self._inflight is not None and state.reserved_bytes == 0 and isinstance(size, int):
             await self._inflight.acquire(size)
             state.reserved_bytes = size
@@ -336,7 +360,7 @@ class PollingFutureResolver:
         self,
         exc: APIStatusError,
         entry: PendingEntry,
-        state: _LoopState,
+        state: PollState,
         observer: QueueStateObserver | None,
     ) -> None:
         status = exc.status
@@ -383,7 +407,7 @@ class PollingFutureResolver:
             ) from exc
         raise exc
 
-    async def _back_off(self, state: _LoopState, requested_s: float | None) -> None:
+    async def _back_off(self, state: PollState, requested_s: float | None) -> None:
         wait = self._config.backoff.wait(state.streak, self._rng, requested_s=requested_s)
         if not wait.requested:
             state.streak += 1

@@ -1,9 +1,10 @@
-"""Configuration, errors and bookkeeping for future polling (spec §5.2, §6.2).
+"""Configuration, errors and bookkeeping for future polling (spec §5.2, §5.3, §6.2).
 
-The poll loop itself lives in `tinkex.flows.polling`; this module holds what it keeps between
-iterations and across futures: the tunables (`FuturesConfig`), the error raised when a promise
-is gone (`PromiseExpiredError`) and the registry behind the "what is pending" dump
-(`FutureRegistry`).
+The poll loops live in `tinkex.flows.polling` (retrieve_future) and `tinkex.flows.batch_polling`
+(retrieve_futures); this module holds what they keep between iterations and across futures:
+the tunables (`FuturesConfig`, `SessionFuturesConfig`), the errors raised when a promise is
+gone (`PromiseExpiredError`) or a session's poll loop failed (`SessionFuturesError`), and the
+registry behind the "what is pending" dump (`FutureRegistry`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tinkex.domain.backoff import Backoff
-from tinkex.errors import GoneError
+from tinkex.errors import APIError, FutureTimeoutError, GoneError
 from tinkex.flows.observability import note_queue_state
 from tinkex.ports.futures import QueueState
 from tinkex.ports.telemetry import TelemetryEvent
@@ -34,7 +35,10 @@ __all__ = [
     "PendingEntry",
     "PendingInfo",
     "PollReporter",
+    "PollState",
     "PromiseExpiredError",
+    "SessionFuturesConfig",
+    "SessionFuturesError",
     "poll_headers",
 ]
 
@@ -59,6 +63,58 @@ class FuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     max_bad_request_retries: int = 3
     backoff: Backoff = Backoff(base_s=1.0, max_s=30.0)
     default_deadline_s: float | None = None
+
+
+class SessionFuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Tunables of the retrieve_futures poll loop.
+
+    Attributes:
+        poll_timeout_s: HTTP timeout of a long poll (the server holds it open while samples
+            wait).
+        ack_timeout_s: HTTP timeout of an ack-only poll (``timeout: 0``, answered at once).
+        max_bad_request_retries: 400s in a row polled again before the poll loop fails.
+        backoff: Wait after a retryable failure (or the server's ``retry-after``); back to its
+            base once a poll succeeds.
+    """
+
+    poll_timeout_s: float = 45.0
+    ack_timeout_s: float = 5.0
+    max_bad_request_retries: int = 3
+    backoff: Backoff = Backoff(base_s=1.0, max_s=10.0)
+
+
+class SessionFuturesError(APIError):
+    """The retrieve_futures poll loop of a sampling session failed while a sample waited.
+
+    The sample may still finish on the server; its result was not fetched.
+
+    Attributes:
+        sampling_session_id: The sampling session whose poll failed.
+        cloned_sampler_id: Its clone (0 for the client that created the session).
+        request_id: The sample this error fails.
+        status: The HTTP status of the failed poll, or None when no response arrived.
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_session_id: str,
+        cloned_sampler_id: int,
+        request_id: str,
+        cause: str,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(
+            f"retrieve_futures polling failed for sampling session {sampling_session_id} "
+            f"(clone {cloned_sampler_id}): {cause}; sample {request_id} was not fetched "
+            "(it may still finish on the server)",
+            method="POST",
+            url_path="/api/v1/retrieve_futures",
+        )
+        self.sampling_session_id = sampling_session_id
+        self.cloned_sampler_id = cloned_sampler_id
+        self.request_id = request_id
+        self.status = status
 
 
 class PromiseExpiredError(GoneError):
@@ -141,6 +197,18 @@ class PendingInfo(msgspec.Struct, frozen=True, kw_only=True):
     seconds_since_last_response: float | None
 
 
+class PollState:
+    """What one future's poll loop carries between iterations."""
+
+    def __init__(self) -> None:
+        self.allow_metadata_only = True
+        self.streak = 0  # 429s / lost connections in a row answered with the backoff
+        self.bad_requests = 0
+        self.reserved_bytes = 0
+        self.abandoned_poll = False  # a poll went unanswered (timeout or dropped connection)
+        self.answered = False  # the server handed over the result or the failure
+
+
 class PendingEntry:
     """Mutable polling state of one future; the poll loop updates it in place."""
 
@@ -162,6 +230,16 @@ class PendingEntry:
     def since_last_response(self, now: float) -> float | None:
         """Seconds since the server last answered, or None if it never did."""
         return None if self.last_response_at is None else now - self.last_response_at
+
+    def timed_out(self, deadline: float, now: float) -> FutureTimeoutError:
+        """The error of this future's `deadline` passing, with what is known about it."""
+        return FutureTimeoutError(
+            request_id=self.request_id,
+            request_type=self.request_type,
+            timeout_s=deadline,
+            last_queue_state=self.last_queue_state.value if self.last_queue_state else None,
+            seconds_since_last_response=self.since_last_response(now),
+        )
 
 
 class FutureRegistry:

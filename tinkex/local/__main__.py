@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="append started work and injected faults to this JSON-lines file",
     )
+    run.add_argument(
+        "--batch-futures",
+        action="store_true",
+        help="advertise batch polling (retrieve_futures) and sample cancellation",
+    )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
     run.add_argument("--jwt", action="store_true", help="JWT auth (pjwt_auth_enabled)")
     run.add_argument("--jwt-ttl", type=float, default=3600.0, help="JWT lifetime (s)")
@@ -103,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             jwt_auth=args.jwt,
             jwt_ttl_s=args.jwt_ttl,
             credential_default_source=args.credential_default_source,
+            batch_futures=args.batch_futures,
         ),
     )
     if args.journal is not None:

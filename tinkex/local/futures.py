@@ -132,7 +132,9 @@ class FutureStore:
             entry.state = FutureState.RUNNING
 
     def complete(self, entry: FutureEntry, result: FutureResult) -> None:
-        """Finish a request successfully."""
+        """Finish a request successfully (a request cancelled meanwhile stays cancelled)."""
+        if entry.finished:
+            return
         entry.result = result
         self._finish(entry, FutureState.DONE)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tinkex.local import batch_futures
 from tinkex.local.codec import Fields, decode_json
 from tinkex.local.reply import HttpError, Reply, empty_reply, json_reply
 from tinkex.local.router import Route, route
@@ -76,12 +77,18 @@ class MetaHandlers:
                 "pjwt_auth_enabled": True,
                 "credential_default_source": self._s.tokens.credential_source,
             }
-        return json_reply({**CLIENT_CONFIG, **auth, **self._s.config.client_flags})
+        return json_reply(
+            {
+                **CLIENT_CONFIG,
+                **auth,
+                **batch_futures.client_flags(self._s.config),
+            }
+        )
 
     async def dynamic_config(self, call: Call) -> Reply:
         """``client/dynamic_config``: defaults (404 in legacy mode)."""
         self._modern_only()
-        return json_reply(DYNAMIC_CONFIG)
+        return json_reply({**DYNAMIC_CONFIG, **batch_futures.dynamic_flags(self._s.config)})
 
     async def auth_token(self, call: Call) -> Reply:
         """``auth/token``: a JWT for the credential in JWT mode; 404 when the mode is off."""

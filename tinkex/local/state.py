@@ -51,6 +51,9 @@ class BackendConfig:
         max_workers: Threads running model work.
         client_flags: Overrides of the ``client/config`` flags (e.g.
             ``{"sample_use_retrieve_futures": True, "proto_compress_fwdbwd": True}``).
+        batch_futures: Advertise batch polling and sample cancellation
+            (``sample_use_retrieve_futures``, ``sample_cancel_enabled``; `batch_futures.py`).
+        dynamic_flags: Overrides of the ``client/dynamic_config`` flags.
         max_request_body_bytes: Largest request body read, as sent (else 413).
         max_decompressed_body_bytes: Largest body after content decoding (else 413).
         short_sampler_paths: Hand out sampler weights as ``tinker://<run>/<name>`` (the shape
@@ -75,6 +78,8 @@ class BackendConfig:
     signed_url_ttl_s: int = 900
     max_workers: int = 2
     client_flags: Mapping[str, object] = field(default_factory=dict)
+    batch_futures: bool = False
+    dynamic_flags: Mapping[str, object] = field(default_factory=dict)
     max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
     max_decompressed_body_bytes: int = MAX_DECOMPRESSED_BODY_BYTES
     short_sampler_paths: bool = False

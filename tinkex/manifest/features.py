@@ -16,6 +16,7 @@ from tinkex.domain.backoff import Backoff
 
 __all__ = [
     "Backoff",
+    "BatchFuturesFeature",
     "BillingPause",
     "CircuitBreakerFeature",
     "Feature",
@@ -140,6 +141,28 @@ class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
     protobuf_results: list[str] = msgspec.field(default_factory=list)
 
 
+class BatchFuturesFeature(_Block, frozen=True, kw_only=True, tag="batch_futures"):
+    """Futures resolved through one retrieve_futures long-poll per sampling session (spec §5.3).
+
+    Applies to the futures of the endpoints that list the block, when the server's client
+    config sets ``sample_use_retrieve_futures``; the `futures` block's poll then fetches each
+    result once its completion is reported.
+
+    Attributes:
+        retrieve_endpoint: The long-poll endpoint (``futures.retrieve_many``).
+        timeout_s: HTTP timeout of a long poll.
+        ack_timeout_s: HTTP timeout of an ack-only poll (``timeout: 0``).
+        max_bad_request_retries: 400s in a row polled again before the poll loop fails.
+        backoff: Wait after a retryable poll failure (or the server's ``retry-after``).
+    """
+
+    retrieve_endpoint: str
+    timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 45.0
+    ack_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    max_bad_request_retries: Annotated[int, msgspec.Meta(ge=0)] = 3
+    backoff: Backoff
+
+
 class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampling_backpressure"):
     """Sampling dispatch limits and 429 backoff (spec §6.4, §6.5)."""
 
@@ -202,6 +225,7 @@ Feature = (
     | RetryHandlerFeature
     | FuturesFeature
     | SamplingBackpressureFeature
+    | BatchFuturesFeature
     | TelemetryFeature
     | HeartbeatFeature
     | CircuitBreakerFeature

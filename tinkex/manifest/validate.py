@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tinkex import errors as error_module
-from tinkex.manifest.features import FuturesFeature, RetryPolicyFeature
+from tinkex.manifest.features import BatchFuturesFeature, FuturesFeature, RetryPolicyFeature
 from tinkex.manifest.schema import FieldSpec
 from tinkex.manifest.typeexpr import BUILTINS, TypeExprError, parse_type
 from tinkex.manifest.validate_clients import check_clients
@@ -160,6 +160,10 @@ def _check_features(manifest: Manifest, smap: SourceMap) -> None:
             for index, type_name in enumerate(feature.protobuf_results):
                 if type_name not in manifest.types:
                     raise smap.error((*path, "protobuf_results", index), "unknown type")
+        if isinstance(feature, BatchFuturesFeature):
+            _check_endpoint_ref(
+                manifest, feature.retrieve_endpoint, (*path, "retrieve_endpoint"), smap
+            )
 
 
 def _check_client_state(manifest: Manifest, smap: SourceMap) -> None:

@@ -53,7 +53,6 @@ NOT_YET_CONSUMED_KEYS: frozenset[str] = frozenset(
         "endpoints.sampling.stream_sample.response",
         # Field names of the future poller's protocol, still hard-coded in flows/polling.py.
         "features.futures.retrieve_endpoint",
-        "features.futures.cancel_endpoint",
         "features.futures.try_again_field",
         "features.futures.try_again_value",
         "features.futures.metadata_field",

@@ -163,23 +163,28 @@ def test_create_session_and_load_weights_match_verified_bodies() -> None:
 
 
 def test_nullable_fields_with_null_defaults_are_sent_as_null() -> None:
-    """`T | null` fields are sent even when None (finish detail, TTL removal, poll timeout)."""
+    """`T | null` fields are sent even when None (finish detail, TTL removal)."""
     assert _json(FinishSessionRequest(reason=ClientSessionFinishSuccess())) == {
         "reason": {"type": "success"},
         "detail": None,
     }
     assert _json(SetCheckpointTtlRequest(ttl_seconds=None)) == {"ttl_seconds": None}
-    poll = FuturesRetrieveRequest(target=SamplingSessionTarget(sampling_session_id="s:sample:0"))
-    assert _json(poll) == {
+
+
+def test_a_long_poll_leaves_its_timeout_out_and_an_ack_only_poll_sends_zero() -> None:
+    """As the official SDK sends retrieve_futures: no timeout (long poll), or ``0.0``."""
+    target = SamplingSessionTarget(sampling_session_id="s:sample:0")
+    body = {
         "target": {
             "type": "sampling_session",
             "sampling_session_id": "s:sample:0",
             "cloned_sampler_id": 0,
         },
         "prev_cursor": 0,
-        "timeout": None,
         "retrieved_request_ids": [],
     }
+    assert _json(FuturesRetrieveRequest(target=target)) == body
+    assert _json(FuturesRetrieveRequest(target=target, timeout=0.0)) == {**body, "timeout": 0.0}
 
 
 def test_mutable_defaults_are_not_shared() -> None:

@@ -72,11 +72,11 @@ class SamplingSessionTarget(
 
 
 class FuturesRetrieveRequest(Wire, frozen=True, kw_only=True):
-    """Long-poll completions; timeout 0 returns at once, null waits (always sent)."""
+    """Long-poll completions; timeout 0 returns at once, without one the server long-polls."""
 
     target: SamplingSessionTarget
     prev_cursor: int = always(0)
-    timeout: float | None = always(None)
+    timeout: float | None = None
     retrieved_request_ids: list[str] = always([])
 
 
