@@ -16,7 +16,7 @@ The request counters that the telemetry wrapper feeds are named by the constants
 
 This is the zero-setup snapshot. An application that exports metrics (Prometheus, OTLP...)
 gets richer ones through the OpenTelemetry metrics API instead (`tinkex.flows.otel_metrics`,
-listed in ``docs/observability.md``).
+listed in ``docs/guides/observability.md``).
 """
 
 from __future__ import annotations

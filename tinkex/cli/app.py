@@ -33,7 +33,8 @@ from tinkex.cli import (
 from tinkex.cli.connect import ConnectionOptions
 from tinkex.cli.context import AsyncHandler, CommandContext
 from tinkex.cli.errors import describe_error
-from tinkex.cli.logs import library_log_level, library_logging
+from tinkex.cli.logs import library_logging
+from tinkex.domain.service_spec import LOG_LEVEL_ENV
 from tinkex.errors import TinkexError
 
 if TYPE_CHECKING:
@@ -115,8 +116,9 @@ def main(
         base_url=args.base_url,
         api_key=args.api_key,
         local_data_dir=args.local_data_dir,
-        env=os.environ if env is None else env,
-        log_level=library_log_level(args.verbose),
+        # The CLI decides what library logging shows (`library_logging`, from -v), so the
+        # client must not attach its own TINKER_LOG handler on top.
+        env={k: v for k, v in (os.environ if env is None else env).items() if k != LOG_LEVEL_ENV},
     )
     ctx = CommandContext(args=args, out=out, err=err, stdin=stdin or sys.stdin, options=options)
     try:

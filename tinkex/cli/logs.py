@@ -4,17 +4,15 @@ A failed command prints ``Error: Resource not found``; the ``http.error`` event 
 logged on the way is for debugging and stays hidden unless asked for: ``-v`` shows the
 library's info events and up, ``-vv`` its debug events, on the CLI's standard error.
 
-tinkex logs through structlog to the process's standard error, bound when a client stack is
-built, so while a command runs standard error is pointed at the CLI's stream (``-v``) or at
-nothing. Events sent to the stdlib ``tinkex`` logger get the same treatment through a handler
-of their own. Both are restored afterwards, so `tinkex.cli.main` can run in-process (tests,
-notebooks) without changing the host's logging.
+tinkex logs through the stdlib ``tinkex`` logger; while a command runs that logger gets one
+handler of the CLI's (its standard error with ``-v``, nothing otherwise) and does not
+propagate. Its settings are restored afterwards, so `tinkex.cli.main` can run in-process
+(tests, notebooks) without changing the host's logging.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 from typing import TYPE_CHECKING, Final
 
@@ -22,27 +20,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import TextIO
 
-__all__ = ["library_log_level", "library_logging"]
+__all__ = ["library_logging"]
 
 LIBRARY_LOGGER: Final = "tinkex"
 _FORMAT: Final = "[%(levelname)s] %(name)s: %(message)s"
-
-
-def library_log_level(verbosity: int) -> str | None:
-    """The library log level for ``-v`` repeated `verbosity` times (None: the default)."""
-    if verbosity <= 0:
-        return None
-    return "info" if verbosity == 1 else "debug"
-
-
-class _Discard(io.TextIOBase):
-    """A text stream that drops everything written to it."""
-
-    def write(self, text: str, /) -> int:
-        return len(text)
-
-    def writable(self) -> bool:
-        return True
 
 
 @contextlib.contextmanager
@@ -66,8 +47,7 @@ def library_logging(verbosity: int, err: TextIO) -> Iterator[None]:
     logger.handlers = [handler]
     logger.propagate = False
     try:
-        with contextlib.redirect_stderr(err if verbosity > 0 else _Discard()):
-            yield
+        yield
     finally:
         logger.setLevel(saved[0])
         logger.propagate = saved[1]

@@ -117,7 +117,7 @@ class ServiceClient(ServiceClientOfficialNames):
             default ``TINKER_FIRST_CONTACT_TIMEOUT``, then 10 s. A server that has answered
             once has its restarts waited out as usual.
         meter: OpenTelemetry meter for the SDK's metric instruments (default: the global
-            provider's; see ``docs/observability.md``).
+            provider's; see ``docs/guides/observability.md``).
 
     A client belongs to the event loop that started it (its connections do): using it from
     another loop raises `ClosedError`. A start that fails or is cancelled closes the client

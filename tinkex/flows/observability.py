@@ -15,7 +15,7 @@ reports into it without being handed anything:
   on the operation's span.
 
 `Observability` bundles a client stack's tracer, metric instruments and clock. Every name is
-listed in ``docs/observability.md``.
+listed in ``docs/guides/observability.md``.
 """
 
 from __future__ import annotations

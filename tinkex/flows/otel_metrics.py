@@ -5,7 +5,8 @@ default) the meter is a no-op and `ClientInstruments.enabled` is False, so calle
 bookkeeping altogether; once the application installs a provider (before or after the client
 was built) the instruments report through it. Names follow the OpenTelemetry semantic
 convention style (dotted, lower case, units in UCUM); attribute names are the span
-attributes of `tinkex.flows.tracing`. Every instrument is listed in ``docs/observability.md``.
+attributes of `tinkex.flows.tracing`. Every instrument is listed in
+``docs/guides/observability.md``.
 
 `tinkex.metrics.Metrics` stays as the zero-setup, in-process snapshot; this is the channel an
 application's own exporter (Prometheus, OTLP...) reads.

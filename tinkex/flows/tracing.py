@@ -5,7 +5,8 @@ CLIENT child span per HTTP attempt (named by method, with the semantic conventio
 attributes). The logical span carries the Tinker ids its request and answer hold (session,
 model, sampling session, seq and request ids; `ATTRIBUTES`) and a ``tinker.retry`` event per
 retry. Only `opentelemetry-api` is needed: without an SDK the tracer is a no-op, no span is
-valid, and nothing is injected into requests. Every name is listed in ``docs/observability.md``.
+valid, and nothing is injected into requests. Every name is listed in
+``docs/guides/observability.md``.
 
 Spans cost tens of microseconds each, so while the tracer is a no-op (no provider installed,
 the default) callers skip them altogether (`PipelineTracer.enabled`, `tracing_enabled`). That is

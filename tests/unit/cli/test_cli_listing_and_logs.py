@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from cli_fixtures import Terminal, run_cli, seed_runs
 
 from tinkex.cli import checkpoints, runs
-from tinkex.cli.logs import library_log_level, library_logging
+from tinkex.cli.logs import library_logging
 from tinkex.cli.terminal import ERASE_LINE
 
 if TYPE_CHECKING:
@@ -110,4 +110,3 @@ def test_stdlib_tinkex_logger_follows_verbosity_and_is_restored(
     assert verbose.getvalue() == "[INFO] tinkex.http: shown\n"
     assert very.getvalue() == "[DEBUG] tinkex.http: detailed\n"
     assert (logger.level, logger.propagate, list(logger.handlers)) == before
-    assert [library_log_level(v) for v in (0, 1, 2, 3)] == [None, "info", "debug", "debug"]
