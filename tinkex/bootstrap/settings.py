@@ -19,7 +19,7 @@ from tinkex.flows.features import (
     RateLimiterConfig,
     RetryConfig,
 )
-from tinkex.flows.polling_state import FuturesConfig, SessionFuturesConfig
+from tinkex.flows.polling_state import FutureProtocol, FuturesConfig, SessionFuturesConfig
 from tinkex.flows.sampling_retry import SamplingRetryConfig
 from tinkex.flows.telemetry import TelemetryConfig
 from tinkex.manifest.features import (
@@ -135,6 +135,20 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
             max_bad_request_retries=futures.max_bad_request_retries,
             backoff=futures.backoff,
             default_deadline_s=futures.default_deadline_s,
+            protocol=FutureProtocol(
+                try_again_field=futures.try_again_field,
+                try_again_value=futures.try_again_value,
+                metadata_field=futures.metadata_field,
+                metadata_value=futures.metadata_value,
+                metadata_size_field=futures.metadata_size_field,
+                error_field=futures.error_field,
+                category_field=futures.category_field,
+                queue_state_field=futures.queue_state_field,
+                queue_state_reason_field=futures.queue_state_reason_field,
+                iteration_header=futures.iteration_header,
+                request_type_header=futures.request_type_header,
+                roundtrip_header=futures.roundtrip_header,
+            ),
         )
         if futures
         else FuturesConfig(),

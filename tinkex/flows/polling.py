@@ -142,7 +142,8 @@ class PollingFutureResolver:
         self._rng = rng if rng is not None else random.Random()
         self._protobuf_types = frozenset(protobuf_result_types)
         self._registry = FutureRegistry(clock)
-        self._report = PollReporter(telemetry, self._log)
+        self._protocol = self._config.protocol
+        self._report = PollReporter(telemetry, self._log, self._protocol)
         self._timers = DeadlineTimers(clock)
         self._session_futures = session_futures
         self._cancels = cancels
@@ -248,7 +249,9 @@ class PollingFutureResolver:
         protobuf: bool,
     ) -> T:
         while True:
-            headers = poll_headers(entry, created_roundtrip_s, protobuf=protobuf)
+            headers = poll_headers(
+                entry, created_roundtrip_s, protobuf=protobuf, protocol=self._protocol
+            )
             body = {
                 "request_id": entry.request_id,
                 "allow_metadata_only": state.allow_metadata_only,
@@ -297,25 +300,27 @@ class PollingFutureResolver:
             raise self._in_context(exc, entry) from exc
         if not isinstance(payload, Mapping):
             return True
-        if payload.get("type") == "try_again":
+        fields = self._protocol
+        if payload.get(fields.try_again_field) == fields.try_again_value:
             self._report.queue_state(payload, entry, observer)
             return False
-        if payload.get("status") == "complete_metadata":
-            await self._reserve(payload.get("response_payload_size"), state)
+        if payload.get(fields.metadata_field) == fields.metadata_value:
+            await self._reserve(payload.get(fields.metadata_size_field), state)
             return False
-        if "error" in payload:
+        if fields.error_field in payload:
+            error = payload[fields.error_field]
             state.answered = True
             self._report.notify(observer, entry, QueueState.ACTIVE, None)
-            category = RequestErrorCategory.parse(payload.get("category"))
+            category = RequestErrorCategory.parse(payload.get(fields.category_field))
             self._report.emit(
                 "application_error",
                 Severity.WARNING if category == RequestErrorCategory.USER else Severity.ERROR,
                 entry,
-                error=str(payload["error"]),
+                error=str(error),
                 category=category.value,
             )
             raise RequestFailedError(
-                f"{entry.request_type} {entry.request_id} failed: {payload['error']}",
+                f"{entry.request_type} {entry.request_id} failed: {error}",
                 request_id=entry.request_id,
                 category=category,
                 request_type=entry.request_type,

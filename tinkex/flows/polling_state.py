@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROTOBUF_MEDIA_TYPE",
+    "FutureProtocol",
     "FutureRegistry",
     "FuturesConfig",
     "PendingEntry",
@@ -47,6 +48,42 @@ PROTOBUF_MEDIA_TYPE = "application/x-protobuf"
 _EVENT_PREFIX = "APIFuture.result_async."
 
 
+class FutureProtocol(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How retrieve_future answers and polls are spelled (the manifest's `futures` block).
+
+    Attributes:
+        try_again_field: Body field whose `try_again_value` means "not done, poll again".
+        try_again_value: See `try_again_field`.
+        metadata_field: Body field whose `metadata_value` announces a large result.
+        metadata_value: See `metadata_field`.
+        metadata_size_field: Body field with the announced result's size in bytes.
+        error_field: Body field present when the request failed.
+        category_field: Body field with the failure's category (user, server...).
+        queue_state_field: Body field with the server's queue state.
+        queue_state_reason_field: Body field saying why the queue is in that state.
+        iteration_header: Header counting the polls of one future (0 first).
+        request_type_header: Header naming the kind of request polled for.
+        roundtrip_header: Header on the first poll: seconds from submission to future.
+    """
+
+    try_again_field: str = "type"
+    try_again_value: str = "try_again"
+    metadata_field: str = "status"
+    metadata_value: str = "complete_metadata"
+    metadata_size_field: str = "response_payload_size"
+    error_field: str = "error"
+    category_field: str = "category"
+    queue_state_field: str = "queue_state"
+    queue_state_reason_field: str = "queue_state_reason"
+    iteration_header: str = "X-Tinker-Request-Iteration"
+    request_type_header: str = "X-Tinker-Request-Type"
+    roundtrip_header: str = "X-Tinker-Create-Promise-Roundtrip-Time"
+
+
+DEFAULT_PROTOCOL = FutureProtocol()
+"""The spelling of the official service (what the shipped manifest declares)."""
+
+
 class FuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Tunables of the retrieve_future poll loop.
 
@@ -57,12 +94,14 @@ class FuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
             server's ``retry-after``); back to its base once the server answers normally.
         default_deadline_s: Deadline applied when `resolve` gets no `timeout_s` (None: wait
             as long as the server keeps answering).
+        protocol: The field and header names of the poll exchange.
     """
 
     poll_timeout_s: float = 45.0
     max_bad_request_retries: int = 3
     backoff: Backoff = Backoff(base_s=1.0, max_s=30.0)
     default_deadline_s: float | None = None
+    protocol: FutureProtocol = DEFAULT_PROTOCOL
 
 
 class SessionFuturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -281,15 +320,19 @@ class FutureRegistry:
 
 
 def poll_headers(
-    entry: PendingEntry, roundtrip_s: float | None, *, protobuf: bool
+    entry: PendingEntry,
+    roundtrip_s: float | None,
+    *,
+    protobuf: bool,
+    protocol: FutureProtocol = DEFAULT_PROTOCOL,
 ) -> dict[str, str]:
-    """Headers of the next poll of `entry` (spec §2.2); call before counting the iteration."""
+    """Headers of the next poll of `entry` (wire: docs/conformance.md); call before counting."""
     headers = {
-        "X-Tinker-Request-Iteration": str(entry.iterations),
-        "X-Tinker-Request-Type": entry.request_type,
+        protocol.iteration_header: str(entry.iterations),
+        protocol.request_type_header: entry.request_type,
     }
     if entry.iterations == 0 and roundtrip_s is not None:
-        headers["X-Tinker-Create-Promise-Roundtrip-Time"] = str(roundtrip_s)
+        headers[protocol.roundtrip_header] = str(roundtrip_s)
     if protobuf:
         headers["Accept"] = PROTOBUF_MEDIA_TYPE
     return headers
@@ -298,15 +341,23 @@ def poll_headers(
 class PollReporter:
     """Tells observers about queue states and telemetry about poll outcomes."""
 
-    def __init__(self, telemetry: TelemetrySink | None, logger: FilteringBoundLogger) -> None:
+    def __init__(
+        self,
+        telemetry: TelemetrySink | None,
+        logger: FilteringBoundLogger,
+        protocol: FutureProtocol = DEFAULT_PROTOCOL,
+    ) -> None:
         self._telemetry = telemetry
         self._log = logger
+        self._protocol = protocol
 
     def queue_state(
         self, payload: Mapping[str, Any], entry: PendingEntry, observer: QueueStateObserver | None
     ) -> None:
         """Report the queue state a try_again (or 408) body carries, if it carries one."""
-        raw_state, reason = payload.get("queue_state"), payload.get("queue_state_reason")
+        protocol = self._protocol
+        raw_state = payload.get(protocol.queue_state_field)
+        reason = payload.get(protocol.queue_state_reason_field)
         if not raw_state and reason is None:
             return  # nothing worth telling the observer
         state = QueueState.parse(raw_state)

@@ -51,17 +51,8 @@ NOT_YET_CONSUMED_KEYS: frozenset[str] = frozenset(
         # request type and yield this response type (issue 10 item 1).
         "endpoints.sampling.stream_sample.request",
         "endpoints.sampling.stream_sample.response",
-        # Field names of the future poller's protocol, still hard-coded in flows/polling.py.
+        # The future poller's endpoints and protobuf result types, still chosen by the runtime.
         "features.futures.retrieve_endpoint",
-        "features.futures.try_again_field",
-        "features.futures.try_again_value",
-        "features.futures.metadata_field",
-        "features.futures.metadata_value",
-        "features.futures.metadata_size_field",
-        "features.futures.error_field",
-        "features.futures.category_field",
-        "features.futures.queue_state_field",
-        "features.futures.queue_state_reason_field",
         "features.futures.protobuf_results",
         # A Backoff's fields are read only when a retry actually waits, which a clean run
         # never does: tests/unit/pipeline/test_manifest_retry_fields.py edits each block's
@@ -77,10 +68,6 @@ NOT_YET_CONSUMED_FIELDS: frozenset[str] = frozenset(
     {
         # Steps are documented by their flow (issue 10 item 1 generates the flows).
         "FlowStep.doc",
-        # Header names the future poller still hard-codes.
-        "FuturesFeature.iteration_header",
-        "FuturesFeature.request_type_header",
-        "FuturesFeature.roundtrip_header",
     }
 )
 
