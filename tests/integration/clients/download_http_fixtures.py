@@ -59,6 +59,8 @@ class LoggedRequest:
     range: str | None
     if_range: str | None
     status: int
+    credential: bool = False
+    """Whether it carried an API key, ``Authorization`` or cookie (it must not)."""
 
 
 @dataclass
@@ -95,8 +97,11 @@ class DownloadServer:
         if not signed:
             return web.Response(status=answer[0], headers=answer[1], body=answer[2])
         status, out_headers, payload = self.rewrite.get(index, _unchanged)(answer)
+        credential = any(h in request.headers for h in ("X-API-Key", "Authorization", "Cookie"))
         self.log.append(
-            LoggedRequest(request.headers.get("Range"), request.headers.get("If-Range"), status)
+            LoggedRequest(
+                request.headers.get("Range"), request.headers.get("If-Range"), status, credential
+            )
         )
         if index in self.cut_after:
             return await self._cut(request, status, out_headers, payload, self.cut_after[index])

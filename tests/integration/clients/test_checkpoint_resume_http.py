@@ -91,6 +91,7 @@ async def test_dropped_connection_resumes_with_range(
     assert front.log[1].if_range is not None
     assert front.log[1].status == 206
     assert all(entry.range is None for entry in front.log[2:])  # later files: whole
+    assert not any(entry.credential for entry in front.log)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert seen[-1] == (result.file_size_bytes, result.file_size_bytes)
     assert not list((tmp_path / "out").glob(".*partial"))
@@ -166,6 +167,7 @@ async def test_short_body_raises_naming_the_file_and_keeps_the_part(
         expected = _stored(front, path)
     resumed = [entry for entry in front.log if entry.range is not None]
     assert resumed == [LoggedRequest(f"bytes={size - 5}-", resumed[0].if_range, 206)]
+    assert resumed[0].if_range is not None
     assert _tree(result.destination) == expected
 
 
