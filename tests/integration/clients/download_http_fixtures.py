@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -29,10 +30,20 @@ from tinkex.local import LocalBackend
 from tinkex.local.signing import SIGNED_PREFIX
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
     from pathlib import Path
 
-__all__ = ["Answer", "DownloadServer", "LoggedRequest", "ShiftedClock", "download_server"]
+__all__ = [
+    "Answer",
+    "DownloadServer",
+    "LoggedRequest",
+    "ShiftedClock",
+    "ThreadLoop",
+    "download_server",
+    "threaded_download_server",
+]
+
+T = TypeVar("T")
 
 Answer = tuple[int, dict[str, str], bytes]
 """``(status, headers, body)`` as the backend gives it."""
@@ -150,3 +161,37 @@ async def download_server(data_dir: Path) -> AsyncIterator[tuple[DownloadServer,
         await remote.aclose()
         await server.close()
         await backend.aclose()
+
+
+@contextlib.contextmanager
+def threaded_download_server(data_dir: Path) -> Iterator[tuple[DownloadServer, ThreadLoop]]:
+    """A `download_server` on its own event loop in a thread (for code that runs its own loop,
+    such as the CLI's `main`); the loop runs coroutines for the test too."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="download-server", daemon=True)
+    thread.start()
+    stack = contextlib.AsyncExitStack()
+
+    async def start() -> DownloadServer:
+        front, _ = await stack.enter_async_context(download_server(data_dir))
+        return front
+
+    runner = ThreadLoop(loop)
+    try:
+        yield runner.run(start()), runner
+    finally:
+        runner.run(stack.aclose())
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+@dataclass(frozen=True)
+class ThreadLoop:
+    """Runs coroutines on a loop in another thread, waiting for each (bounded)."""
+
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """The coroutine's result (within 60 s)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
