@@ -102,6 +102,7 @@ class FileTransfers:
         self.total: int | None = None
         self.done = 0
         self.all_sizes_announced = True
+        self._received = 0  # body bytes of the current attempt
 
     async def _resign(self) -> None:
         self._signed = await self._rest.get_external_weights_urls(str(self._source))
@@ -111,7 +112,8 @@ class FileTransfers:
 
         Raises:
             APIStatusError: The URL failed, even after one re-signing.
-            APIConnectionError: The connection failed on every attempt (the part is kept).
+            APIConnectionError: The connection failed before any byte arrived, or on every
+                attempt (the part is kept).
             DownloadSizeError: The body ended short of (part kept) or beyond (part removed)
                 its announced size.
         """
@@ -146,7 +148,9 @@ class FileTransfers:
                     raise
                 continue
             except APIConnectionError:
-                if last:
+                # Resume only a transfer that was moving: a host that cannot be reached, or
+                # a body that never starts, fails at once rather than after every attempt.
+                if last or self._received == 0:
                     raise
                 continue
             partial.replace(destination)
@@ -155,6 +159,7 @@ class FileTransfers:
             return
 
     async def _attempt(self, name: str, partial: Path, info_file: Path) -> int:
+        self._received = 0
         have, known = _part_state(partial, info_file)
         validator = known.validator if known is not None else None
         url = self._signed.urls[name]
@@ -171,6 +176,7 @@ class FileTransfers:
                 async for chunk in stream.chunks():
                     sink.write(chunk)
                     count += len(chunk)
+                    self._received += len(chunk)
                     if size is not None and count > size:
                         break
                     if self._progress is not None:
