@@ -3,7 +3,9 @@
 Signed URLs carry their credential in the path or query, so errors name only the host: the
 URL itself never reaches a message or a log. Their host is usually a storage provider, a
 third party: the fetcher's own session sends no API key, Cloudflare or ``Authorization``
-header there (or to wherever it redirects). Nothing is retried here; the download flow signs
+header there (or to wherever it redirects). A resumed download asks for ``Range``
+and the stream tells the caller what came back (status, ``Content-Range``, validator).
+Nothing is retried here; the download flow signs
 expired URLs again and the caller decides about the rest.
 """
 
@@ -26,7 +28,7 @@ from tinkex.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "AiohttpFileFetcher"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "AiohttpFileFetcher", "range_headers"]
 
 DEFAULT_CHUNK_SIZE: Final = 64 * 1024
 _MAX_ERROR_BODY: Final = 2048
@@ -41,9 +43,25 @@ class _AiohttpByteStream:
         self._host = host
 
     @property
+    def status(self) -> int:
+        """``200`` (the whole body) or ``206`` (the requested range)."""
+        return self._response.status
+
+    @property
     def total_bytes(self) -> int | None:
         """The Content-Length, when the server sent one."""
         return self._response.content_length
+
+    @property
+    def content_range(self) -> str | None:
+        """The ``Content-Range`` header of a ``206``."""
+        return self._response.headers.get("Content-Range")
+
+    @property
+    def validator(self) -> str | None:
+        """The ``ETag``, else the ``Last-Modified`` date (what ``If-Range`` accepts)."""
+        headers = self._response.headers
+        return headers.get("ETag") or headers.get("Last-Modified")
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """Yield the body chunk by chunk (connection failures become tinkex errors)."""
@@ -84,8 +102,16 @@ class AiohttpFileFetcher:
         return self._session
 
     @contextlib.asynccontextmanager
-    async def open(self, url: str, /) -> AsyncIterator[_AiohttpByteStream]:
-        """GET `url` and yield its body stream once a 200 arrived.
+    async def open(
+        self, url: str, /, *, start: int = 0, if_range: str | None = None
+    ) -> AsyncIterator[_AiohttpByteStream]:
+        """GET `url` (from byte `start` on) and yield its body stream once a 2xx arrived.
+
+        Args:
+            url: The signed URL.
+            start: Ask for ``Range: bytes=<start>-`` when above zero.
+            if_range: Sent as ``If-Range``: the server answers the whole body (``200``)
+                when its validator differs.
 
         Raises:
             APIStatusError: The subclass for a non-2xx status (body text, at most 2 KB).
@@ -96,7 +122,9 @@ class AiohttpFileFetcher:
         host = urlsplit(url).netloc or "?"
         client = self._client()
         with _translate(host, self._timeout_s):
-            response = await client.get(url, allow_redirects=True)
+            response = await client.get(
+                url, allow_redirects=True, headers=range_headers(start, if_range)
+            )
         try:
             if not 200 <= response.status < 300:
                 with _translate(host, self._timeout_s):
@@ -119,6 +147,16 @@ class AiohttpFileFetcher:
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
+
+
+def range_headers(start: int, if_range: str | None) -> dict[str, str]:
+    """The headers asking for the rest of a body from byte `start` (none when 0)."""
+    if start <= 0:
+        return {}
+    headers = {"Range": f"bytes={start}-"}
+    if if_range:
+        headers["If-Range"] = if_range
+    return headers
 
 
 @contextlib.contextmanager

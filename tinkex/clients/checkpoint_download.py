@@ -8,9 +8,13 @@ print(result.destination)          # out/run-1_external_weights_final/
 ``external_weights/`` checkpoints are downloaded directly. A ``weights/`` (training state) path
 needs a `ServiceClient`: a temporary training run is created from the state, exported with
 ``save_weights_external("download", ttl 3600)``, downloaded, and the export is deleted again.
-Files are streamed in chunks into a staging directory next to the target (each through a
-``.part`` file renamed when complete), and the staging directory is renamed onto the target
-only once every file is in, so an interrupted download never leaves a half-written target.
+Files are streamed in chunks into a staging directory next to the target,
+``.<target>.partial``, each through a ``.part`` file renamed when complete (see
+`tinkex.clients.download_resume`): a dropped connection resumes with ``Range`` from what
+arrived, an expired signed URL is signed again once, and every file's size is checked against
+what the server announced. The staging directory is renamed onto the target only once every
+file is in, so an interrupted download never leaves a half-written target; after a failure it
+stays, so the next download of the same target resumes its partial files.
 Relative paths from the server are checked so that none can escape the target directory.
 """
 
@@ -18,13 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
 
 import msgspec
 
+from tinkex.clients.download_resume import RESIGN_MARGIN_S, DownloadSizeError, FileTransfers
 from tinkex.domain.paths import (
     TINKER_SCHEME,
     CheckpointKind,
@@ -32,7 +36,7 @@ from tinkex.domain.paths import (
     parse_tinker_path,
     require_kind,
 )
-from tinkex.errors import APIStatusError, TinkexError, ValidationError
+from tinkex.errors import TinkexError, ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
@@ -40,7 +44,6 @@ if TYPE_CHECKING:
 
     from tinkex.clients.rest import RestClient
     from tinkex.clients.service import ServiceClient
-    from tinkex.domain.types import ExternalWeightsUrlsResponse
 
 __all__ = [
     "DOWNLOAD_EXPORT_NAME",
@@ -48,6 +51,7 @@ __all__ = [
     "RESIGN_MARGIN_S",
     "ByteStream",
     "DownloadResult",
+    "DownloadSizeError",
     "FileFetcher",
     "ProgressCallback",
     "check_distinct_paths",
@@ -56,13 +60,10 @@ __all__ = [
     "target_directory",
 ]
 
-RESIGN_MARGIN_S: Final = 300.0
-"""Signed URLs with less than this many seconds left are fetched anew before use."""
 DOWNLOAD_EXPORT_NAME: Final = "download"
 """Name of the temporary export made to download a training state."""
 DOWNLOAD_EXPORT_TTL_S: Final = 3600
 """Lifetime of that export, in case the deletion after the download fails."""
-_EXPIRED_STATUSES: Final = frozenset({401, 403, 410})
 
 ProgressCallback: TypeAlias = Callable[[int, int | None], None]
 """Told ``(bytes_done, bytes_total or None)`` after every chunk."""
@@ -73,8 +74,23 @@ class ByteStream(Protocol):
     """The body of one download, read in chunks."""
 
     @property
+    def status(self) -> int:
+        """``200`` (the whole body) or ``206`` (the requested range)."""
+        ...
+
+    @property
     def total_bytes(self) -> int | None:
-        """The body size announced by the server, or None when unknown."""
+        """The body size announced by the server (Content-Length), or None when unknown."""
+        ...
+
+    @property
+    def content_range(self) -> str | None:
+        """The ``Content-Range`` header (``bytes <first>-<last>/<size>``) of a ``206``."""
+        ...
+
+    @property
+    def validator(self) -> str | None:
+        """The ``ETag``, else ``Last-Modified``: what identifies this version of the file."""
         ...
 
     def chunks(self) -> AsyncIterator[bytes]:
@@ -89,8 +105,14 @@ class FileFetcher(Protocol):
     `APIConnectionError`/`APITimeoutError` when no answer arrives; it never retries.
     """
 
-    def open(self, url: str, /) -> AbstractAsyncContextManager[ByteStream]:
-        """Start the download of `url`; the context closes the connection."""
+    def open(
+        self, url: str, /, *, start: int = 0, if_range: str | None = None
+    ) -> AbstractAsyncContextManager[ByteStream]:
+        """Start the download of `url`; the context closes the connection.
+
+        With `start` above zero, ask for ``Range: bytes=<start>-`` (and send `if_range` as
+        ``If-Range``); the stream's `status` and `content_range` tell what came back.
+        """
         ...
 
     async def aclose(self) -> None:
@@ -196,6 +218,8 @@ async def download_checkpoint(
         ValidationError: Bad or sampler path, a training path without `service`, an existing
             target without `force`, or an unsafe file path from the server.
         APIStatusError: A signed URL could not be fetched, even after re-signing.
+        APIConnectionError: The connection kept failing (partial files are kept to resume).
+        DownloadSizeError: A file, or the checkpoint, is not the size the server announced.
     """
     path = require_kind(tinker_path, _KINDS, field="tinker_path")
     target = target_directory(path, Path(output_dir))
@@ -239,23 +263,41 @@ async def _download_external(
     signed = await rest.get_external_weights_urls(str(source))
     files = {name: safe_relative_path(name) for name in signed.urls}
     check_distinct_paths(files)
-    run = _Transfer(rest, source, signed, fetcher, progress)
+    run = FileTransfers(rest, source, signed, fetcher, progress)
     run.total = await _expected_size(rest, source)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        for name in sorted(files):
-            await run.fetch(name, staging.joinpath(*files[name].parts))
-        _promote(staging, target)
-    finally:
+    # A fixed name, kept after a failure: the next download of this target resumes from it.
+    staging = target.parent / f".{target.name}.partial"
+    staging.mkdir(exist_ok=True)
+    for name in sorted(files):
+        await run.fetch(name, staging.joinpath(*files[name].parts))
+    if not run.all_sizes_announced and run.total is not None and run.done != run.total:
+        # Without a size per file, the listing's total is the only check there is.
         shutil.rmtree(staging, ignore_errors=True)
+        raise DownloadSizeError(
+            f"{source} should be {run.total} bytes but its files hold {run.done}",
+            file=str(source),
+            expected_bytes=run.total,
+            received_bytes=run.done,
+        )
+    _prune(staging, {staging.joinpath(*p.parts) for p in files.values()})
+    _promote(staging, target)
     return DownloadResult(
         checkpoint_path=str(shown),
         destination=target,
         file_size_bytes=run.done,
         files=sorted(files),
     )
+
+
+def _prune(staging: Path, wanted: set[Path]) -> None:
+    # A staging directory kept from an earlier attempt may hold files no longer listed.
+    for path in sorted(staging.rglob("*"), reverse=True):
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path not in wanted:
+            path.unlink()
 
 
 def _promote(staging: Path, target: Path) -> None:
@@ -265,63 +307,8 @@ def _promote(staging: Path, target: Path) -> None:
     staging.rename(target)
 
 
-class _Transfer:
-    """One checkpoint's file transfers: the current signed URLs and the byte count."""
-
-    def __init__(
-        self,
-        rest: RestClient,
-        source: CheckpointPath,
-        signed: ExternalWeightsUrlsResponse,
-        fetcher: FileFetcher,
-        progress: ProgressCallback | None,
-    ) -> None:
-        self._rest = rest
-        self._source = source
-        self._signed = signed
-        self._fetcher = fetcher
-        self._progress = progress
-        self.total: int | None = None
-        self.done = 0
-
-    async def _resign(self) -> None:
-        self._signed = await self._rest.get_external_weights_urls(str(self._source))
-
-    async def fetch(self, name: str, destination: Path) -> None:
-        """Stream one file to ``<destination>.part``, then rename it into place."""
-        if self._signed.expires.timestamp() - self._rest.clock.time() < RESIGN_MARGIN_S:
-            await self._resign()
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(destination.name + ".part")
-        for attempt in range(2):
-            try:
-                written = await self._stream(self._signed.urls[name], partial)
-            except APIStatusError as exc:
-                # A URL that expired between signing and use is signed again, once.
-                if attempt == 1 or exc.status not in _EXPIRED_STATUSES:
-                    raise
-                await self._resign()
-                if name not in self._signed.urls:
-                    raise
-                continue
-            partial.replace(destination)
-            self.done += written
-            return
-
-    async def _stream(self, url: str, partial: Path) -> int:
-        written = 0
-        async with self._fetcher.open(url) as stream:
-            with partial.open("wb") as sink:
-                async for chunk in stream.chunks():
-                    sink.write(chunk)
-                    written += len(chunk)
-                    if self._progress is not None:
-                        self._progress(self.done + written, self.total)
-        return written
-
-
 async def _expected_size(rest: RestClient, source: CheckpointPath) -> int | None:
-    # Only for the progress total: a listing failure must not stop the download.
+    # For the progress total and the size check: a listing failure must not stop the download.
     try:
         listing = await rest.list_checkpoints(source.training_run_id)
     except TinkexError:

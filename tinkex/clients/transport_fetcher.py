@@ -12,13 +12,14 @@ import contextlib
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from tinkex.adapters.http_download import range_headers
 from tinkex.errors import status_error_for
 from tinkex.ports.transport import HttpRequest, PoolKind
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from tinkex.ports.transport import Transport
+    from tinkex.ports.transport import HttpResponse, Transport
 
 __all__ = ["TransportFileFetcher"]
 
@@ -29,14 +30,26 @@ _MAX_ERROR_BODY: Final = 2048
 class _BufferedStream:
     """A fully read body, handed out in chunks."""
 
-    def __init__(self, body: bytes, chunk_size: int) -> None:
-        self._body = body
+    def __init__(self, response: HttpResponse, chunk_size: int) -> None:
+        self._body = response.body
+        self._headers = response.headers
         self._chunk_size = chunk_size
+        self.status = response.status
 
     @property
     def total_bytes(self) -> int | None:
         """The body size."""
         return len(self._body)
+
+    @property
+    def content_range(self) -> str | None:
+        """The ``Content-Range`` header of a ``206``."""
+        return self._headers.get("content-range")
+
+    @property
+    def validator(self) -> str | None:
+        """The ``ETag``, else the ``Last-Modified`` date."""
+        return self._headers.get("etag") or self._headers.get("last-modified")
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body in `chunk_size` slices."""
@@ -62,15 +75,21 @@ class TransportFileFetcher:
         self._chunk_size = chunk_size
 
     @contextlib.asynccontextmanager
-    async def open(self, url: str, /) -> AsyncIterator[_BufferedStream]:
-        """GET `url` and yield its body.
+    async def open(
+        self, url: str, /, *, start: int = 0, if_range: str | None = None
+    ) -> AsyncIterator[_BufferedStream]:
+        """GET `url` (from byte `start` on, ``If-Range: <if_range>``) and yield its body.
 
         Raises:
             APIStatusError: The subclass for a non-2xx status.
             APIConnectionError: No response arrived (from the transport).
         """
         request = HttpRequest(
-            method="GET", url=url, timeout_s=self._timeout_s, pool=PoolKind.REDIRECT
+            method="GET",
+            url=url,
+            headers=tuple(range_headers(start, if_range).items()),
+            timeout_s=self._timeout_s,
+            pool=PoolKind.REDIRECT,
         )
         response = await self._transport.send(request)
         if not 200 <= response.status < 300:
@@ -82,7 +101,7 @@ class TransportFileFetcher:
                 body=text or None,
                 method="GET",
             )
-        yield _BufferedStream(response.body, self._chunk_size)
+        yield _BufferedStream(response, self._chunk_size)
 
     async def aclose(self) -> None:
         """Nothing to release: the transport belongs to the caller."""

@@ -15,7 +15,7 @@ from tinkex.local.records import CheckpointRecord, RunRecord, iso
 from tinkex.local.reply import HttpError, Reply, UserError, empty_reply, json_reply
 from tinkex.local.router import Handler, Route, route
 from tinkex.local.sessions import page
-from tinkex.local.signing import SIGNED_PREFIX, build_archive
+from tinkex.local.signing import SIGNED_PREFIX, build_archive, ranged_reply
 
 if TYPE_CHECKING:
     from tinkex.local.state import Call, ServiceState
@@ -232,7 +232,7 @@ class RestHandlers:
         return Reply(status=302, headers=headers)
 
     async def signed(self, call: Call) -> Reply:
-        """``GET /local/signed/...``: serve a signed file or checkpoint archive."""
+        """``GET /local/signed/...``: serve a signed file or checkpoint archive (``Range`` too)."""
         kind, target = self._s.signer.verify(call.path, self._s.clock.time())
         store = self._s.store
         if kind == "archive":
@@ -240,11 +240,11 @@ class RestHandlers:
                 data = build_archive(store, store.get(target))
             except UserError as exc:
                 raise exc.to_http() from exc
-            return Reply(200, {"content-type": "application/x-tar"}, data)
+            return ranged_reply(data, "application/x-tar", call.headers)
         path = (store.root / target).resolve()
         if store.root.resolve() not in path.parents or not path.is_file():
             raise HttpError(404, "file not found")
-        return Reply(200, {"content-type": "application/octet-stream"}, path.read_bytes())
+        return ranged_reply(path.read_bytes(), "application/octet-stream", call.headers)
 
     async def weights_info(self, call: Call) -> Reply:
         """``weights_info``: base model and LoRA configuration of a checkpoint."""

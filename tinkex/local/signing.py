@@ -4,7 +4,8 @@ A signed path is ``/local/signed/<expires>/<signature>/<kind>/<token>/<name>`` w
 ``file`` (a file relative to the data directory) or ``archive`` (a tar of one checkpoint,
 target = its tinker path), token is the target in unpadded URL-safe base64 (so no proxy or
 client re-encoding can alter it) and name is a readable file name that is not checked. The
-signature covers expiry, kind and target.
+signature covers expiry, kind and target. Answers honour ``Range`` (resumed downloads) and
+carry an ETag; an expired signature is ``410``, a forged one ``403``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import tarfile
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from tinkex.local.reply import HttpError
+from tinkex.local.reply import HttpError, Reply
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from tinkex.local.records import CheckpointRecord
     from tinkex.local.store import CheckpointStore
 
-__all__ = ["SIGNED_PREFIX", "UrlSigner", "build_archive"]
+__all__ = ["SIGNED_PREFIX", "UrlSigner", "build_archive", "entity_tag", "ranged_reply"]
 
 SIGNED_PREFIX = "/local/signed/"
 
@@ -81,3 +84,50 @@ def build_archive(store: CheckpointStore, record: CheckpointRecord) -> bytes:
             info.mtime = int(record.created_at)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def entity_tag(data: bytes) -> str:
+    """A strong ETag for `data` (a content hash, so a changed file gets a new tag)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
+
+
+def ranged_reply(data: bytes, content_type: str, request_headers: Mapping[str, str]) -> Reply:
+    """Answer a GET of `data`, honouring a single ``Range: bytes=…`` (RFC 9110 §14).
+
+    ``bytes=a-``, ``bytes=a-b`` and ``bytes=-n`` give ``206`` with ``Content-Range``; a range
+    starting at or past the end gives ``416`` with ``Content-Range: bytes */<size>``. An
+    ``If-Range`` that does not match the current ETag, a multi-range or malformed header
+    gives the whole body (``200``), as the RFC allows.
+    """
+    size = len(data)
+    tag = entity_tag(data)
+    headers = {"content-type": content_type, "accept-ranges": "bytes", "etag": tag}
+    wanted = request_headers.get("range")
+    if_range = request_headers.get("if-range")
+    if wanted is None or (if_range is not None and if_range != tag):
+        return Reply(200, headers, data)
+    bounds = _parse_range(wanted, size)
+    if bounds is None:
+        return Reply(200, headers, data)
+    first, last = bounds
+    if first >= size or first > last:
+        return Reply(416, {**headers, "content-range": f"bytes */{size}"}, b"")
+    last = min(last, size - 1)
+    headers["content-range"] = f"bytes {first}-{last}/{size}"
+    return Reply(206, headers, data[first : last + 1])
+
+
+def _parse_range(text: str, size: int) -> tuple[int, int] | None:
+    # Only one byte range; anything else is ignored (served whole).
+    unit, _, spec = text.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    start, dash, end = spec.strip().partition("-")
+    if not dash or not (start.isdigit() or end.isdigit()):
+        return None
+    if not start:
+        length = int(end)
+        return (max(0, size - length), size - 1) if length else (size, size)
+    if end and not end.isdigit():
+        return None
+    return int(start), int(end) if end else size - 1
