@@ -17,8 +17,8 @@ from tinkex.tokenizer import Tokenizer, get_tokenizer
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine, Sequence
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.domain.types import GetInfoResponse, UntypedAPIFuture
+    from tinkex.ports.client import ClientContext
     from tinkex.ports.futures import QueueStateObserver
 
 __all__ = ["TrainingClientBase"]
@@ -36,7 +36,7 @@ class TrainingClientBase:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: ClientContext,
         *,
         model_id: str,
         base_model: str,
@@ -85,7 +85,7 @@ class TrainingClientBase:
 
     def pending(self) -> list[Any]:
         """Every request of this runtime being polled right now (for debugging hangs)."""
-        return self._runtime.resolver.pending()
+        return self._runtime.pending_futures()
 
     # -- machinery -----------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class TrainingClientBase:
         )
 
     def _since_last_response(self, request_id: str) -> float | None:
-        for info in self._runtime.resolver.pending():
+        for info in self._runtime.pending_futures():
             if info.request_id == request_id:
                 return info.seconds_since_last_response
         return None

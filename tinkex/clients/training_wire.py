@@ -29,8 +29,8 @@ from tinkex.errors import ValidationError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.flows.bytes_semaphore import BytesSemaphore
+    from tinkex.ports.client import ClientContext
 
 __all__ = ["chunk_data", "combine_outputs", "datum_bytes", "numeric_config", "submit_chunk"]
 
@@ -58,7 +58,7 @@ def datum_bytes(datum: Datum) -> int:
     return estimate_datum_bytes(tokens, blob, tensors)
 
 
-def chunk_data(runtime: Runtime, data: Sequence[Datum]) -> list[list[Datum]]:
+def chunk_data(runtime: ClientContext, data: Sequence[Datum]) -> list[list[Datum]]:
     """Split a batch by the server's count and byte limits (spec 8.2)."""
     flags = runtime.server_config
     return chunk_by_budget(
@@ -70,7 +70,7 @@ def chunk_data(runtime: Runtime, data: Sequence[Datum]) -> list[list[Datum]]:
 
 
 async def submit_chunk(
-    runtime: Runtime,
+    runtime: ClientContext,
     *,
     model_id: str,
     seq_id: int,
@@ -107,7 +107,7 @@ async def submit_chunk(
         loss_fn_config=loss_fn_config,
         forward_only=forward_only,
     )
-    encoding = runtime.protobuf.content_encoding
+    encoding = runtime.fwdbwd_content_encoding
     estimate = sum(datum_bytes(datum) for datum in chunk)
     if window is not None:
         await window.acquire(estimate)
