@@ -14,18 +14,22 @@ from tinkex.errors import ConfigError
 
 if TYPE_CHECKING:
     from tinkex.bootstrap.adapters import Adapters as Adapters
-    from tinkex.config import TinkexConfig
-    from tinkex.ports.client import ClientContext
     from tinkex.ports.telemetry import TelemetrySink
 
 __all__ = ["compose_client", "split_telemetry"]
 
 
-def compose_client(config: TinkexConfig, **overrides: Any) -> ClientContext:
-    """Build a (not yet started) client stack; see `tinkex.bootstrap.compose.compose`."""
-    from tinkex.bootstrap.compose import compose
+if TYPE_CHECKING:
+    # The same signature as the composition root's, checked against ClientContext by mypy
+    # wherever a client stores the result.
+    from tinkex.bootstrap.compose import compose as compose_client
+else:
 
-    return compose(config, **overrides)
+    def compose_client(config: Any, **overrides: Any) -> Any:
+        """Build a (not yet started) client stack; see `tinkex.bootstrap.compose.compose`."""
+        from tinkex.bootstrap.compose import compose
+
+        return compose(config, **overrides)
 
 
 def split_telemetry(

@@ -1,6 +1,6 @@
 """Sampler handles: a SamplingClient's identity as a string, and the runtime it rebuilds.
 
-A handle (spec §7) names the session, the sampling session and the service, never a
+A handle names the session, the sampling session and the service, never a
 credential: ``SamplingClient.get_sampler_handle()`` gives urlsafe base64 of its JSON, and
 ``SamplingClient.from_sampler_handle(handle, api_key=...)`` (or unpickling) rebuilds a client
 whose `LazyRuntime` starts its own client stack on first use, in whatever process it is in. That
@@ -201,7 +201,7 @@ def handle_for(
 
 
 async def clone_seq_start(runtime: ClientContext, sampling_session_id: str) -> int:
-    """The first request seq_id of a rebuilt client (spec §9).
+    """The first request seq_id of a rebuilt client.
 
     The server assigns the clone id when it offers ``join_sampling_session`` (flag
     ``sample_join_sampling_session``); otherwise it is random, as in the official SDK, so

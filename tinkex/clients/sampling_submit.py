@@ -2,7 +2,7 @@
 
 The submission runs under the runtime's `SamplingDispatcher` (count and byte limits; a 429 is
 not an error but a holder-wide backoff and a resend) inside the outer retry layer, which must
-never see that 429 (spec §6.4): so ``asample`` is sent without the pipeline's own outer retry
+never see that 429: so ``asample`` is sent without the pipeline's own outer retry
 and the 429 is turned into "not accepted yet" before `run_outer` could retry it with its 1-30 s
 sleeps. The result is polled as protobuf (numpy fields), or as JSON from a JSON-era server.
 """

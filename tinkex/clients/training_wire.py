@@ -36,7 +36,7 @@ __all__ = ["chunk_data", "combine_outputs", "datum_bytes", "numeric_config", "su
 
 
 def datum_bytes(datum: Datum) -> int:
-    """The estimated protobuf size of a datum (spec 8.2)."""
+    """The estimated protobuf size of a datum (what the byte limit of a chunk counts)."""
     tokens = 0
     blob = 0
     for chunk in datum.model_input.chunks:
@@ -59,7 +59,7 @@ def datum_bytes(datum: Datum) -> int:
 
 
 def chunk_data(runtime: ClientContext, data: Sequence[Datum]) -> list[list[Datum]]:
-    """Split a batch by the server's count and byte limits (spec 8.2)."""
+    """Split a batch by the server's count and byte limits (``fwdbwd_max_chunk_*``)."""
     flags = runtime.server_config
     return chunk_by_budget(
         data,
@@ -147,7 +147,7 @@ def numeric_config(config: dict[str, float | str] | None) -> dict[str, float] | 
 def combine_outputs(
     results: Sequence[ForwardBackwardOutput], sizes: Sequence[int]
 ) -> ForwardBackwardOutput:
-    """Fold per-chunk results into one (spec 8.3), even for a single chunk."""
+    """Fold per-chunk results into one by metric reduction, even for a single chunk."""
     return ForwardBackwardOutput(
         loss_fn_output_type=results[0].loss_fn_output_type,
         loss_fn_outputs=concat_outputs([r.loss_fn_outputs for r in results]),
