@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tinkex import api
 from tinkex.bootstrap.adapters import local_adapters
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.config import load_config
 from tinkex.domain.types import (
     CreateModelRequest,
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
     from pathlib import Path
 
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.ports.clock import Clock
     from tinkex.ports.endpoint import EndpointSpec, Invoker, QueryValue
 
@@ -89,7 +90,7 @@ async def local_runtime_on(
     adapters = local_adapters(backend, owns_backend=False)
     if clock is not None:
         adapters.clock = clock
-    runtime = Runtime(load_config(base_url="local", env={}, telemetry=False), adapters)
+    runtime = compose(load_config(base_url="local", env={}, telemetry=False), adapters=adapters)
     await runtime.start(create_session=session)
     try:
         yield runtime
