@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -143,8 +142,6 @@ class Runtime:
         self._session: ManagedSession | None = None
         self._telemetry: TelemetrySink | None = None
         self._protobuf = ProtobufCodec()
-        self._model_seq = itertools.count()
-        self._sampling_seq = itertools.count()
         self._closed = False
         self._session_started_at: float | None = None
         self._closing = False
@@ -393,14 +390,6 @@ class Runtime:
     def current_session_id(self) -> str | None:
         """The session's id once created (None before, or without a session)."""
         return self._session.session_id if self._session is not None else None
-
-    def next_model_seq_id(self) -> int:
-        """Reserve the next training-client counter value of this session."""
-        return next(self._model_seq)
-
-    def next_sampling_session_seq_id(self) -> int:
-        """Reserve the next sampling-client counter value (shared with ephemeral saves)."""
-        return next(self._sampling_seq)
 
     # -- wiring ----------------------------------------------------------------------------
 

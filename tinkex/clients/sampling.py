@@ -379,7 +379,7 @@ async def create_sampling_client(
         runtime.invoker,
         CreateSamplingSessionRequest(
             session_id=session_id,
-            sampling_session_seq_id=runtime.next_sampling_session_seq_id(),
+            sampling_session_seq_id=runtime.session.next_sampling_session_seq_id(),
             base_model=base_model if model_path is None else None,
             model_path=model_path,
         ),

@@ -112,7 +112,7 @@ async def create_lora(
     """Create a LoRA training run (create_model) and return its client."""
     request = CreateModelRequest(
         session_id=await runtime.session.ensure_session(),
-        model_seq_id=runtime.next_model_seq_id(),
+        model_seq_id=runtime.session.next_model_seq_id(),
         base_model=base_model,
         user_metadata=dict(user_metadata) if user_metadata is not None else None,
         lora_config=lora,
@@ -186,7 +186,7 @@ async def _load_into_session(
 ) -> TrainingClient:
     """Create a training run by loading a checkpoint into the session (create-via-load)."""
     session_id = await runtime.session.ensure_session()
-    model_seq_id = runtime.next_model_seq_id()
+    model_seq_id = runtime.session.next_model_seq_id()
     started = runtime.clock.monotonic()
     submitted = await api.weights.load(
         runtime.invoker,

@@ -187,7 +187,7 @@ class TrainingWeights:
                     f"must be 'snapshot' or 'inflight', got {kind!r}", field="kind"
                 )
             self._submitter.check_open()
-            sampling_seq = self._submitter.runtime.next_sampling_session_seq_id()
+            sampling_seq = self._submitter.runtime.session.next_sampling_session_seq_id()
             saved = self._submitter.single(
                 "SaveWeightsForSampler",
                 lambda seq_id: api.weights.save_for_sampler(

@@ -155,11 +155,3 @@ class ClientContext(Protocol):
     def pending_futures(self) -> list[PendingInfo]:
         """Every future being polled right now, oldest first."""
         ...
-
-    def next_model_seq_id(self) -> int:
-        """Reserve the next training-client counter value of this session."""
-        ...
-
-    def next_sampling_session_seq_id(self) -> int:
-        """Reserve the next sampling-client counter value (shared with ephemeral saves)."""
-        ...

@@ -103,7 +103,7 @@ async def create_run(runtime: Runtime, *, rank: int = 4) -> str:
     session_id = await runtime.session_id()
     request = CreateModelRequest(
         session_id=session_id,
-        model_seq_id=runtime.next_model_seq_id(),
+        model_seq_id=runtime.session.next_model_seq_id(),
         base_model=TINY_MODEL,
         lora_config=LoraConfig(rank=rank),
     )
