@@ -22,7 +22,7 @@ async def main(argv: list[str] | None = None) -> int:
             runtime.invoker,
             types.CreateModelRequest(
                 session_id=session_id,
-                model_seq_id=runtime.next_model_seq_id(),
+                model_seq_id=runtime.session.next_model_seq_id(),
                 base_model=args.base_model,
                 lora_config=types.LoraConfig(rank=8),
             ),

@@ -22,15 +22,28 @@ def _is_generated(path: Path) -> bool:
         return GENERATED_MARK in handle.readline()
 
 
-def _imported_modules(path: Path) -> set[str]:
+def _imported_modules(path: Path, *, run_time_only: bool = False) -> set[str]:
+    """Absolute modules `path` imports; `run_time_only` skips ``if TYPE_CHECKING:`` blocks."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    if run_time_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+                skipped.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
     return found
+
+
+def _within(module: str, packages: tuple[str, ...]) -> bool:
+    """True when `module` is one of `packages` or inside one of them."""
+    return any(module == p or module.startswith(p + ".") for p in packages)
 
 
 @pytest.mark.parametrize("path", _python_files(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -43,11 +56,26 @@ def test_hand_written_module_stays_under_the_size_cap(path: Path) -> None:
 
 
 def test_ports_import_only_stdlib_msgspec_and_errors() -> None:
-    """Ports depend on nothing of ours but errors and other ports."""
+    """Ports depend on nothing of ours but errors and other ports.
+
+    One exception, in annotations only: `ClientContext` (``ports/client.py``), the bundle the
+    clients see, names the flow, domain and config types of its members under
+    ``if TYPE_CHECKING:``; it never names an adapter, the composition root or a client.
+    """
+    annotation_only_banned = (
+        "tinkex.adapters",
+        "tinkex.bootstrap",
+        "tinkex.clients",
+        "tinkex.local",
+        "aiohttp",
+    )
     for path in (PACKAGE / "ports").glob("*.py"):
-        for module in _imported_modules(path):
+        bundle = path.name == "client.py"
+        for module in _imported_modules(path, run_time_only=bundle):
             if module.startswith("tinkex"):
                 assert module.startswith(("tinkex.ports", "tinkex.errors")), (path, module)
+        for module in _imported_modules(path):
+            assert not _within(module, annotation_only_banned), (path, module)
 
 
 def test_domain_never_imports_adapters_flows_or_io_libraries() -> None:
@@ -67,3 +95,60 @@ def test_flows_never_import_adapters_or_the_embedded_backend() -> None:
                 path,
                 module,
             )
+
+
+# The concrete adapters a client may still use directly: the system clock as the default of a
+# standalone RestClient/SamplingClient, the JSON codec of sampler handles, and the streaming
+# pool type a streamed sample checks for. Anything else comes through the ports.
+CLIENT_ADAPTERS = {
+    "tinkex.adapters.clock",
+    "tinkex.adapters.msgspec_codec",
+    "tinkex.adapters.aiohttp_pool",
+}
+
+
+def test_clients_depend_on_ports_never_on_the_composition_root() -> None:
+    """Clients see their stack through `tinkex.ports.client.ClientContext`, not `Runtime`."""
+    banned = ("tinkex.bootstrap", "tinkex.cli", "tinkex.sync", "aiohttp")
+    for path in (PACKAGE / "clients").rglob("*.py"):
+        for module in _imported_modules(path):
+            assert not _within(module, banned), (path, module)
+            if module.startswith("tinkex.adapters"):
+                assert module in CLIENT_ADAPTERS, (path, module)
+        for module in _imported_modules(path, run_time_only=True):
+            # The embedded backend is named in annotations only; `base_url="local"` reaches
+            # it through the composition root.
+            assert not _within(module, ("tinkex.local",)), (path, module)
+
+
+def test_the_runtime_is_built_only_by_the_composition_root() -> None:
+    """`Runtime(...)` is constructed in exactly one place: `tinkex.bootstrap.compose`."""
+    builders = [
+        path.relative_to(ROOT).as_posix()
+        for path in _python_files()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Runtime"
+    ]
+    assert builders == ["tinkex/bootstrap/compose.py"]
+
+
+def test_the_embedded_backend_shares_wire_types_and_nothing_client_side() -> None:
+    """`tinkex.local` is a server: it shares the wire types, never the client's machinery."""
+    client_side = (
+        "tinkex.clients",
+        "tinkex.flows",
+        "tinkex.bootstrap",
+        "tinkex.api",
+        "tinkex.auth",
+        "tinkex.sync",
+        "tinkex.cli",
+        "tinkex.testing",
+        "tinkex.recovery",
+        "tinkex.telemetry",
+    )
+    for path in (PACKAGE / "local").rglob("*.py"):
+        for module in _imported_modules(path):
+            assert not _within(module, client_side), (path, module)
+            assert module != "tinkex", (path, module)

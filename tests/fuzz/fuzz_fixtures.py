@@ -129,7 +129,7 @@ class Harness:
         names = frozenset().union(*(a.names for a in args))
         hostile = [a.label for a in args if a.hostile]
         sent = len(self.recorder.requests)
-        next_id = training.sequencer.next_id if training is not None else None
+        next_id = training._submitter.sequencer.next_id if training is not None else None
         refused: ValidationError | None = None
         result: Any = None
         try:
@@ -146,8 +146,10 @@ class Harness:
             assert named, f"{method}: {refused!r} names none of {sorted(names)}"
             assert len(self.recorder.requests) == sent, f"{method}: rejected but sent"
             if training is not None:
-                assert training.sequencer.poisoned is None, f"{method}: poisoned by {refused!r}"
-                assert training.sequencer.next_id == next_id, f"{method}: reserved an id"
+                assert training._submitter.sequencer.poisoned is None, (
+                    f"{method}: poisoned by {refused!r}"
+                )
+                assert training._submitter.sequencer.next_id == next_id, f"{method}: reserved an id"
             self.tally.rejected[method] += 1
             event(f"{method}: rejected ({'+'.join(hostile)})")
             return

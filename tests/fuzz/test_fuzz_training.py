@@ -55,9 +55,6 @@ NOT_FUZZED = {
     "get_console_url": "takes no input",
     "pending": "takes no input",
     "unload_model": "takes no input, and closes the client for the cases after it",
-    "run_chunks": "internal: submits on ids the custom-loss runner already reserved",
-    "submit_chunks": "internal: submits on ids the custom-loss runner already reserved",
-    "resolve_chunks": "internal: waits on futures the client already holds",
 }
 
 Case = tuple[str, "Callable[[TrainingClient, list[Any]], Any]", list["Arg"]]
@@ -159,7 +156,7 @@ def _fuzz(harness: Harness, training: TrainingClient, cases: list[Case]) -> None
         await training.optim_step(AdamParams(learning_rate=1e-3))
 
     harness.run(still_trains())
-    assert training.sequencer.poisoned is None
+    assert training._submitter.sequencer.poisoned is None
     assert harness.tally.rejected, harness.tally.summary()
     assert harness.tally.accepted, harness.tally.summary()
 

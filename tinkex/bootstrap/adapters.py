@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, cast
 
 import msgspec
 
+from tinkex._compose import split_telemetry
 from tinkex.adapters.clock import SystemClock
+from tinkex.domain.urls import LOCAL_BASE_URL
 from tinkex.errors import ConfigError
 from tinkex.ports.clock import Clock
 from tinkex.ports.pool import ConnectionPool
@@ -36,15 +38,13 @@ if TYPE_CHECKING:
     from tinkex.ports.transport import PoolKind, Transport
 
 __all__ = [
+    "LOCAL_BASE_URL",
     "Adapters",
     "SharedTransportPool",
     "as_pool",
     "default_adapters",
     "split_telemetry",
 ]
-
-LOCAL_BASE_URL = "http://local"
-"""The base URL requests carry when they go to the in-process embedded backend."""
 
 
 class SharedTransportPool:
@@ -99,24 +99,6 @@ def as_pool(transport: Transport | ConnectionPool) -> ConnectionPool:
         "transport must be a Transport (send, aclose) or a ConnectionPool "
         f"(transport_for, aclose), got {type(transport).__name__}"
     )
-
-
-def split_telemetry(
-    telemetry: bool | TelemetrySink | None,
-) -> tuple[bool | None, TelemetrySink | None]:
-    """Split the client's ``telemetry=`` into the config switch and a user's sink.
-
-    A sink turns telemetry on and receives the events; a bool (or None: the environment
-    decides) switches the upload to the service.
-    """
-    if telemetry is None or isinstance(telemetry, bool):
-        return telemetry, None
-    if not callable(getattr(telemetry, "emit", None)):
-        raise ConfigError(
-            "telemetry must be a bool or a TelemetrySink (emit, flush, aclose), "
-            f"got {type(telemetry).__name__}"
-        )
-    return True, telemetry
 
 
 def local_adapters(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from tinkex import api
 from tinkex.auth.session_auth import SessionAuth
 from tinkex.bootstrap import session_calls
 from tinkex.bootstrap.loop_binding import LoopBinding
+from tinkex.bootstrap.pipeline import build_invoker
 from tinkex.bootstrap.wire_era import CURRENT_ERA, JSON_ERA
 from tinkex.domain.headers import MEDIA_TYPES
 from tinkex.domain.types import (
@@ -32,6 +32,7 @@ from tinkex.domain.types import (
     ClientDynamicConfigResponse,
 )
 from tinkex.errors import ClosedError
+from tinkex.ports.client import SessionOptions
 from tinkex.ports.sessions import SessionEndReason
 from tinkex.ports.telemetry import TelemetryEvent
 from tinkex.version import WIRE_SDK_VERSION
@@ -41,36 +42,27 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
     from structlog.typing import FilteringBoundLogger
 
-    from tinkex.adapters.protobuf_codec import ProtobufCodec
     from tinkex.bootstrap.adapters import Adapters
-    from tinkex.bootstrap.deadlines import DeadlineResolver
     from tinkex.bootstrap.first_contact import FirstContact
-    from tinkex.bootstrap.outstanding import Submission, SubmissionTracker
     from tinkex.bootstrap.sample_futures import WiredFutures
     from tinkex.bootstrap.settings import FeatureSettings
     from tinkex.config import TinkexConfig
+    from tinkex.flows.deadlines import DeadlineResolver
     from tinkex.flows.heartbeat import HeartbeatRunner
-    from tinkex.flows.invoker import PipelineInvoker
+    from tinkex.flows.outstanding import Submission, SubmissionTracker
+    from tinkex.flows.polling_state import PendingInfo
     from tinkex.flows.sessions import ManagedSession
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
-    from tinkex.ports.codec import Codec
     from tinkex.ports.endpoint import Invoker
     from tinkex.ports.pool import ConnectionPool
+    from tinkex.ports.sessions import SessionManager
     from tinkex.ports.telemetry import TelemetrySink
 
 __all__ = ["SDK_VERSION", "Runtime", "SessionOptions"]
 
 SDK_VERSION = WIRE_SDK_VERSION
 _PROTOBUF_MEDIA_TYPE = MEDIA_TYPES["protobuf"]
-
-
-class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
-    """What a new session is created with."""
-
-    user_metadata: dict[str, Any] = msgspec.field(default_factory=dict)
-    project_id: str | None = None
-    display_name: str | None = None
 
 
 class Runtime:
@@ -103,7 +95,6 @@ class Runtime:
         from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
         from tinkex.adapters.protobuf_codec import ProtobufCodec
         from tinkex.bootstrap.first_contact import FirstContact
-        from tinkex.bootstrap.outstanding import SubmissionTracker
         from tinkex.bootstrap.settings import read_feature_settings
         from tinkex.flows.backpressure import SamplingDispatcher
         from tinkex.flows.billing import BillingPause
@@ -111,6 +102,7 @@ class Runtime:
         from tinkex.flows.logging import configure_logging
         from tinkex.flows.metering import MeteredPool
         from tinkex.flows.observability import Observability
+        from tinkex.flows.outstanding import SubmissionTracker
         from tinkex.flows.sampling_retry import SamplingRetryHandlers
         from tinkex.manifest.loader import load_manifest
 
@@ -122,6 +114,7 @@ class Runtime:
         self.tracer: Tracer = tracer if tracer is not None else trace.get_tracer("tinkex")
         self.manifest = manifest if manifest is not None else load_manifest()
         self.settings: FeatureSettings = read_feature_settings(self.manifest)
+        self.outer_retry = self.settings.outer_retry
         self.clock = adapters.clock
         self.logger: FilteringBoundLogger = configure_logging(config.log_level)
         # One billing pause for everything this client runs: billing belongs to the account.
@@ -149,8 +142,6 @@ class Runtime:
         self._session: ManagedSession | None = None
         self._telemetry: TelemetrySink | None = None
         self._protobuf = ProtobufCodec()
-        self._model_seq = itertools.count()
-        self._sampling_seq = itertools.count()
         self._closed = False
         self._session_started_at: float | None = None
         self._closing = False
@@ -173,9 +164,9 @@ class Runtime:
                 unpickled sampling client): no create_session, heartbeats only, and closing
                 does not finish it (its owner does).
         """
-        from tinkex.bootstrap.outstanding import TrackingInvoker
         from tinkex.bootstrap.sample_futures import wire_futures
         from tinkex.bootstrap.telemetry_upload import send_telemetry
+        from tinkex.flows.outstanding import TrackingInvoker
         from tinkex.flows.server_config import fetch_or_default, negotiate
         from tinkex.flows.sessions import ManagedSession
         from tinkex.flows.telemetry import BatchingTelemetry
@@ -184,8 +175,12 @@ class Runtime:
         # Every connection this runtime opens belongs to this loop (see `check_loop`).
         self._loop_binding.bind()
         # The first request to the base URL fails fast when nothing ever answers.
-        bootstrap_invoker = self._build_invoker(
-            self._json, telemetry=None, pool=self._first_contact.watch(self._adapters.pool)
+        bootstrap_invoker = build_invoker(
+            self,
+            self._json,
+            self._json,
+            telemetry=None,
+            pool=self._first_contact.watch(self._adapters.pool),
         )
         negotiated = await self._first_contact.bound(
             lambda: negotiate(
@@ -200,9 +195,11 @@ class Runtime:
         if self._server_config.pjwt_auth_enabled and not self._legacy:
             self.auth.enable_jwt(
                 self._server_config.credential_default_source,
-                lambda: self._build_invoker(self._json, telemetry=None, for_exchange=True),
+                lambda: build_invoker(
+                    self, self._json, self._json, telemetry=None, for_exchange=True
+                ),
             )
-            bootstrap_invoker = self._build_invoker(self._json, telemetry=None)
+            bootstrap_invoker = build_invoker(self, self._json, self._json, telemetry=None)
         if not self._legacy:
             self._dynamic_config = await fetch_or_default(
                 lambda: api.config.dynamic_config(
@@ -220,7 +217,7 @@ class Runtime:
                 config=self.settings.telemetry,
                 logger=self.logger,
             )
-        pipeline = self._build_invoker(self._protobuf, telemetry=self._telemetry)
+        pipeline = build_invoker(self, self._json, self._protobuf, telemetry=self._telemetry)
         self._futures = wire_futures(
             TrackingInvoker(pipeline, self._submissions),
             pipeline,
@@ -327,6 +324,10 @@ class Runtime:
         """Future-creating requests sent but not yet answered, oldest first."""
         return self._submissions.snapshot()
 
+    def pending_futures(self) -> list[PendingInfo]:
+        """Every future being polled right now, oldest first (none before `start`)."""
+        return self.resolver.pending()
+
     def check_loop(self) -> None:
         """Refuse another event loop than the one that started this runtime (see `LoopBinding`).
 
@@ -356,9 +357,9 @@ class Runtime:
         return self._legacy
 
     @property
-    def protobuf(self) -> ProtobufCodec:
-        """The protobuf codec, configured from the server's compression flag."""
-        return self._protobuf
+    def fwdbwd_content_encoding(self) -> str | None:
+        """``Content-Encoding`` of forward-backward bodies (the server's compression flag)."""
+        return self._protobuf.content_encoding
 
     @property
     def telemetry(self) -> TelemetrySink | None:
@@ -370,24 +371,25 @@ class Runtime:
         """True once `aclose` was called."""
         return self._closing
 
-    async def session_id(self) -> str:
-        """The session id (the session is created on `start`)."""
+    @property
+    def session(self) -> SessionManager:
+        """The session this runtime keeps alive (created on `start`).
+
+        Raises:
+            ClosedError: This runtime has no session.
+        """
         if self._session is None:
             raise ClosedError("this runtime has no session")
-        return await self._session.ensure_session()
+        return self._session
+
+    async def session_id(self) -> str:
+        """The session id (the session is created on `start`)."""
+        return await self.session.ensure_session()
 
     @property
     def current_session_id(self) -> str | None:
         """The session's id once created (None before, or without a session)."""
         return self._session.session_id if self._session is not None else None
-
-    def next_model_seq_id(self) -> int:
-        """Reserve the next training-client counter value of this session."""
-        return next(self._model_seq)
-
-    def next_sampling_session_seq_id(self) -> int:
-        """Reserve the next sampling-client counter value (shared with ephemeral saves)."""
-        return next(self._sampling_seq)
 
     # -- wiring ----------------------------------------------------------------------------
 
@@ -420,50 +422,6 @@ class Runtime:
             ),
             clock=self.clock,
             logger=self.logger,
-        )
-
-    def _build_invoker(
-        self,
-        protobuf: Codec,
-        *,
-        telemetry: TelemetrySink | None,
-        pool: ConnectionPool | None = None,
-        for_exchange: bool = False,
-    ) -> PipelineInvoker:
-        from tinkex.flows.circuit_breaker import CircuitBreaker
-        from tinkex.flows.invoker import PipelineInvoker
-        from tinkex.flows.rate_limiter import RateLimiter
-
-        settings = self.settings
-        auth = self.auth
-        base_pool = pool if pool is not None else self._adapters.pool
-        return PipelineInvoker(
-            pool=base_pool if for_exchange else auth.wrap_pool(base_pool),
-            codecs={"json": self.era.json_codec(self._json), "protobuf": protobuf},
-            base_url=self._adapters.base_url,
-            auth_headers=auth.exchange_headers() if for_exchange else self.auth_headers(),
-            auth_provider=auth.exchange_provider() if for_exchange else auth.provider(),
-            clock=self.clock,
-            retry=settings.retry,
-            endpoint_retry=settings.endpoint_retry,
-            outer_retry=settings.outer_retry,
-            billing=self.billing,
-            sdk_version=self.era.sdk_version,
-            sdk_method_headers=self.era.sdk_method_headers,
-            telemetry=telemetry,
-            tracer=self.tracer,
-            instruments=self.observability.instruments,
-            logger=self.logger,
-            circuit_breakers={
-                name: CircuitBreaker(name, cfg, clock=self.clock)
-                for name, cfg in settings.circuit_breakers.items()
-            },
-            rate_limiters={
-                name: RateLimiter(cfg, clock=self.clock)
-                for name, cfg in settings.rate_limiters.items()
-            },
-            default_headers=self.config.default_headers,
-            redirect_endpoints=settings.redirect_endpoints,
         )
 
     def auth_headers(self) -> list[tuple[str, str]]:

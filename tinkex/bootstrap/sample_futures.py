@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 
     from structlog.typing import FilteringBoundLogger
 
-    from tinkex.bootstrap.deadlines import DeadlineResolver
     from tinkex.bootstrap.settings import BatchFuturesSettings, FeatureSettings
     from tinkex.domain.types import ClientConfigResponse, ClientDynamicConfigResponse
     from tinkex.flows.batch_polling import SessionFutures
     from tinkex.flows.billing import BillingPause
+    from tinkex.flows.deadlines import DeadlineResolver
     from tinkex.flows.sample_cancel import SampleCancels
     from tinkex.ports.clock import Clock
     from tinkex.ports.endpoint import EndpointSpec, Invoker, QueryValue
@@ -170,8 +170,8 @@ def wire_futures(
     """
     from tinkex import api
     from tinkex.api.registry import ENDPOINTS
-    from tinkex.bootstrap.deadlines import DeadlineResolver
     from tinkex.flows.bytes_semaphore import BytesSemaphore
+    from tinkex.flows.deadlines import DeadlineResolver
     from tinkex.flows.polling import PollingFutureResolver
 
     session_futures: SessionFutures | None = None

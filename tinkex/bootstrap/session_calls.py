@@ -20,7 +20,8 @@ from tinkex.ports.sessions import SessionEndReason
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from tinkex.bootstrap.runtime import Runtime, SessionOptions
+    from tinkex.bootstrap.runtime import Runtime
+    from tinkex.ports.client import SessionOptions
 
 __all__ = ["create_session", "finish_session", "known_session", "leave_session", "send_heartbeat"]
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from tinkex import api
 from tinkex.auth.store import CredentialsFile, StoredKey, credentials_path
-from tinkex.bootstrap.adapters import default_adapters, local_adapters
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.adapters import local_adapters
+from tinkex.bootstrap.compose import compose
 from tinkex.cli.output import Table
 from tinkex.config import load_config
 from tinkex.domain.paths import api_key_console_url, new_api_key_console_url
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import AsyncIterator
 
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.cli.connect import ConnectionOptions
     from tinkex.cli.context import CommandContext
 
@@ -63,8 +64,8 @@ async def _runtime(options: ConnectionOptions, api_key: str | None) -> AsyncIter
 
         adapters = local_adapters(LocalBackend(options.data_dir()), owns_backend=True)
     else:
-        adapters = default_adapters(config)
-    runtime = Runtime(config, adapters)
+        adapters = None
+    runtime = compose(config, adapters=adapters)
     try:
         await runtime.start(create_session=False)
         yield runtime

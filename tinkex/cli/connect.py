@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinkex.adapters.http_download import AiohttpFileFetcher
-from tinkex.bootstrap.adapters import LOCAL_BASE_URL, default_adapters, local_adapters
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.adapters import LOCAL_BASE_URL, local_adapters
+from tinkex.bootstrap.compose import compose
 from tinkex.clients.rest import RestClient
 from tinkex.clients.service import ServiceClient
 from tinkex.clients.transport_fetcher import TransportFileFetcher
@@ -136,9 +136,9 @@ async def connect(options: ConnectionOptions) -> AsyncIterator[Connection]:
         adapters = local_adapters(backend, owns_backend=False)
         fetcher = TransportFileFetcher(InProcessTransport(backend, LOCAL_BASE_URL))
     else:
-        adapters = default_adapters(config)
+        adapters = None
         fetcher = AiohttpFileFetcher()
-    runtime = Runtime(config, adapters)
+    runtime = compose(config, adapters=adapters)
     failed = True
     try:
         await runtime.start(create_session=False)

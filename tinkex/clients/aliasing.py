@@ -125,8 +125,21 @@ class AcceptsDeprecated:
                 return found
         raise AttributeError(f"no {self._name} after {self._owner.__name__} in {cls.__name__}")
 
+    def wrap(self, inner: Callable[..., Any]) -> Callable[..., Any]:
+        """`inner` with this descriptor's deprecated parameters, named as the public method.
+
+        For a client that defines the method in its own body (and so shadows the mixin's
+        descriptor): ``name = vars(Mixin)["name"].wrap(_name)``.
+        """
+        wrapper = self._wrap(inner)
+        wrapper.__name__ = self._name
+        wrapper.__qualname__ = f"{inner.__qualname__.rpartition('.')[0]}.{self._name}".lstrip(".")
+        return wrapper
+
     def _build(self, cls: type) -> Callable[..., Any]:
-        inner = self._implementation(cls)
+        return self._wrap(self._implementation(cls))
+
+    def _wrap(self, inner: Callable[..., Any]) -> Callable[..., Any]:
         signature, positional = self._signature(inner)
         strip = functools.partial(self._strip, positional=positional)
         if inspect.iscoroutinefunction(inner):

@@ -24,7 +24,7 @@ from tinkex.domain.types import Datum, ForwardBackwardOutput
 
 if TYPE_CHECKING:
     from tinkex.clients.futures import FutureTracker
-    from tinkex.clients.training import TrainingClient
+    from tinkex.clients.training_submitter import TrainingSubmitter
     from tinkex.domain.custom_loss import CustomLossFn
 
 __all__ = ["CustomLoss", "forward_chunks", "run_custom_loss"]
@@ -52,7 +52,7 @@ def forward_chunks(chunks: list[list[Datum]]) -> list[list[Datum]]:
 
 
 async def run_custom_loss(
-    client: TrainingClient,
+    submitter: TrainingSubmitter,
     chunks: list[list[Datum]],
     forward_data: list[list[Datum]],
     first: int,
@@ -62,7 +62,7 @@ async def run_custom_loss(
     """Run both phases on the ids ``first .. first + 2*len(chunks) - 1`` reserved for them.
 
     Args:
-        client: The training client (its turns and chunk submission are used).
+        submitter: The training client's submitter (its turns and chunk submission).
         chunks: The user's data, chunked.
         forward_data: The same chunks as `forward_chunks` made them.
         first: The first reserved request id.
@@ -71,7 +71,7 @@ async def run_custom_loss(
     """
     count = len(chunks)
     try:
-        forward = await client.run_chunks(
+        forward = await submitter.run_chunks(
             forward_data, first, "cross_entropy", None, forward_only=True, tracker=tracker
         )
         data = [datum for chunk in chunks for datum in chunk]
@@ -89,7 +89,7 @@ async def run_custom_loss(
             ]
             for chunk in chunks
         ]
-        backward = await client.run_chunks(
+        backward = await submitter.run_chunks(
             backward_chunks,
             first + count,
             "cross_entropy",
@@ -99,7 +99,7 @@ async def run_custom_loss(
         )
     except BaseException as exc:
         # The server may hold one phase and not the other: nothing later is safe to send.
-        client.sequencer.poison(exc)
+        submitter.sequencer.poison(exc)
         raise
     metrics = merge_custom_metrics(backward.metrics, evaluated.loss, evaluated.metrics)
     return ForwardBackwardOutput(

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
-from tinkex.bootstrap.deadlines import future_deadline
 from tinkex.clients.official_names import APIFutureOfficialNames
 from tinkex.errors import FutureTimeoutError
+from tinkex.flows.deadlines import future_deadline
 from tinkex.ports.futures import QueueState, QueueStateObserver
 
 if TYPE_CHECKING:

@@ -50,9 +50,9 @@ from tinkex.tokenizer import Tokenizer, get_tokenizer
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Sequence
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.domain.types import SampleStreamChunk
     from tinkex.flows.observability import Observability
+    from tinkex.ports.client import ClientContext
     from tinkex.ports.clock import Clock
     from tinkex.ports.futures import QueueStateObserver
 
@@ -74,7 +74,7 @@ class SamplingClient(SamplingClientOfficialNames):
 
     def __init__(
         self,
-        runtime: Runtime | LazyRuntime,
+        runtime: ClientContext | LazyRuntime,
         *,
         sampling_session_id: str,
         base_model: str,
@@ -83,7 +83,7 @@ class SamplingClient(SamplingClientOfficialNames):
         observers: Sequence[QueueStateObserver] = (),
         session_id: str | None = None,
     ) -> None:
-        # A Runtime is shared with the ServiceClient; a LazyRuntime (rebuilt clients) is ours.
+        # A ClientContext is shared with the ServiceClient; a LazyRuntime (rebuilt clients) is ours.
         self._source = runtime
         self.sampling_session_id = sampling_session_id
         self.base_model = base_model
@@ -258,7 +258,7 @@ class SamplingClient(SamplingClientOfficialNames):
             return global_observability()
         return self._source.observability
 
-    async def _get_runtime(self) -> Runtime:
+    async def _get_runtime(self) -> ClientContext:
         if not isinstance(self._source, LazyRuntime):
             return self._source
         runtime = await self._source.get()
@@ -359,7 +359,7 @@ def _unpickle(handle: str, api_key: str | Secret | None) -> SamplingClient:
 
 
 async def create_sampling_client(
-    runtime: Runtime,
+    runtime: ClientContext,
     *,
     model_path: str | None = None,
     base_model: str | None = None,
@@ -374,12 +374,12 @@ async def create_sampling_client(
         raise ValidationError("give model_path or base_model", field="model_path")
     if model_path is not None:
         require_kind(model_path, {"sampler"}, field="model_path")
-    session_id = await runtime.session_id()
+    session_id = await runtime.session.ensure_session()
     response = await api.sampling.create_session(
         runtime.invoker,
         CreateSamplingSessionRequest(
             session_id=session_id,
-            sampling_session_seq_id=runtime.next_sampling_session_seq_id(),
+            sampling_session_seq_id=runtime.session.next_sampling_session_seq_id(),
             base_model=base_model if model_path is None else None,
             model_path=model_path,
         ),

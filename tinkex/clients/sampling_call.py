@@ -17,9 +17,9 @@ from tinkex.errors import ClosedError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.clients.futures import FutureTracker
     from tinkex.domain.types import ModelInput, SampleResponse, SamplingParams, TensorData
+    from tinkex.ports.client import ClientContext
 
 __all__ = ["SampleCall"]
 
@@ -94,7 +94,7 @@ class SampleCall:
         self.tracker = tracker
         self.estimate = estimate
         self.next_seq = next_seq
-        self.runtime: Runtime | None = None
+        self.runtime: ClientContext | None = None
 
     def request(self, seq_id: int) -> SampleRequest:
         """The request of one attempt (each attempt has its own seq_id)."""

@@ -1,7 +1,7 @@
 """What `SamplingClient` checks before sending a sample and after its result arrives.
 
-Before: every argument (spec §9), so a bad one fails at the call site with its name. After
-(spec §6.4): the server must have honoured ``prompt_alt_tokens_k`` and
+Before: every argument, so a bad one fails at the call site with its name. After
+the response: the server must have honoured ``prompt_alt_tokens_k`` and
 ``prompt_logprobs_last_n`` (an older server silently ignores them), and the submission's
 ``sample_sequence_ids`` are stamped onto the sequences.
 """
@@ -91,7 +91,7 @@ def check_sample_args(
 
 
 def prompt_bytes(prompt: ModelInput) -> int:
-    """The dispatch estimate of a prompt (spec §6.4 step 1)."""
+    """The dispatch estimate of a prompt (the bytes it holds of the dispatch budget)."""
     tokens = sum(len(c.tokens) for c in prompt.chunks if isinstance(c, EncodedTextChunk))
     blobs = sum(len(c.data) for c in prompt.chunks if isinstance(c, ImageChunk))
     blobs += sum(len(c.location) for c in prompt.chunks if isinstance(c, ImageAssetPointerChunk))

@@ -1,6 +1,6 @@
 """Sampler handles: a SamplingClient's identity as a string, and the runtime it rebuilds.
 
-A handle (spec §7) names the session, the sampling session and the service, never a
+A handle names the session, the sampling session and the service, never a
 credential: ``SamplingClient.get_sampler_handle()`` gives urlsafe base64 of its JSON, and
 ``SamplingClient.from_sampler_handle(handle, api_key=...)`` (or unpickling) rebuilds a client
 whose `LazyRuntime` starts its own client stack on first use, in whatever process it is in. That
@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tinkex import api
+from tinkex._compose import compose_client
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
-from tinkex.bootstrap.adapters import LOCAL_BASE_URL, default_adapters
-from tinkex.bootstrap.runtime import Runtime
 from tinkex.config import load_config
 from tinkex.domain.types import JoinSamplingSessionRequest
+from tinkex.domain.urls import LOCAL_BASE_URL
 from tinkex.errors import ClosedError, ConfigError, DecodeError, ValidationError
 
 if TYPE_CHECKING:
     from tinkex.config import Secret
+    from tinkex.ports.client import ClientContext
 
 __all__ = [
     "CLONE_SEQ_STRIDE",
@@ -90,7 +91,7 @@ class SamplerHandle(msgspec.Struct, frozen=True, kw_only=True):
         return handle
 
 
-def require_shareable(runtime: Runtime) -> None:
+def require_shareable(runtime: ClientContext) -> None:
     """Refuse to export a client whose backend lives inside this process.
 
     Raises:
@@ -116,7 +117,7 @@ class LazyRuntime:
     def __init__(self, handle: SamplerHandle, api_key: Secret | str | None) -> None:
         self.handle = handle
         self._api_key = api_key
-        self._runtime: Runtime | None = None
+        self._runtime: ClientContext | None = None
         self._lock: asyncio.Lock | None = None
         self._closed = False
 
@@ -126,11 +127,11 @@ class LazyRuntime:
         return self._api_key
 
     @property
-    def started(self) -> Runtime | None:
+    def started(self) -> ClientContext | None:
         """The runtime, once started."""
         return self._runtime
 
-    async def get(self) -> Runtime:
+    async def get(self) -> ClientContext:
         """The started runtime (built and joined to the session on the first call).
 
         Raises:
@@ -149,7 +150,7 @@ class LazyRuntime:
                 config = load_config(
                     api_key=self._api_key, base_url=handle.base_url, telemetry=handle.telemetry
                 )
-                runtime = Runtime(config, default_adapters(config))
+                runtime = compose_client(config)
                 try:
                     await runtime.start(join_session_id=handle.session_id)
                 except BaseException:
@@ -166,7 +167,7 @@ class LazyRuntime:
 
 
 def handle_for(
-    runtime: Runtime,
+    runtime: ClientContext,
     *,
     session_id: str | None,
     sampling_session_id: str,
@@ -199,8 +200,8 @@ def handle_for(
     )
 
 
-async def clone_seq_start(runtime: Runtime, sampling_session_id: str) -> int:
-    """The first request seq_id of a rebuilt client (spec §9).
+async def clone_seq_start(runtime: ClientContext, sampling_session_id: str) -> int:
+    """The first request seq_id of a rebuilt client.
 
     The server assigns the clone id when it offers ``join_sampling_session`` (flag
     ``sample_join_sampling_session``); otherwise it is random, as in the official SDK, so

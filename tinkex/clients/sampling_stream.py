@@ -17,7 +17,6 @@ import msgspec
 from tinkex import api
 from tinkex.adapters.aiohttp_pool import AiohttpConnectionPool
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
-from tinkex.bootstrap.runtime import SDK_VERSION
 from tinkex.domain.headers import base_headers, detect_platform, request_headers
 from tinkex.domain.types import SampleStreamChunk
 from tinkex.domain.urls import build_url
@@ -30,12 +29,13 @@ from tinkex.errors import (
 from tinkex.flows.streaming import EVENT_STREAM_MEDIA_TYPE, iter_events
 from tinkex.ports.streaming import StreamingResponse
 from tinkex.ports.transport import HttpRequest
+from tinkex.version import WIRE_SDK_VERSION as SDK_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.domain.types import SampleRequest
+    from tinkex.ports.client import ClientContext
     from tinkex.ports.streaming import ServerSentEvent, StreamingTransport
     from tinkex.ports.transport import Transport
 
@@ -62,7 +62,7 @@ class BufferedStreamingTransport:
         return StreamingResponse(status=response.status, headers=response.headers, chunks=chunks())
 
 
-def streaming_transport(runtime: Runtime) -> StreamingTransport:
+def streaming_transport(runtime: ClientContext) -> StreamingTransport:
     """The streaming transport of the sample traffic class (buffered when none exists)."""
     pool = runtime.pool
     if isinstance(pool, AiohttpConnectionPool):
@@ -70,7 +70,7 @@ def streaming_transport(runtime: Runtime) -> StreamingTransport:
     return BufferedStreamingTransport(pool.transport_for(_SPEC.pool))
 
 
-def _http_request(runtime: Runtime, request: SampleRequest) -> HttpRequest:
+def _http_request(runtime: ClientContext, request: SampleRequest) -> HttpRequest:
     common = [
         *base_headers(SDK_VERSION, platform_info=detect_platform()),
         *runtime.config.default_headers,
@@ -120,7 +120,7 @@ def _chunk(event: ServerSentEvent) -> SampleStreamChunk | None:
 
 
 async def stream_sample(
-    runtime: Runtime, request: SampleRequest
+    runtime: ClientContext, request: SampleRequest
 ) -> AsyncIterator[SampleStreamChunk]:
     """Stream one completion's tokens.
 

@@ -2,7 +2,7 @@
 
 The submission runs under the runtime's `SamplingDispatcher` (count and byte limits; a 429 is
 not an error but a holder-wide backoff and a resend) inside the outer retry layer, which must
-never see that 429 (spec §6.4): so ``asample`` is sent without the pipeline's own outer retry
+never see that 429: so ``asample`` is sent without the pipeline's own outer retry
 and the 429 is turned into "not accepted yet" before `run_outer` could retry it with its 1-30 s
 sleeps. The result is polled as protobuf (numpy fields), or as JSON from a JSON-era server.
 """
@@ -23,9 +23,9 @@ from tinkex.flows.outer_retry import run_outer
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.clients.futures import FutureTracker
     from tinkex.domain.types import SampleRequest
+    from tinkex.ports.client import ClientContext
 
 __all__ = ["resolve_sample", "submit_sample"]
 
@@ -36,7 +36,7 @@ ASAMPLE_WITHOUT_OUTER_RETRY = msgspec.structs.replace(
 
 
 def submit_sample(
-    runtime: Runtime, request: SampleRequest, estimate: int
+    runtime: ClientContext, request: SampleRequest, estimate: int
 ) -> Awaitable[UntypedAPIFuture]:
     """Submit one sample request, riding out 429s; the awaitable gives the accepted future.
 
@@ -57,14 +57,14 @@ def submit_sample(
         functools.partial(_submit_once, runtime, request),
         endpoint=ASAMPLE_WITHOUT_OUTER_RETRY.name,
         clock=runtime.clock,
-        outer=runtime.settings.outer_retry,
+        outer=runtime.outer_retry,
         billing=None,
         logger=runtime.logger,
     )
     return runtime.dispatcher.dispatch(estimate, send)
 
 
-async def _submit_once(runtime: Runtime, request: SampleRequest) -> UntypedAPIFuture | None:
+async def _submit_once(runtime: ClientContext, request: SampleRequest) -> UntypedAPIFuture | None:
     try:
         return await runtime.invoker.invoke(
             ASAMPLE_WITHOUT_OUTER_RETRY, request, response_type=UntypedAPIFuture
@@ -74,7 +74,7 @@ async def _submit_once(runtime: Runtime, request: SampleRequest) -> UntypedAPIFu
 
 
 async def resolve_sample(
-    runtime: Runtime, request_id: str, tracker: FutureTracker
+    runtime: ClientContext, request_id: str, tracker: FutureTracker
 ) -> SampleResponse:
     """Poll a sample future; protobuf into numpy fields, or JSON from a JSON-era server.
 

@@ -18,8 +18,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, Self
 
 from tinkex import api
-from tinkex.bootstrap.adapters import default_adapters, split_telemetry
-from tinkex.bootstrap.runtime import Runtime, SessionOptions
+from tinkex._compose import compose_client, split_telemetry
 from tinkex.clients.futures import FutureState, PendingRequest
 from tinkex.clients.official_names import ServiceClientOfficialNames
 from tinkex.clients.sampling import SamplingClient, create_sampling_client
@@ -35,6 +34,7 @@ from tinkex.domain.headers import current_sdk_method, sdk_method
 from tinkex.domain.official import from_official
 from tinkex.domain.paths import require_kind
 from tinkex.errors import ClosedError, ConfigError, ValidationError
+from tinkex.ports.client import SessionOptions
 from tinkex.ports.sessions import SessionEndReason
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
     from opentelemetry.trace import Tracer
 
-    from tinkex.bootstrap.adapters import Adapters
+    from tinkex._compose import Adapters
     from tinkex.clients.rest import RestClient
     from tinkex.clients.training import TrainingClient
     from tinkex.config import HeartbeatMode
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from tinkex.local import LocalBackend
     from tinkex.manifest.schema import Manifest
     from tinkex.metrics import Metrics
+    from tinkex.ports.client import ClientContext
     from tinkex.ports.clock import Clock
     from tinkex.ports.pool import ConnectionPool
     from tinkex.ports.telemetry import TelemetrySink
@@ -169,17 +170,14 @@ class ServiceClient(ServiceClientOfficialNames):
             heartbeat=heartbeat,
             first_contact_timeout_s=first_contact_timeout_s,
         )
-        self._runtime = Runtime(
+        self._runtime: ClientContext = compose_client(
             self._config,
-            adapters
-            or default_adapters(
-                self._config,
-                backend=backend,
-                local_data_dir=local_data_dir,
-                transport=transport,
-                clock=clock,
-                telemetry=sink,
-            ),
+            adapters=adapters,
+            backend=backend,
+            local_data_dir=local_data_dir,
+            transport=transport,
+            clock=clock,
+            telemetry=sink,
             manifest=manifest,
             session=SessionOptions(
                 user_metadata=dict(user_metadata or {}),
@@ -287,7 +285,7 @@ class ServiceClient(ServiceClientOfficialNames):
             raise ClosedError("ServiceClient is closed")
 
     @property
-    def runtime(self) -> Runtime:
+    def runtime(self) -> ClientContext:
         """The wired client stack (for advanced use and tests)."""
         return self._runtime
 
@@ -323,14 +321,14 @@ class ServiceClient(ServiceClientOfficialNames):
                 last_queue_state=p.last_queue_state,
                 seconds_since_last_response=p.seconds_since_last_response,
             )
-            for p in self._runtime.resolver.pending()
+            for p in self._runtime.pending_futures()
         ]
         return sorted([*submitting, *polling], key=lambda r: r.age_s, reverse=True)
 
     async def session_id(self) -> str:
         """The server's id of this session."""
         await self.start()
-        return await self._runtime.session_id()
+        return await self._runtime.session.ensure_session()
 
     # -- factories ---------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from tinkex.flows.queue_state import QueueStateLogger
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from tinkex.bootstrap.runtime import Runtime
+    from tinkex.ports.client import ClientContext
 
 __all__ = [
     "FROM_STATE_FLOWS",
@@ -103,7 +103,7 @@ def check_from_state(path: str, optimizer: OptimizerConfig | None) -> Checkpoint
 
 
 async def create_lora(
-    runtime: Runtime,
+    runtime: ClientContext,
     base_model: str,
     lora: LoraConfig,
     user_metadata: Mapping[str, Any] | None,
@@ -111,8 +111,8 @@ async def create_lora(
 ) -> TrainingClient:
     """Create a LoRA training run (create_model) and return its client."""
     request = CreateModelRequest(
-        session_id=await runtime.session_id(),
-        model_seq_id=runtime.next_model_seq_id(),
+        session_id=await runtime.session.ensure_session(),
+        model_seq_id=runtime.session.next_model_seq_id(),
         base_model=base_model,
         user_metadata=dict(user_metadata) if user_metadata is not None else None,
         lora_config=lora,
@@ -135,7 +135,7 @@ class FromStateFlow(Protocol):
 
     async def __call__(
         self,
-        runtime: Runtime,
+        runtime: ClientContext,
         checkpoint: CheckpointPath,
         *,
         base_model: str | None,
@@ -147,7 +147,7 @@ class FromStateFlow(Protocol):
 
 
 async def create_from_state(
-    runtime: Runtime,
+    runtime: ClientContext,
     checkpoint: CheckpointPath,
     *,
     base_model: str | None,
@@ -159,7 +159,7 @@ async def create_from_state(
     """Create a training run from a checkpoint, by the flow the manifest names for the era."""
     method = "create_training_client_from_state" + ("_with_optimizer" if with_optimizer else "")
     spec = runtime.manifest.clients["service"].methods[method]
-    flow = spec.json_era_flow if runtime.era.json_era and spec.json_era_flow else spec.flow
+    flow = spec.json_era_flow if runtime.legacy and spec.json_era_flow else spec.flow
     implementation = FROM_STATE_FLOWS.get(flow or "")
     if implementation is None:
         raise UnsupportedByServerError(f"no implementation of the manifest flow {flow!r}")
@@ -175,7 +175,7 @@ async def create_from_state(
 
 
 async def _load_into_session(
-    runtime: Runtime,
+    runtime: ClientContext,
     checkpoint: CheckpointPath,
     *,
     base_model: str | None,
@@ -185,8 +185,8 @@ async def _load_into_session(
     with_optimizer: bool,
 ) -> TrainingClient:
     """Create a training run by loading a checkpoint into the session (create-via-load)."""
-    session_id = await runtime.session_id()
-    model_seq_id = runtime.next_model_seq_id()
+    session_id = await runtime.session.ensure_session()
+    model_seq_id = runtime.session.next_model_seq_id()
     started = runtime.clock.monotonic()
     submitted = await api.weights.load(
         runtime.invoker,
@@ -214,7 +214,7 @@ async def _load_into_session(
 
 
 async def _create_then_load(
-    runtime: Runtime,
+    runtime: ClientContext,
     checkpoint: CheckpointPath,
     *,
     base_model: str | None,
@@ -264,7 +264,7 @@ FROM_STATE_FLOWS: dict[str, FromStateFlow] = {
 """The implementation of each manifest flow that creates a run from a checkpoint."""
 
 
-def _creation_logger(runtime: Runtime, identifier: str) -> QueueStateLogger:
+def _creation_logger(runtime: ClientContext, identifier: str) -> QueueStateLogger:
     # A creation stuck in a paused queue is the classic "never returns" report: say so.
     return QueueStateLogger.for_training(
         identifier, clock=runtime.clock, prefix="Model creation", logger=runtime.logger
@@ -272,7 +272,7 @@ def _creation_logger(runtime: Runtime, identifier: str) -> QueueStateLogger:
 
 
 async def _training_client(
-    runtime: Runtime, model_id: str, base_model: str | None
+    runtime: ClientContext, model_id: str, base_model: str | None
 ) -> TrainingClient:
     info = await api.models.get_info(runtime.invoker, GetInfoRequest(model_id=model_id))
     resolved = base_model or info.model_data.model_name or info.model_name

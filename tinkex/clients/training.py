@@ -17,7 +17,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from tinkex import api
-from tinkex.clients.futures import APIFuture, FutureState, FutureTracker
+from tinkex.clients.futures import APIFuture
 from tinkex.clients.official_names import TrainingClientOfficialNames
 from tinkex.clients.operation_span import traced
 from tinkex.clients.training_checks import (
@@ -27,9 +27,11 @@ from tinkex.clients.training_checks import (
     validate_data,
     validate_loss_fn,
 )
+from tinkex.clients.training_submitter import TrainingSubmitter
 from tinkex.clients.training_weights import TrainingWeights
-from tinkex.clients.training_wire import chunk_data, combine_outputs, numeric_config, submit_chunk
+from tinkex.clients.training_wire import chunk_data, numeric_config
 from tinkex.domain.headers import sdk_method
+from tinkex.domain.paths import training_run_console_url
 from tinkex.domain.types import (
     AdamParams,
     DimuonParams,
@@ -40,28 +42,95 @@ from tinkex.domain.types import (
     UnloadModelResponse,
     UntypedAPIFuture,
 )
+from tinkex.domain.wire_checks import check_observer
 from tinkex.errors import ValidationError
-from tinkex.flows.bytes_semaphore import BytesSemaphore
+from tinkex.tokenizer import Tokenizer, get_tokenizer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Any, Literal
 
     from tinkex.clients.custom_loss_runner import CustomLoss
-    from tinkex.domain.types import Datum, LossFn
+    from tinkex.clients.sampling import SamplingClient
+    from tinkex.domain.types import (
+        Datum,
+        GetInfoResponse,
+        LoadWeightsResponse,
+        LossFn,
+        SaveWeightsExternalResponse,
+        SaveWeightsForSamplerResponse,
+        SaveWeightsResponse,
+    )
+    from tinkex.ports.client import ClientContext
+    from tinkex.ports.futures import QueueStateObserver
 
 __all__ = ["TrainingClient"]
 
 
-class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
+class TrainingClient(TrainingClientOfficialNames):
     """A LoRA training run on the service.
 
     Obtained from `ServiceClient.create_lora_training_client` or
     `ServiceClient.create_training_client_from_state`; not constructed directly.
 
+    Composed of a `TrainingSubmitter` (turn order, trackers, chunk submission, resolution)
+    and a `TrainingWeights` helper (checkpoints); both are private to the client.
+
     Attributes:
         model_id: The training run id (``<session>:train:<n>``).
         base_model: The model the run fine-tunes.
     """
+
+    def __init__(
+        self,
+        runtime: ClientContext,
+        *,
+        model_id: str,
+        base_model: str,
+        info: GetInfoResponse,
+        observers: Sequence[QueueStateObserver] = (),
+    ) -> None:
+        self._runtime = runtime
+        self.model_id = model_id
+        self.base_model = base_model
+        self._info = info
+        self._submitter = TrainingSubmitter(runtime, model_id)
+        self._submitter.observers = (*self._submitter.observers, *observers)
+        self._weights = TrainingWeights(self._submitter, base_model)
+
+    def __repr__(self) -> str:
+        return f"<TrainingClient model_id={self.model_id!r} base_model={self.base_model!r}>"
+
+    # -- info ----------------------------------------------------------------------------
+
+    async def get_info(self) -> GetInfoResponse:
+        """The run's model information (fetched once, when the client was created)."""
+        return self._info
+
+    def get_tokenizer(self) -> Tokenizer:
+        """The tokenizer of the run's base model."""
+        return get_tokenizer(
+            self.base_model,
+            self._info.model_data.tokenizer_id,
+            local=self._runtime.config.is_local,
+        )
+
+    def get_console_url(self) -> str:
+        """The run's page on the Tinker console."""
+        return training_run_console_url(self.model_id)
+
+    def add_queue_state_observer(self, observer: QueueStateObserver) -> None:
+        """Tell `observer` the queue states of every request submitted from now on.
+
+        Raises:
+            ValidationError: `observer` has no ``on_queue_state_change`` method.
+        """
+        submitter = self._submitter
+        submitter.observers = (*submitter.observers, check_observer(observer))
+
+    def pending(self) -> list[Any]:
+        """Every request of this runtime being polled right now (for debugging hangs)."""
+        return self._runtime.pending_futures()
 
     # -- forward / backward ----------------------------------------------------------------
 
@@ -122,26 +191,27 @@ class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
         from tinkex.clients.custom_loss_runner import forward_chunks, run_custom_loss
 
         with sdk_method("TrainingClient.forward_backward_custom"):
-            self._check_open()
+            submitter = self._submitter
+            submitter.check_open()
             if not callable(loss_fn):
                 raise ValidationError("must be callable", field="loss_fn")
             datums = validate_data(data, CUSTOM_LOSS, pack=not self._runtime.legacy)
             chunks = chunk_data(self._runtime, datums)
             forward = forward_chunks(chunks)  # checks target_tokens before anything is sent
-            first = self._sequencer.reserve(2 * len(chunks))
-            tracker = self._tracker("ForwardBackward")
+            first = submitter.sequencer.reserve(2 * len(chunks))
+            tracker = submitter.tracker("ForwardBackward")
             future = traced(
                 self._runtime.observability,
                 tracker.request_type,
                 lambda: APIFuture.start(
-                    run_custom_loss(self, chunks, forward, first, loss_fn, tracker),
+                    run_custom_loss(submitter, chunks, forward, first, loss_fn, tracker),
                     tracker,
                     name="tinkex-forward-backward-custom",
                 ),
             )
             # Cancelled before it ran, it never sent its reserved ids: like any failure
             # between the two phases, that leaves the run's sequence unknowable.
-            future.add_done_callback(self._poison_if_cancelled)
+            future.add_done_callback(submitter.poison_if_cancelled)
             return future
 
     def _fwdbwd(
@@ -152,106 +222,23 @@ class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
         *,
         forward_only: bool,
     ) -> APIFuture[ForwardBackwardOutput]:
-        self._check_open()
+        submitter = self._submitter
+        submitter.check_open()
         config = validate_loss_fn(loss_fn, loss_fn_config)
         datums = validate_data(data, loss_fn, pack=not self._runtime.legacy)
         if self._runtime.legacy:
             numeric_config(config)  # refuse string values before anything is sent
         chunks = chunk_data(self._runtime, datums)
-        first = self._sequencer.reserve(len(chunks))
-        tracker = self._tracker("Forward" if forward_only else "ForwardBackward")
-        submit = self.submit_chunks(
+        first = submitter.sequencer.reserve(len(chunks))
+        tracker = submitter.tracker("Forward" if forward_only else "ForwardBackward")
+        submit = submitter.submit_chunks(
             chunks, first, loss_fn, config, forward_only=forward_only, tracker=tracker
         )
 
         async def resolve(submitted: list[UntypedAPIFuture]) -> ForwardBackwardOutput:
-            return await self.resolve_chunks(submitted, chunks, tracker)
+            return await submitter.resolve_chunks(submitted, chunks, tracker)
 
-        return self._submit_then_resolve(submit, resolve, tracker)
-
-    async def run_chunks(
-        self,
-        chunks: list[list[Datum]],
-        first: int,
-        loss_fn: str,
-        config: dict[str, float | str] | None,
-        *,
-        forward_only: bool,
-        tracker: FutureTracker,
-    ) -> ForwardBackwardOutput:
-        """Submit pre-chunked data on reserved ids (see `submit_chunks`) and combine results.
-
-        Used by the custom-loss runner, which reserves the ids of both its phases up front.
-        """
-        submitted = await self.submit_chunks(
-            chunks, first, loss_fn, config, forward_only=forward_only, tracker=tracker
-        )
-        return await self.resolve_chunks(submitted, chunks, tracker)
-
-    async def resolve_chunks(
-        self,
-        submitted: list[UntypedAPIFuture],
-        chunks: list[list[Datum]],
-        tracker: FutureTracker,
-    ) -> ForwardBackwardOutput:
-        """Wait for every chunk's result and fold them into one (spec 8.3)."""
-        results = await asyncio.gather(
-            *(self._resolve(f, ForwardBackwardOutput, tracker) for f in submitted)
-        )
-        return combine_outputs(results, [len(c) for c in chunks])
-
-    async def submit_chunks(
-        self,
-        chunks: list[list[Datum]],
-        first: int,
-        loss_fn: str,
-        config: dict[str, float | str] | None,
-        *,
-        forward_only: bool,
-        tracker: FutureTracker,
-    ) -> list[UntypedAPIFuture]:
-        """Submit pre-chunked data on reserved ids ``first..first+len(chunks)-1``, in turn.
-
-        Returns:
-            The server's future of each chunk, in chunk order.
-        """
-        # Parallel chunks overlap only about two full chunks' bytes at a time: each body is
-        # encoded when its send starts and freed when its POST returns, so a large batch never
-        # holds every encoded chunk at once (a batch of small chunks still goes out together).
-        window = BytesSemaphore(self._runtime.server_config.fwdbwd_max_chunk_bytes_count)
-
-        async def send(index: int) -> UntypedAPIFuture:
-            return await submit_chunk(
-                self._runtime,
-                model_id=self.model_id,
-                seq_id=first + index + 1,
-                chunk=chunks[index],
-                loss_fn=loss_fn,
-                loss_fn_config=config,
-                forward_only=forward_only,
-                window=window,
-            )
-
-        submitted: list[UntypedAPIFuture]
-        if self._runtime.server_config.parallel_fwdbwd_chunks and not self._runtime.legacy:
-            # A chunk that is never accepted leaves a seq_id gap the server would wait on
-            # forever: the turn poisons the client instead of letting later requests out.
-            async with self._sequencer.turn(first, len(chunks), poison_on_error=True):
-                # The server will not start later seq_ids before the first arrives, so the
-                # first chunk goes last and finds the rest of the batch queued.
-                rest = await asyncio.gather(*(send(i) for i in range(1, len(chunks))))
-                submitted = [await send(0), *rest]
-        else:
-            submitted = []
-            for index in range(len(chunks)):
-                async with self._sequencer.turn(first + index, poison_on_error=True):
-                    submitted.append(await send(index))
-        tracker.mark_submitted(submitted[0].request_id)
-        return submitted
-
-    def _poison_if_cancelled(self, future: APIFuture[ForwardBackwardOutput]) -> None:
-        if future.state is FutureState.CANCELLED:
-            self._sequencer.poison(asyncio.CancelledError("forward_backward_custom cancelled"))
+        return submitter.submit_then_resolve(submit, resolve, tracker)
 
     # -- optimizer -----------------------------------------------------------------------
 
@@ -269,9 +256,9 @@ class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
                 another family than the run's, or out-of-range values.
         """
         with sdk_method("TrainingClient.optim_step"):
-            self._check_open()
+            self._submitter.check_open()
             params = choose_optimizer(optim_params, adam_params, self._info.optimizer_config)
-            return self._single(
+            return self._submitter.single(
                 "OptimStep",
                 lambda seq_id: api.training.optim_step(
                     self._runtime.invoker,
@@ -322,12 +309,95 @@ class TrainingClient(TrainingClientOfficialNames, TrainingWeights):
         unload carries no seq_id, so anything sent after it would wait for a gap forever.
         """
         with sdk_method("TrainingClient.unload_model"):
-            future = self._single(
+            future = self._submitter.single(
                 "UnloadModel",
                 lambda _seq_id: api.models.unload(
                     self._runtime.invoker, UnloadModelRequest(model_id=self.model_id)
                 ),
                 UnloadModelResponse,
             )
-            self._unloaded = True
+            self._submitter.unloaded = True
             return future
+
+    # -- weights (see `TrainingWeights`) ---------------------------------------------------
+
+    def save_state(
+        self,
+        name: str,
+        ttl_seconds: int | None = None,
+        overwrite: bool = False,
+        user_metadata: dict[str, str] | None = None,
+    ) -> APIFuture[SaveWeightsResponse]:
+        """Save weights and optimizer state as ``tinker://<run>/weights/<name>``."""
+        return self._weights.save_state(name, ttl_seconds, overwrite, user_metadata)
+
+    def save_weights_for_sampler(
+        self,
+        name: str,
+        ttl_seconds: int | None = None,
+        user_metadata: dict[str, str] | None = None,
+    ) -> APIFuture[SaveWeightsForSamplerResponse]:
+        """Save sampler weights as ``tinker://<run>/sampler_weights/<name>``."""
+        return self._weights.save_weights_for_sampler(name, ttl_seconds, user_metadata)
+
+    def save_weights_external(
+        self,
+        name: str,
+        ttl_seconds: int | None = None,
+        age_encryption_recipients: list[str] | None = None,
+    ) -> APIFuture[SaveWeightsExternalResponse]:
+        """Export the adapter in a portable format as ``tinker://<run>/external_weights/<name>``."""
+        return self._weights.save_weights_external(name, ttl_seconds, age_encryption_recipients)
+
+    def load_state(
+        self, path: str, weights_access_token: str | None = None
+    ) -> APIFuture[LoadWeightsResponse]:
+        """Load weights only (the optimizer state is reset) from a ``weights/`` checkpoint."""
+        return self._weights.load_state(path, weights_access_token)
+
+    def load_state_with_optimizer(
+        self, path: str, weights_access_token: str | None = None
+    ) -> APIFuture[LoadWeightsResponse]:
+        """Load weights and the Adam state from a ``weights/`` checkpoint."""
+        return self._weights.load_state_with_optimizer(path, weights_access_token)
+
+    def _save_weights_and_get_sampling_client(
+        self,
+        *,
+        record_stability_info: bool = False,
+        kind: Literal["snapshot", "inflight"] = ("snapshot"),
+    ) -> APIFuture[SamplingClient]:
+        """Save temporary sampler weights and return a SamplingClient over them.
+
+        The weights are ephemeral (they have no name and no checkpoint): use
+        `save_weights_for_sampler` for a checkpoint that outlives the session.
+        """
+        return self._weights.save_weights_and_get_sampling_client(
+            record_stability_info=record_stability_info, kind=kind
+        )
+
+    # The manifest gives it the official SDK's ignored ``name`` parameter; the mixin's
+    # descriptor is shadowed by a method defined here, so the wrapper is applied here.
+    if TYPE_CHECKING:
+
+        def save_weights_and_get_sampling_client(
+            self,
+            *,
+            record_stability_info: bool = False,
+            kind: Literal["snapshot", "inflight"] = ("snapshot"),
+        ) -> APIFuture[SamplingClient]:
+            """Save temporary sampler weights and return a SamplingClient over them."""
+            ...
+
+    else:
+        save_weights_and_get_sampling_client = vars(TrainingClientOfficialNames)[
+            "save_weights_and_get_sampling_client"
+        ].wrap(_save_weights_and_get_sampling_client)
+
+    async def create_sampling_client(
+        self, model_path: str, *, record_stability_info: bool = False
+    ) -> SamplingClient:
+        """A SamplingClient over saved sampler weights (``tinker://…/sampler_weights/…``)."""
+        return await self._weights.create_sampling_client(
+            model_path, record_stability_info=record_stability_info
+        )

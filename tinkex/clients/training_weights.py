@@ -1,11 +1,14 @@
-"""Saving and loading weights of a training run (part of `TrainingClient`)."""
+"""Saving and loading weights of a training run: the weights helper of `TrainingClient`.
+
+`TrainingClient` is composed of a `TrainingSubmitter` and this helper; its public weights
+methods delegate here. Every request goes through the submitter, in the run's turn order.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
 from tinkex import api
-from tinkex.clients.training_base import TrainingClientBase
 from tinkex.domain.headers import sdk_method
 from tinkex.domain.paths import require_kind
 from tinkex.domain.text_checks import require_str_map, require_text
@@ -26,6 +29,7 @@ from tinkex.errors import ValidationError
 if TYPE_CHECKING:
     from tinkex.clients.futures import APIFuture
     from tinkex.clients.sampling import SamplingClient
+    from tinkex.clients.training_submitter import TrainingSubmitter
 
 __all__ = ["TrainingWeights"]
 
@@ -33,10 +37,17 @@ _SAMPLER_KINDS = ("snapshot", "inflight")
 _MAX_RECIPIENTS = 10
 
 
-class TrainingWeights(TrainingClientBase):
-    """Checkpoints: save, load, export, and sampling clients over saved weights."""
+class TrainingWeights:
+    """Checkpoints: save, load, export, and sampling clients over saved weights.
 
-    # -- weights -------------------------------------------------------------------------
+    Args:
+        submitter: Sends the run's requests in turn and resolves their futures.
+        base_model: The model the run fine-tunes (the base of its sampling clients).
+    """
+
+    def __init__(self, submitter: TrainingSubmitter, base_model: str) -> None:
+        self._submitter = submitter
+        self._base_model = base_model
 
     def save_state(
         self,
@@ -51,12 +62,12 @@ class TrainingWeights(TrainingClientBase):
             ttl = validate_ttl(ttl_seconds)
             require_bool(overwrite, "overwrite")
             require_str_map(user_metadata, "user_metadata")
-            return self._single(
+            return self._submitter.single(
                 "SaveWeights",
                 lambda seq_id: api.weights.save(
-                    self._runtime.invoker,
+                    self._submitter.runtime.invoker,
                     SaveWeightsRequest(
-                        model_id=self.model_id,
+                        model_id=self._submitter.model_id,
                         path=name,
                         seq_id=seq_id,
                         ttl_seconds=ttl,
@@ -78,12 +89,12 @@ class TrainingWeights(TrainingClientBase):
             _check_name(name)
             ttl = validate_ttl(ttl_seconds)
             require_str_map(user_metadata, "user_metadata")
-            return self._single(
+            return self._submitter.single(
                 "SaveWeightsForSampler",
                 lambda seq_id: api.weights.save_for_sampler(
-                    self._runtime.invoker,
+                    self._submitter.runtime.invoker,
                     SaveWeightsForSamplerRequest(
-                        model_id=self.model_id,
+                        model_id=self._submitter.model_id,
                         path=name,
                         seq_id=seq_id,
                         ttl_seconds=ttl,
@@ -104,12 +115,12 @@ class TrainingWeights(TrainingClientBase):
             _check_name(name)
             ttl = validate_ttl(ttl_seconds)
             _check_recipients(age_encryption_recipients)
-            return self._single(
+            return self._submitter.single(
                 "SaveWeightsExternal",
                 lambda seq_id: api.weights.save_external(
-                    self._runtime.invoker,
+                    self._submitter.runtime.invoker,
                     SaveWeightsExternalRequest(
-                        model_id=self.model_id,
+                        model_id=self._submitter.model_id,
                         path=name,
                         seq_id=seq_id,
                         ttl_seconds=ttl,
@@ -136,16 +147,16 @@ class TrainingWeights(TrainingClientBase):
     def _load(
         self, path: str, *, optimizer: bool, token: str | None
     ) -> APIFuture[LoadWeightsResponse]:
-        self._check_open()
+        self._submitter.check_open()
         parsed = require_kind(path, {"training"}, field="path")
         if token is not None:
             require_text(token, "weights_access_token")
-        return self._single(
+        return self._submitter.single(
             "LoadWeights",
             lambda seq_id: api.weights.load(
-                self._runtime.invoker,
+                self._submitter.runtime.invoker,
                 LoadWeightsRequest(
-                    model_id=self.model_id,
+                    model_id=self._submitter.model_id,
                     seq_id=seq_id,
                     path=parsed.tinker_path,
                     optimizer=optimizer,
@@ -175,14 +186,14 @@ class TrainingWeights(TrainingClientBase):
                 raise ValidationError(
                     f"must be 'snapshot' or 'inflight', got {kind!r}", field="kind"
                 )
-            self._check_open()
-            sampling_seq = self._runtime.next_sampling_session_seq_id()
-            saved = self._single(
+            self._submitter.check_open()
+            sampling_seq = self._submitter.runtime.session.next_sampling_session_seq_id()
+            saved = self._submitter.single(
                 "SaveWeightsForSampler",
                 lambda seq_id: api.weights.save_for_sampler(
-                    self._runtime.invoker,
+                    self._submitter.runtime.invoker,
                     SaveWeightsForSamplerRequest(
-                        model_id=self.model_id,
+                        model_id=self._submitter.model_id,
                         sampling_session_seq_id=sampling_seq,
                         kind=kind,
                         seq_id=seq_id,
@@ -195,9 +206,9 @@ class TrainingWeights(TrainingClientBase):
                 if response.sampling_session_id is None:
                     raise ValidationError("the server returned no sampling session id")
                 return SamplingClient(
-                    self._runtime,
+                    self._submitter.runtime,
                     sampling_session_id=response.sampling_session_id,
-                    base_model=self.base_model,
+                    base_model=self._base_model,
                     record_stability_info=record_stability_info,
                 )
 
@@ -211,9 +222,9 @@ class TrainingWeights(TrainingClientBase):
 
         with sdk_method("TrainingClient.create_sampling_client"):
             return await create_sampling_client(
-                self._runtime,
+                self._submitter.runtime,
                 model_path=model_path,
-                base_model=self.base_model,
+                base_model=self._base_model,
                 record_stability_info=record_stability_info,
             )
 

@@ -29,14 +29,14 @@ from tinkex.errors import ValidationError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tinkex.bootstrap.runtime import Runtime
     from tinkex.flows.bytes_semaphore import BytesSemaphore
+    from tinkex.ports.client import ClientContext
 
 __all__ = ["chunk_data", "combine_outputs", "datum_bytes", "numeric_config", "submit_chunk"]
 
 
 def datum_bytes(datum: Datum) -> int:
-    """The estimated protobuf size of a datum (spec 8.2)."""
+    """The estimated protobuf size of a datum (what the byte limit of a chunk counts)."""
     tokens = 0
     blob = 0
     for chunk in datum.model_input.chunks:
@@ -58,8 +58,8 @@ def datum_bytes(datum: Datum) -> int:
     return estimate_datum_bytes(tokens, blob, tensors)
 
 
-def chunk_data(runtime: Runtime, data: Sequence[Datum]) -> list[list[Datum]]:
-    """Split a batch by the server's count and byte limits (spec 8.2)."""
+def chunk_data(runtime: ClientContext, data: Sequence[Datum]) -> list[list[Datum]]:
+    """Split a batch by the server's count and byte limits (``fwdbwd_max_chunk_*``)."""
     flags = runtime.server_config
     return chunk_by_budget(
         data,
@@ -70,7 +70,7 @@ def chunk_data(runtime: Runtime, data: Sequence[Datum]) -> list[list[Datum]]:
 
 
 async def submit_chunk(
-    runtime: Runtime,
+    runtime: ClientContext,
     *,
     model_id: str,
     seq_id: int,
@@ -107,7 +107,7 @@ async def submit_chunk(
         loss_fn_config=loss_fn_config,
         forward_only=forward_only,
     )
-    encoding = runtime.protobuf.content_encoding
+    encoding = runtime.fwdbwd_content_encoding
     estimate = sum(datum_bytes(datum) for datum in chunk)
     if window is not None:
         await window.acquire(estimate)
@@ -147,7 +147,7 @@ def numeric_config(config: dict[str, float | str] | None) -> dict[str, float] | 
 def combine_outputs(
     results: Sequence[ForwardBackwardOutput], sizes: Sequence[int]
 ) -> ForwardBackwardOutput:
-    """Fold per-chunk results into one (spec 8.3), even for a single chunk."""
+    """Fold per-chunk results into one by metric reduction, even for a single chunk."""
     return ForwardBackwardOutput(
         loss_fn_output_type=results[0].loss_fn_output_type,
         loss_fn_outputs=concat_outputs([r.loss_fn_outputs for r in results]),

@@ -12,7 +12,10 @@ if TYPE_CHECKING:
 
     from tinkex.ports.endpoint import QueryValue
 
-__all__ = ["build_url"]
+__all__ = ["LOCAL_BASE_URL", "build_url"]
+
+LOCAL_BASE_URL = "http://local"
+"""The base URL requests carry when they go to the in-process embedded backend."""
 
 # RFC 3986 path characters besides the unreserved ones `quote` always keeps. "/" stays so that
 # identifiers like `weights/ckpt-1` land in the path verbatim.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import TYPE_CHECKING
 
 from tinkex.errors import ClosedError
@@ -49,6 +50,18 @@ class ManagedSession:
         self._creating: asyncio.Task[str] | None = None
         self._closing: asyncio.Task[None] | None = None
         self._started_at: float | None = None
+        # The session numbers its training and sampling clients; the server derives their
+        # ids from these counters, so they belong to the session, not to one client.
+        self._model_seq = itertools.count()
+        self._sampling_seq = itertools.count()
+
+    def next_model_seq_id(self) -> int:
+        """Reserve the next training-client counter value of this session."""
+        return next(self._model_seq)
+
+    def next_sampling_session_seq_id(self) -> int:
+        """Reserve the next sampling-client counter value (shared with ephemeral saves)."""
+        return next(self._sampling_seq)
 
     @property
     def session_id(self) -> str | None:

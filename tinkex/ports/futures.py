@@ -54,6 +54,13 @@ class FutureResolver(Protocol):
         request_type: str,
         timeout_s: float | None = None,
         observer: QueueStateObserver | None = None,
+        created_roundtrip_s: float | None = None,
+        accept_protobuf: bool | None = None,
     ) -> T:
-        """Poll until the future finishes and return its decoded result."""
+        """Poll until the future finishes and return its decoded result.
+
+        `created_roundtrip_s` is how long the request that created the future took (reported
+        with the wait); `accept_protobuf` asks for a protobuf result body (None: the
+        resolver's default).
+        """
         ...

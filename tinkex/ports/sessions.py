@@ -17,7 +17,7 @@ class SessionEndReason(StrEnum):
 
 
 class SessionManager(Protocol):
-    """Create the session on first use, keep it alive, finish it once.
+    """Create the session on first use, keep it alive, finish it once; count its clients.
 
     `ensure_session` is safe to call concurrently (one creation is shared). `aclose` is
     idempotent; after it, `ensure_session` raises `ClosedError`.
@@ -31,4 +31,12 @@ class SessionManager(Protocol):
         self, reason: SessionEndReason = SessionEndReason.SUCCESS, detail: str | None = None
     ) -> None:
         """Finish the session on the server and stop heartbeats."""
+        ...
+
+    def next_model_seq_id(self) -> int:
+        """Reserve the next training-client counter value of this session."""
+        ...
+
+    def next_sampling_session_seq_id(self) -> int:
+        """Reserve the next sampling-client counter value (shared with ephemeral saves)."""
         ...

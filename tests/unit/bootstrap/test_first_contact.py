@@ -21,13 +21,14 @@ from tinkex import api
 from tinkex.adapters.clock import FakeClock
 from tinkex.adapters.memory import InMemoryTransport, json_response
 from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
+from tinkex.bootstrap.compose import compose
 from tinkex.bootstrap.first_contact import host_of
-from tinkex.bootstrap.runtime import Runtime
 from tinkex.clients.service import ServiceClient
 from tinkex.config import DEFAULT_FIRST_CONTACT_TIMEOUT_S, load_config
 from tinkex.errors import APIConnectionError, ClosedError, ConfigError
 
 if TYPE_CHECKING:
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.ports.transport import HttpRequest, HttpResponse
 
 BASE_URL = "http://tinker.test:8123"
@@ -67,7 +68,7 @@ def _runtime(script: _Script, clock: FakeClock, *, budget_s: float | None = None
         env={},
         first_contact_timeout_s=budget_s,
     )
-    return Runtime(config, adapters)
+    return compose(config, adapters=adapters)
 
 
 async def test_a_host_that_never_answers_fails_at_the_bound_naming_it(

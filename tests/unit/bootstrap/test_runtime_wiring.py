@@ -11,7 +11,7 @@ from tinkex import api
 from tinkex.adapters.clock import FakeClock
 from tinkex.adapters.memory import InMemoryTransport, json_response
 from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.bootstrap.settings import read_feature_settings
 from tinkex.config import load_config
 from tinkex.errors import InternalServerError
@@ -19,6 +19,7 @@ from tinkex.flows.circuit_breaker import CircuitOpenError
 from tinkex.manifest.loader import load_manifest
 
 if TYPE_CHECKING:
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.ports.transport import HttpRequest
 
 SHIPPED = Path(__file__).resolve().parents[3] / "tinkex" / "manifest" / "tinker.yaml"
@@ -63,7 +64,7 @@ def _runtime(transport: InMemoryTransport, manifest_text: str | None = None) -> 
     )
     manifest = load_manifest(manifest_text) if manifest_text is not None else None
     config = load_config(api_key="tml-test-key", base_url="http://tinker.test", env={})
-    return Runtime(config, adapters, manifest=manifest)
+    return compose(config, adapters=adapters, manifest=manifest)
 
 
 def test_manifest_feature_blocks_become_flow_configs() -> None:
@@ -126,7 +127,7 @@ async def test_close_finishes_the_session_then_closes_transports_once() -> None:
         closers=[closer],
     )
     config = load_config(api_key="tml-test-key", base_url="http://tinker.test", env={})
-    runtime = Runtime(config, adapters)
+    runtime = compose(config, adapters=adapters)
     await runtime.start()
     await runtime.aclose()
     await runtime.aclose()

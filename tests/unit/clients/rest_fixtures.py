@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tinkex import api
 from tinkex.bootstrap.adapters import local_adapters
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.config import load_config
 from tinkex.domain.types import (
     CreateModelRequest,
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
     from pathlib import Path
 
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.ports.clock import Clock
     from tinkex.ports.endpoint import EndpointSpec, Invoker, QueryValue
 
@@ -89,7 +90,7 @@ async def local_runtime_on(
     adapters = local_adapters(backend, owns_backend=False)
     if clock is not None:
         adapters.clock = clock
-    runtime = Runtime(load_config(base_url="local", env={}, telemetry=False), adapters)
+    runtime = compose(load_config(base_url="local", env={}, telemetry=False), adapters=adapters)
     await runtime.start(create_session=session)
     try:
         yield runtime
@@ -102,7 +103,7 @@ async def create_run(runtime: Runtime, *, rank: int = 4) -> str:
     session_id = await runtime.session_id()
     request = CreateModelRequest(
         session_id=session_id,
-        model_seq_id=runtime.next_model_seq_id(),
+        model_seq_id=runtime.session.next_model_seq_id(),
         base_model=TINY_MODEL,
         lora_config=LoraConfig(rank=rank),
     )

@@ -247,7 +247,7 @@ async def test_a_rejected_call_leaves_the_client_working(tmp_path: Path) -> None
                 call(training)
             assert (name, raised.value.field) == (name, field)
             assert (name, len(recorder.sent)) == (name, sent)
-            assert (name, training.sequencer.poisoned) == (name, None)
+            assert (name, training._submitter.sequencer.poisoned) == (name, None)
             output = await training.forward_backward(batch(2), "cross_entropy")
             await training.optim_step(AdamParams(learning_rate=1e-3))
             assert np.isfinite(output.metrics["loss:sum"])

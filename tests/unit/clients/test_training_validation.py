@@ -181,7 +181,7 @@ async def test_bad_training_input_is_refused_before_sending(tmp_path: Path) -> N
                 call(training)
             assert (name, raised.value.field) == (name, field)
             assert (name, len(recorder.sent)) == (name, sent)
-        assert training.sequencer.next_id == 0
+        assert training._submitter.sequencer.next_id == 0
         await training.optim_step(AdamParams())
         assert [seq_id_of(r) for r in recorder.to("optim_step")] == [1]
 

@@ -16,7 +16,7 @@ from tinkex import api
 from tinkex.adapters.clock import FakeClock
 from tinkex.adapters.memory import InMemoryTransport, json_response
 from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.config import load_config
 from tinkex.domain.types import ModelInput, SampleRequest, SamplingParams, UntypedAPIFuture
 from tinkex.flows.polling_state import SessionFuturesError
@@ -87,7 +87,7 @@ async def sample(manifest_text: str, server: Server) -> tuple[Any, FakeClock]:
     config = load_config(
         api_key="tml-test-key", base_url="http://tinker.test", telemetry=False, env={}
     )
-    runtime = Runtime(config, adapters, manifest=load_manifest(manifest_text))
+    runtime = compose(config, adapters=adapters, manifest=load_manifest(manifest_text))
     await runtime.start(create_session=False)
     clock.sleeps.clear()
     request = SampleRequest(

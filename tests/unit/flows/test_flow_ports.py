@@ -76,3 +76,15 @@ def test_flows_are_usable_through_their_ports() -> None:
     assert isinstance(sink, BatchingTelemetry)
     assert sink.queued == 0
     assert loop_beat.beats == 0
+
+
+def test_the_session_numbers_its_training_and_sampling_clients_independently() -> None:
+    """Each counter of the session starts at 0 and advances only when reserved."""
+    clock = FakeClock()
+    session: SessionManager = ManagedSession(
+        _create, heartbeat=LoopHeartbeat(_send, clock=clock), finish=_finish, clock=clock
+    )
+    models = [session.next_model_seq_id() for _ in range(3)]
+    samplers = [session.next_sampling_session_seq_id() for _ in range(2)]
+    assert (models, samplers) == ([0, 1, 2], [0, 1])
+    assert session.next_model_seq_id() == 3

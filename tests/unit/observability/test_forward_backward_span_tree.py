@@ -17,7 +17,7 @@ async def test_forward_backward_is_one_tree_of_submission_and_polls(tmp_path: Pa
     """The INTERNAL operation span parents INTERNAL calls, each with CLIENT HTTP attempts."""
     otel = Otel()
     async with embedded_service(tmp_path, otel) as service:
-        session_id = await service.runtime.session_id()
+        session_id = await service.runtime.session.ensure_session()
         training = await service.create_lora_training_client(TINY_MODEL, rank=2)
         otel.spans.clear()
         future = training.forward_backward([datum([1, 2, 3])], "cross_entropy")

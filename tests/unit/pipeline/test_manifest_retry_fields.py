@@ -16,7 +16,7 @@ from tinkex import api
 from tinkex.adapters.clock import FakeClock
 from tinkex.adapters.memory import InMemoryTransport, json_response
 from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.config import load_config
 from tinkex.errors import (
     APIConnectionError,
@@ -36,6 +36,7 @@ from tinkex.ports.transport import HttpResponse
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.ports.transport import HttpRequest
 
 SHIPPED = (Path(__file__).resolve().parents[3] / "tinkex" / "manifest" / "tinker.yaml").read_text(
@@ -112,7 +113,7 @@ async def runtime_for(
     config = load_config(
         api_key="tml-test-key", base_url="http://tinker.test", telemetry=False, env={}
     )
-    runtime = Runtime(config, adapters, manifest=load_manifest(manifest_text))
+    runtime = compose(config, adapters=adapters, manifest=load_manifest(manifest_text))
     await runtime.start(create_session=False)
     # The start's first-contact timer sleeps once for its budget; only later sleeps are backoffs.
     clock.sleeps.clear()
