@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from tinkex.domain.ranges import range_headers
 from tinkex.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -28,7 +29,7 @@ from tinkex.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "AiohttpFileFetcher", "range_headers"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "AiohttpFileFetcher"]
 
 DEFAULT_CHUNK_SIZE: Final = 64 * 1024
 _MAX_ERROR_BODY: Final = 2048
@@ -147,16 +148,6 @@ class AiohttpFileFetcher:
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
-
-
-def range_headers(start: int, if_range: str | None) -> dict[str, str]:
-    """The headers asking for the rest of a body from byte `start` (none when 0)."""
-    if start <= 0:
-        return {}
-    headers = {"Range": f"bytes={start}-"}
-    if if_range:
-        headers["If-Range"] = if_range
-    return headers
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import contextlib
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-from tinkex.adapters.http_download import range_headers
+from tinkex.domain.ranges import range_headers
 from tinkex.errors import status_error_for
 from tinkex.ports.transport import HttpRequest, PoolKind
 
