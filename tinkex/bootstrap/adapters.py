@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, cast
 
 import msgspec
 
-from tinkex._compose import split_telemetry
 from tinkex.adapters.clock import SystemClock
 from tinkex.domain.urls import LOCAL_BASE_URL
 from tinkex.errors import ConfigError
@@ -43,7 +42,6 @@ __all__ = [
     "SharedTransportPool",
     "as_pool",
     "default_adapters",
-    "split_telemetry",
 ]
 
 

@@ -177,7 +177,7 @@ def wire_futures(
     session_futures: SessionFutures | None = None
     batch = batch_polling(settings, server, legacy=legacy)
     if batch is not None:
-        from tinkex.clients.sampling_handle import CLONE_SEQ_STRIDE
+        from tinkex.domain.ordering import CLONE_SEQ_STRIDE
         from tinkex.flows.batch_polling import SessionFutures
 
         session_futures = SessionFutures(

@@ -22,6 +22,7 @@ from tinkex import api
 from tinkex._compose import compose_client
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.config import load_config
+from tinkex.domain.ordering import CLONE_SEQ_STRIDE
 from tinkex.domain.types import JoinSamplingSessionRequest
 from tinkex.domain.urls import LOCAL_BASE_URL
 from tinkex.errors import ClosedError, ConfigError, DecodeError, ValidationError
@@ -39,8 +40,6 @@ __all__ = [
     "require_shareable",
 ]
 
-CLONE_SEQ_STRIDE = 1_000_000_000
-"""A clone's request seq_ids start at ``clone_id x`` this (the original's at 0)."""
 
 _CODEC = MsgspecJsonCodec()
 _HANDLE_VERSION = 1

@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from contextlib import AbstractAsyncContextManager
 
-__all__ = ["PoisonedClientError", "TurnSequencer"]
+__all__ = ["CLONE_SEQ_STRIDE", "PoisonedClientError", "TurnSequencer"]
+
+CLONE_SEQ_STRIDE = 1_000_000_000
+"""A sampling clone's request seq_ids start at ``clone_id x`` this (the original's at 0)."""
 
 
 class PoisonedClientError(ClosedError):
