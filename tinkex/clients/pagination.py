@@ -18,7 +18,13 @@ from tinkex.errors import ValidationError
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
-__all__ = ["DEFAULT_MAX_PAGES", "Page", "iter_offset_pages", "validate_page_args"]
+__all__ = [
+    "DEFAULT_MAX_PAGES",
+    "Page",
+    "iter_offset_pages",
+    "require_count",
+    "validate_page_args",
+]
 
 T = TypeVar("T")
 
@@ -38,6 +44,18 @@ class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
     total_count: int | None = None
 
 
+def require_count(value: object, field: str, *, minimum: int) -> None:
+    """Check that `value` is an int (not a bool) of at least `minimum`.
+
+    Raises:
+        ValidationError: Naming `field`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"must be an int, got {type(value).__name__}", field=field)
+    if value < minimum:
+        raise ValidationError(f"must be >= {minimum}, got {value}", field=field)
+
+
 def validate_page_args(limit: int, offset: int, *, max_limit: int | None = None) -> None:
     """Check `limit`/`offset` before a listing request is sent.
 
@@ -49,11 +67,8 @@ def validate_page_args(limit: int, offset: int, *, max_limit: int | None = None)
     Raises:
         ValidationError: Either value is not an int (bool included) or out of range.
     """
-    for name, value, low in (("limit", limit, 1), ("offset", offset, 0)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(f"must be an int, got {type(value).__name__}", field=name)
-        if value < low:
-            raise ValidationError(f"must be >= {low}, got {value}", field=name)
+    require_count(limit, "limit", minimum=1)
+    require_count(offset, "offset", minimum=0)
     if max_limit is not None and limit > max_limit:
         raise ValidationError(f"must be <= {max_limit}, got {limit}", field="limit")
 
@@ -81,11 +96,11 @@ async def iter_offset_pages(
     Raises:
         ValidationError: `page_size`, `start`, `max_items` or `max_pages` is out of range.
     """
-    validate_page_args(page_size, start)
-    if max_items is not None and (isinstance(max_items, bool) or max_items < 0):
-        raise ValidationError(f"must be >= 0, got {max_items}", field="max_items")
-    if max_pages < 1:
-        raise ValidationError(f"must be >= 1, got {max_pages}", field="max_pages")
+    require_count(page_size, "page_size", minimum=1)
+    require_count(start, "start", minimum=0)
+    if max_items is not None:
+        require_count(max_items, "max_items", minimum=0)
+    require_count(max_pages, "max_pages", minimum=1)
     offset, yielded = start, 0
     for _ in range(max_pages):
         if max_items is not None and yielded >= max_items:

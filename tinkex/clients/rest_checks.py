@@ -61,9 +61,10 @@ def check_access_scope(value: object, field: str = "access_scope") -> AccessScop
     Raises:
         ValidationError: Otherwise.
     """
-    for scope in _SCOPES:
-        if value == scope:
-            return scope
+    if isinstance(value, str):  # == on an array would compare element-wise
+        for scope in _SCOPES:
+            if value == scope:
+                return scope
     raise ValidationError(f"must be 'owned' or 'accessible', got {value!r}", field=field)
 
 

@@ -7,6 +7,7 @@ that each module stays one screenful of one API area.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ import msgspec
 
 from tinkex import api
 from tinkex.adapters.clock import SystemClock
-from tinkex.clients.pagination import Page, iter_offset_pages, validate_page_args
+from tinkex.clients.pagination import Page, iter_offset_pages, require_count, validate_page_args
 from tinkex.clients.rest_checks import (
     AccessScope,
     check_access_scope,
@@ -146,8 +147,17 @@ class SessionsRestApi:
         Raises:
             RequestFailedError: The server reports that the export failed.
             FutureTimeoutError: Still pending after `timeout_s`.
+            ValidationError: `session_id` or `timeout_s` (a positive, finite number) is wrong.
         """
         check_id(session_id, "session_id")
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float):
+            raise ValidationError(
+                f"must be a number of seconds, got {type(timeout_s).__name__}", field="timeout_s"
+            )
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise ValidationError(
+                f"must be positive and finite, got {timeout_s!r}", field="timeout_s"
+            )
         deadline = self._clock.monotonic() + timeout_s
         while True:
             state = await api.rest.export_session_trace(self._invoker, session_id=session_id)
@@ -183,7 +193,12 @@ class SessionsRestApi:
     async def iter_search_sessions(
         self, request: SessionSearchRequest, *, max_pages: int = 1000
     ) -> AsyncIterator[SessionSummary]:
-        """Iterate over every search hit, following ``next_cursor`` (at most `max_pages`)."""
+        """Iterate over every search hit, following ``next_cursor`` (at most `max_pages`).
+
+        Raises:
+            ValidationError: `max_pages` is not an int of at least 1.
+        """
+        require_count(max_pages, "max_pages", minimum=1)
         for _ in range(max_pages):
             page = await self.search_sessions(request)
             for summary in page.sessions:

@@ -94,7 +94,7 @@ async def test_bad_page_size_is_rejected() -> None:
 
     with pytest.raises(ValidationError) as caught:
         _ = [i async for i in iter_offset_pages(fetch, page_size=0)]
-    assert caught.value.field == "limit"
+    assert caught.value.field == "page_size"
 
 
 async def test_trace_export_polls_every_five_seconds_until_ready() -> None:
