@@ -58,7 +58,7 @@ def submit_sample(
         endpoint=ASAMPLE_WITHOUT_OUTER_RETRY.name,
         clock=runtime.clock,
         outer=runtime.outer_retry,
-        billing=None,
+        billing=runtime.billing,  # a 402 pauses sampling as it pauses every other call
         logger=runtime.logger,
     )
     return runtime.dispatcher.dispatch(estimate, send)

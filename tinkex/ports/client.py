@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tinkex.config import TinkexConfig
     from tinkex.domain.types import ClientConfigResponse
     from tinkex.flows.backpressure import SamplingDispatcher
+    from tinkex.flows.billing import BillingPause
     from tinkex.flows.bytes_semaphore import BytesSemaphore
     from tinkex.flows.features import OuterRetryConfig
     from tinkex.flows.observability import Observability
@@ -62,6 +63,7 @@ class ClientContext(Protocol):
         observability: Tracer, metric instruments and clock of the stack's operations.
         auth: The credentials each request carries (the API key, or JWTs in JWT mode).
         outer_retry: The retry budget around a whole operation (sampling's outer loop).
+        billing: The one 402 pause of this client stack (billing belongs to the account).
         dispatcher: Admission of sample requests (bytes and count budgets).
         sampling_retries: Per-sampler retry handlers (connection limit, stuck detection).
         fwdbwd_bytes: The byte budget of forward-backward chunks in flight.
@@ -74,6 +76,7 @@ class ClientContext(Protocol):
     observability: Observability
     auth: SessionAuth
     outer_retry: OuterRetryConfig
+    billing: BillingPause
     dispatcher: SamplingDispatcher
     sampling_retries: SamplingRetryHandlers
     fwdbwd_bytes: BytesSemaphore
