@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from structlog.typing import FilteringBoundLogger
 
-    from tinkex.clients.service import ServiceClient
+    from tinkex.clients.service_core import ServiceClientCore
     from tinkex.ports.clock import Clock
 
 __all__ = [
@@ -295,7 +295,7 @@ def capture_exceptions(
     return CaptureExceptions(reporter, fatal=fatal, severity=severity)
 
 
-async def telemetry_reporter(service: ServiceClient) -> TelemetryReporter | None:
+async def telemetry_reporter(service: ServiceClientCore) -> TelemetryReporter | None:
     """The reporter of `service`'s session, or None when telemetry is off.
 
     Starts the session if needed (the session's sink exists from then on).

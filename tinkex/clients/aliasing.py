@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
 
-__all__ = ["AcceptsDeprecated", "Alias", "future_alias", "result_alias"]
+__all__ = ["AcceptsDeprecated", "Alias", "future_alias", "result_alias", "with_deprecated"]
 
 P = ParamSpec("P")
 S = TypeVar("S")
 T = TypeVar("T")
+F = TypeVar("F", bound="Callable[..., Any]")
 
 
 def result_alias(
@@ -193,3 +194,16 @@ class AcceptsDeprecated:
         except ValueError:  # a required positional parameter follows: take ours by keyword
             keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in extra]
             return original.replace(parameters=[*params, *keyword]), False
+
+
+def with_deprecated(mixin: type, method: F) -> F:
+    """`method` accepting the deprecated parameters `mixin` declares for its name.
+
+    For a class that defines the method itself (so shadows the mixin's `AcceptsDeprecated`):
+    ``name = with_deprecated(Mixin, name)`` in its body, after the method.
+    """
+    descriptor = vars(mixin)[method.__name__]
+    if not isinstance(descriptor, AcceptsDeprecated):
+        raise TypeError(f"{mixin.__name__}.{method.__name__} declares no deprecated parameters")
+    wrapped: F = descriptor.wrap(method)  # type: ignore[assignment]  # same call shape
+    return wrapped

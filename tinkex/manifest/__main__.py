@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tinkex.errors import ManifestError
 from tinkex.manifest.generator import check, default_output_root, generate, write
+from tinkex.manifest.hooks import HookError
 from tinkex.manifest.loader import default_manifest_path, load_manifest
 
 __all__ = ["main"]
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         argv: Arguments without the program name (defaults to ``sys.argv[1:]``).
 
     Returns:
-        0 on success, 1 on drift, 2 on an invalid manifest.
+        0 on success, 1 on drift, 2 on an invalid manifest or a hook mismatch.
     """
     parser = argparse.ArgumentParser(prog="python -m tinkex.manifest")
     parser.add_argument("command", nargs="?", choices=["generate"], default=None)
@@ -40,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     except ManifestError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
-    files = generate(manifest, package=args.package)
+    try:
+        # Hooks are read from the tree being written when it is a whole package (a copy).
+        in_tree = (args.out / args.package.replace(".", "/") / "manifest" / "tinker.yaml").is_file()
+        files = generate(manifest, package=args.package, hooks_root=args.out if in_tree else None)
+    except HookError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
     if args.check:
         drifted = check(files, args.out, package=args.package)
         for relative in drifted:

@@ -195,9 +195,9 @@ def _binding(method: ClientMethod) -> str:
         return f"Backed by the ``{method.endpoint}`` endpoint."
     if method.flow is not None:
         return f"Runs the ``{method.flow}`` flow."
-    if method.local:
-        return "Answered by the client itself (no request of its own)."
-    raise ValueError("a method names one of endpoint, flow or local")
+    if method.hook is not None:
+        return f"Answered by the ``{method.hook}`` domain hook."
+    raise ValueError("a method names one of endpoint, flow or hook")
 
 
 def _method_source(head: str, args: list[str], name: str, doc: tuple[str, list[str]]) -> str:

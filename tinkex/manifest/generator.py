@@ -34,11 +34,17 @@ from tinkex.manifest.gen_constants import (
     render_error_table,
     render_service,
 )
+from tinkex.manifest.gen_surface import SURFACE_DIR, render_surface, surface_clients
 from tinkex.manifest.gen_types import BASE_MODULE, render_group, render_types_init
+from tinkex.manifest.hooks import default_hooks_root
 from tinkex.manifest.pysource import HEADER
 
 if TYPE_CHECKING:
     from tinkex.manifest.schema import Manifest
+
+SURFACE_INIT = f'''{HEADER}
+"""The client methods generated from the manifest's ``clients:`` and ``flows:`` sections."""
+'''
 
 __all__ = ["check", "default_output_root", "generate", "render_compiled", "write"]
 
@@ -51,13 +57,20 @@ def default_output_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
+def generate(
+    manifest: Manifest, *, package: str = "tinkex", hooks_root: Path | None = None
+) -> dict[str, str]:
     """Render every generated file.
 
     Args:
         manifest: The validated manifest.
         package: Top-level package the code is generated into (``tinkex``; tests use
             another name to generate into a scratch directory).
+        hooks_root: The directory holding the package whose hooks modules the clients'
+            generated methods call (default: the one this generator belongs to).
+
+    Raises:
+        HookError: A client's hooks module and the manifest disagree.
 
     Returns:
         File contents keyed by POSIX path relative to the output root, sorted by path.
@@ -74,6 +87,12 @@ def generate(manifest: Manifest, *, package: str = "tinkex") -> dict[str, str]:
         f"{root}/{OFFICIAL_NAMES_MODULE}": render_official_names(manifest, package=package),
         f"{root}/{SYNC_CLIENTS_MODULE}": render_sync_clients(manifest, package=package),
     }
+    hooks_at = hooks_root if hooks_root is not None else default_hooks_root()
+    for key in surface_clients(manifest):
+        files[f"{root}/{SURFACE_DIR}/{key}.py"] = render_surface(
+            manifest, key, package=package, hooks_root=hooks_at
+        )
+    files[f"{root}/{SURFACE_DIR}/__init__.py"] = SURFACE_INIT
     for group in sorted({t.group for t in manifest.types.values()}):
         files[f"{root}/domain/types/{group}.py"] = render_group(manifest, group, package=package)
     for resource, names in resources(manifest).items():
@@ -134,7 +153,7 @@ def check(files: dict[str, str], out: Path, *, package: str = "tinkex") -> list[
         if not (out / relative).exists() or (out / relative).read_text(encoding="utf-8") != content
     }
     root = package.replace(".", "/")
-    for folder in (f"{root}/api", f"{root}/domain/types"):
+    for folder in (f"{root}/api", f"{root}/domain/types", f"{root}/{SURFACE_DIR}"):
         for path in (out / folder).glob("*.py"):
             relative = path.relative_to(out).as_posix()
             if relative not in files:

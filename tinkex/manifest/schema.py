@@ -193,11 +193,22 @@ class EndpointDef(_Strict, frozen=True, kw_only=True):
 
 
 class StateField(_Strict, frozen=True, kw_only=True):
-    """A value a client carries (session id, model id...) and where it comes from."""
+    """A value the generated methods of a client read (``${state.<name>}``).
+
+    Attributes:
+        type: Its Python annotation (documentation of the generated code's inputs).
+        attr: Where it lives on the client: a dotted attribute path read as ``self.<attr>``
+            (default ``_<name>``).
+        hook: A hook of the client that computes it instead (awaited if it is async),
+            called with `args`.
+        args: The hook's arguments (``${...}`` expressions or literals).
+    """
 
     type: str
     doc: str = ""
-    source: str = ""
+    attr: str = ""
+    hook: str | None = None
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 MethodShape = Literal["awaitable", "future", "immediate", "stream"]
@@ -209,13 +220,22 @@ AliasResult = Literal["result", "future"]
 
 
 class ClientMethod(_Strict, frozen=True, kw_only=True):
-    """A public client method: backed by one endpoint, one flow, or the client itself.
+    """A public client method: backed by one endpoint, one flow, or one domain hook.
 
     Attributes:
-        endpoint: The endpoint it calls.
-        flow: The flow it runs.
-        local: Answered by the client itself (a tokenizer, a URL, a client over the same
-            session), without a request of its own.
+        endpoint: The endpoint it calls (one request, arguments from `args`).
+        flow: The flow it runs (its parameters are the flow's unless `params` says).
+        hook: The hand-written domain hook that answers it (called with `args`).
+        params: Positional-or-keyword parameters: name -> ``"<annotation>"`` or
+            ``"<annotation> = <default>"`` (Python source, names from the client's
+            ``imports``).
+        kwonly: Keyword-only parameters, written the same way.
+        result: The Python annotation of what the method returns (default: the endpoint's
+            response type, the flow's ``returns``).
+        args: For an endpoint: request fields, path and query parameters and ``headers``;
+            for a hook: its keyword arguments. Values are ``${input.x}``, ``${state.x}``,
+            ``${self}`` or literals; an endpoint method with no ``args`` passes every
+            parameter under its own name.
         shape: How the tinkex (async) method answers (`MethodShape`).
         sync: What ``tinkex.sync``'s blocking method returns: ``value`` (it waits) or
             ``future`` (a blocking future at once); default ``future`` for a ``future``
@@ -223,20 +243,21 @@ class ClientMethod(_Strict, frozen=True, kw_only=True):
         returns: The client (a key of ``clients``) the result is; ``tinkex.sync`` waits for
             it and answers with its blocking twin. A flow's method defaults to the flow's
             ``returns``.
-        static: A static constructor (called on the class, not an instance).
+        static: A static constructor (a class method: ``${self}`` is the class).
         aliases: The official SDK's other names of the method (``*_async``) and what
             awaiting each gives; generated as methods of the tinkex and ``tinkex.sync``
             classes.
         deprecated_args: Parameters the official SDK still accepts and ignores, with why;
             accepted (first, in this order) and ignored with a DeprecationWarning.
-        json_era_flow: The flow that runs instead on a server of the JSON era, when that
-            server needs other steps.
     """
 
     endpoint: str | None = None
     flow: str | None = None
-    local: bool = False
-    json_era_flow: str | None = None
+    hook: str | None = None
+    params: dict[str, str] = msgspec.field(default_factory=dict)
+    kwonly: dict[str, str] = msgspec.field(default_factory=dict)
+    result: str = ""
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
     doc: str = ""
     shape: MethodShape = "awaitable"
     sync: Literal["value", "future"] | None = None
@@ -253,33 +274,70 @@ class ClientSpec(_Strict, frozen=True, kw_only=True):
         module: ``tinkex.<Class>``: where users find the class.
         kind: ``client``, or ``future`` for the future class the clients' methods return
             (only its aliases are generated; ``tinkex.sync`` has its own blocking future).
+        core: ``module:Class`` of the hand-written base of the generated class: its
+            construction, lifecycle and state (its docstring becomes the class's).
+        hooks: The module of the client's hand-written domain hooks: every public function
+            of it is referenced by the manifest, and every hook referenced is in it.
+        imports: Where the names of the signatures' annotations come from: name -> module.
+        state: What the generated methods read from a client (``${state.<name>}``).
     """
 
     module: str
     kind: Literal["client", "future"] = "client"
     doc: str = ""
+    core: str = ""
+    hooks: str = ""
+    imports: dict[str, str] = msgspec.field(default_factory=dict)
     state: dict[str, StateField] = msgspec.field(default_factory=dict)
     methods: dict[str, ClientMethod] = msgspec.field(default_factory=dict)
 
 
 class FlowStep(_Strict, frozen=True, kw_only=True):
-    """One step of a flow; exactly one of the four actions is set."""
+    """One step of a flow; exactly one of the four actions is set.
+
+    Attributes:
+        call: An endpoint (one request) or another flow of the same client.
+        json_era_call: What the step calls instead on a server of the JSON era (the client's
+            ``json_era`` state says which era the server is of), with the same `args`.
+        await_future: The type the previous call's server future resolves to.
+        build_client: A client (a key of ``clients``) built with `args`.
+        hook: A domain hook of the flow's client, called with `args`.
+        args: Arguments: ``${input.x}``, ``${state.x}``, ``${result.x}`` (the previous
+            step's value), ``${<into>.x}`` (a named step's value), ``${self}``, or literals.
+        into: A name later steps read this step's value by.
+        doc: Why the step is there (a comment in the generated code).
+    """
 
     call: str | None = None
+    json_era_call: str | None = None
     await_future: str | None = None
     build_client: str | None = None
     hook: str | None = None
-    args: dict[str, str] = msgspec.field(default_factory=dict)
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+    into: str = ""
     doc: str = ""
 
 
 class FlowDef(_Strict, frozen=True, kw_only=True):
-    """A multi-step client operation."""
+    """A multi-step client operation, compiled into a private method of its client.
+
+    Attributes:
+        client: The client whose generated class gets the flow (``_flow_<name>``).
+        doc: What the flow does (the private method's docstring).
+        params: Its parameters, written as a method's ``params``.
+        kwonly: Its keyword-only parameters.
+        returns: A client key (the flow answers with that client) or a Python annotation.
+        result: What the flow answers (default ``${result}``: the last step's value; null:
+            nothing).
+        steps: What it does, in order.
+    """
 
     client: str
     doc: str
     params: dict[str, str] = msgspec.field(default_factory=dict)
+    kwonly: dict[str, str] = msgspec.field(default_factory=dict)
     returns: str
+    result: str | None = "${result}"
     steps: list[FlowStep]
 
 

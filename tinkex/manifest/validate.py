@@ -42,7 +42,6 @@ def validate_manifest(manifest: Manifest, smap: SourceMap) -> None:
         _check_endpoint(manifest, name, endpoint, ("endpoints", name), smap)
     _check_features(manifest, smap)
     check_clients(manifest, smap)
-    _check_client_state(manifest, smap)
     _check_flows(manifest, smap)
     _check_errors(manifest, smap)
     _check_service(manifest, smap)
@@ -166,21 +165,11 @@ def _check_features(manifest: Manifest, smap: SourceMap) -> None:
             )
 
 
-def _check_client_state(manifest: Manifest, smap: SourceMap) -> None:
-    for name, client in manifest.clients.items():
-        for field_name, state in client.state.items():
-            _check_type_expr(
-                manifest, state.type, ("clients", name, "state", field_name, "type"), smap
-            )
-
-
 def _check_flows(manifest: Manifest, smap: SourceMap) -> None:
     for name, flow in manifest.flows.items():
         path: KeyPath = ("flows", name)
         if flow.client not in manifest.clients:
             raise smap.error((*path, "client"), f"unknown client {flow.client!r}")
-        if flow.returns not in manifest.clients and flow.returns not in manifest.types:
-            raise smap.error((*path, "returns"), f"unknown client or type {flow.returns!r}")
         for index, step in enumerate(flow.steps):
             step_path: KeyPath = (*path, "steps", index)
             actions = {
@@ -197,9 +186,11 @@ _ACTIONS = "call, await_future, build_client or hook"
 
 
 def _check_step(manifest: Manifest, step: FlowStep, path: KeyPath, smap: SourceMap) -> None:
-    call = step.call
-    if call is not None and call not in manifest.endpoints and call not in manifest.flows:
-        raise smap.error((*path, "call"), f"unknown endpoint {call!r}")
+    for key, call in (("call", step.call), ("json_era_call", step.json_era_call)):
+        if call is not None and call not in manifest.endpoints and call not in manifest.flows:
+            raise smap.error((*path, key), f"unknown endpoint or flow {call!r}")
+    if step.json_era_call is not None and step.call is None:
+        raise smap.error((*path, "json_era_call"), "an era's alternative replaces a call")
     if step.await_future is not None and step.await_future not in manifest.types:
         raise smap.error((*path, "await_future"), f"unknown type {step.await_future!r}")
     if step.build_client is not None and step.build_client not in manifest.clients:

@@ -66,18 +66,15 @@ def _identifier(name: str) -> bool:
 def _check_binding(
     manifest: Manifest, client: ClientSpec, method: ClientMethod, path: KeyPath, smap: SourceMap
 ) -> None:
-    bindings = len([b for b in (method.endpoint, method.flow) if b is not None]) + method.local
+    bindings = len([b for b in (method.endpoint, method.flow, method.hook) if b is not None])
     if client.kind == "future" and bindings:
-        raise smap.error(path, "a future's method waits on its request: no endpoint, flow, local")
+        raise smap.error(path, "a future's method waits on its request: no endpoint, flow, hook")
     if client.kind == "client" and bindings != 1:
-        raise smap.error(path, "a method names exactly one of endpoint, flow or local")
+        raise smap.error(path, "a method names exactly one of endpoint, flow or hook")
     if method.endpoint is not None and method.endpoint not in manifest.endpoints:
         raise smap.error((*path, "endpoint"), f"unknown endpoint {method.endpoint!r}")
     if method.flow is not None and method.flow not in manifest.flows:
         raise smap.error((*path, "flow"), f"unknown flow {method.flow!r}")
-    era_flow = method.json_era_flow
-    if era_flow is not None and (method.flow is None or era_flow not in manifest.flows):
-        raise smap.error((*path, "json_era_flow"), f"unknown flow {era_flow!r}")
     returns = method.returns
     if returns is not None and manifest.clients.get(returns, None) is None:
         raise smap.error((*path, "returns"), f"unknown client {returns!r}")

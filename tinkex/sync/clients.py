@@ -47,7 +47,7 @@ class SamplingClient(SamplingClientBase):
     def sample(self) -> None:
         """Draw num_samples completions of a prompt.
 
-        Backed by the ``sampling.asample`` endpoint.
+        Answered by the ``sample`` domain hook.
         """
 
     @awaited(tinkex.SamplingClient.sample)
@@ -59,16 +59,16 @@ class SamplingClient(SamplingClientBase):
 
     @streamed(tinkex.SamplingClient.sample_stream)
     def sample_stream(self) -> None:
-        """Stream one completion token by token (a tinkex addition).
+        """Stream one completion token by token (a tinkex addition; sampling.stream_sample).
 
-        Backed by the ``sampling.stream_sample`` endpoint.
+        Answered by the ``sample_stream`` domain hook.
         """
 
     @as_future(tinkex.SamplingClient.compute_logprobs)
     def compute_logprobs(self) -> None:
         """The logprob of every prompt token given the ones before it.
 
-        Backed by the ``sampling.asample`` endpoint.
+        Answered by the ``compute_logprobs`` domain hook.
         """
 
     @awaited(tinkex.SamplingClient.compute_logprobs)
@@ -80,9 +80,9 @@ class SamplingClient(SamplingClientBase):
 
     @blocking(tinkex.SamplingClient.get_base_model)
     def get_base_model(self) -> None:
-        """The base model the sampler runs.
+        """The base model the sampler runs (asked of rest.get_sampler once, if unknown).
 
-        Backed by the ``rest.get_sampler`` endpoint.
+        Answered by the ``get_base_model`` domain hook.
         """
 
     @awaited(tinkex.SamplingClient.get_base_model)
@@ -96,21 +96,21 @@ class SamplingClient(SamplingClientBase):
     def get_tokenizer(self) -> None:
         """The tokenizer of the base model.
 
-        Answered by the client itself (no request of its own).
+        Answered by the ``get_tokenizer`` domain hook.
         """
 
     @direct(tinkex.SamplingClient.get_sampler_handle)
     def get_sampler_handle(self) -> None:
         """A string another process can rebuild this client from (no credentials in it).
 
-        Answered by the client itself (no request of its own).
+        Answered by the ``get_sampler_handle`` domain hook.
         """
 
     @constructor(tinkex.SamplingClient.from_sampler_handle)
     def from_sampler_handle(self) -> None:
         """Rebuild a SamplingClient from get_sampler_handle's string, with local credentials.
 
-        Answered by the client itself (no request of its own).
+        Answered by the ``from_sampler_handle`` domain hook.
         """
 
 
@@ -125,7 +125,7 @@ class TrainingClient(TrainingClientBase):
     def forward(self) -> None:
         """The loss and per-token logprobs, without gradients (forward_only=true).
 
-        Backed by the ``training.forward_backward`` endpoint.
+        Answered by the ``forward`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.forward)
@@ -139,7 +139,7 @@ class TrainingClient(TrainingClientBase):
     def forward_backward(self) -> None:
         """The loss, with its gradients accumulated on the server.
 
-        Backed by the ``training.forward_backward`` endpoint.
+        Answered by the ``forward_backward`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.forward_backward)
@@ -153,7 +153,7 @@ class TrainingClient(TrainingClientBase):
     def forward_backward_custom(self) -> None:
         """Client-side custom loss in two phases (forward, then forward_backward with -grad).
 
-        Backed by the ``training.forward_backward`` endpoint.
+        Answered by the ``forward_backward_custom`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.forward_backward_custom)
@@ -167,7 +167,7 @@ class TrainingClient(TrainingClientBase):
     def optim_step(self) -> None:
         """Apply the accumulated gradients (Adam, or the run's optimizer family).
 
-        Backed by the ``training.optim_step`` endpoint.
+        Answered by the ``optim_step`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.optim_step)
@@ -181,7 +181,7 @@ class TrainingClient(TrainingClientBase):
     def save_state(self) -> None:
         """Save weights and optimizer state as tinker://<run>/weights/<name>.
 
-        Backed by the ``weights.save`` endpoint.
+        Answered by the ``save_state`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.save_state)
@@ -195,7 +195,7 @@ class TrainingClient(TrainingClientBase):
     def load_state(self) -> None:
         """Load a weights/ checkpoint's weights (the optimizer state is reset).
 
-        Backed by the ``weights.load`` endpoint.
+        Answered by the ``load_state`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.load_state)
@@ -209,7 +209,7 @@ class TrainingClient(TrainingClientBase):
     def load_state_with_optimizer(self) -> None:
         """Load a weights/ checkpoint's weights and optimizer state.
 
-        Backed by the ``weights.load`` endpoint.
+        Answered by the ``load_state_with_optimizer`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.load_state_with_optimizer)
@@ -223,7 +223,7 @@ class TrainingClient(TrainingClientBase):
     def save_weights_for_sampler(self) -> None:
         """Save sampler weights as tinker://<run>/sampler_weights/<name>.
 
-        Backed by the ``weights.save_for_sampler`` endpoint.
+        Answered by the ``save_weights_for_sampler`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.save_weights_for_sampler)
@@ -237,7 +237,7 @@ class TrainingClient(TrainingClientBase):
     def save_weights_external(self) -> None:
         """Export the adapter as tinker://<run>/external_weights/<name>.
 
-        Backed by the ``weights.save_external`` endpoint.
+        Answered by the ``save_weights_external`` domain hook.
         """
 
     @future_async(tinkex.TrainingClient.save_weights_external)
@@ -251,7 +251,7 @@ class TrainingClient(TrainingClientBase):
     def save_weights_and_get_sampling_client(self) -> None:
         """Save ephemeral sampler weights and return a SamplingClient over them.
 
-        Runs the ``save_weights_and_get_sampling_client`` flow.
+        Answered by the ``save_weights_and_get_sampling_client`` domain hook.
         """
 
     @awaited_client(tinkex.TrainingClient.save_weights_and_get_sampling_client, SamplingClient)
@@ -265,7 +265,7 @@ class TrainingClient(TrainingClientBase):
     def create_sampling_client(self) -> None:
         """A SamplingClient over saved sampler weights (tinker://.../sampler_weights/...).
 
-        Backed by the ``sampling.create_session`` endpoint.
+        Answered by the ``create_sampling_client`` domain hook.
         """
 
     @awaited_client(tinkex.TrainingClient.create_sampling_client, SamplingClient)
@@ -277,9 +277,9 @@ class TrainingClient(TrainingClientBase):
 
     @blocking(tinkex.TrainingClient.get_info)
     def get_info(self) -> None:
-        """The run's model, tokenizer and LoRA settings.
+        """The run's model, tokenizer and LoRA settings (as fetched when the client was made).
 
-        Backed by the ``models.get_info`` endpoint.
+        Answered by the ``get_info`` domain hook.
         """
 
     @awaited(tinkex.TrainingClient.get_info)
@@ -293,21 +293,28 @@ class TrainingClient(TrainingClientBase):
     def get_tokenizer(self) -> None:
         """The tokenizer of the base model.
 
-        Answered by the client itself (no request of its own).
+        Answered by the ``get_tokenizer`` domain hook.
         """
 
     @direct(tinkex.TrainingClient.get_console_url)
     def get_console_url(self) -> None:
         """The run's page in the web console.
 
-        Answered by the client itself (no request of its own).
+        Answered by the ``get_console_url`` domain hook.
+        """
+
+    @as_future(tinkex.TrainingClient.train_step)
+    def train_step(self) -> None:
+        """forward_backward and optim_step submitted together, checked before either is sent.
+
+        Answered by the ``train_step`` domain hook.
         """
 
     @as_future(tinkex.TrainingClient.unload_model)
     def unload_model(self) -> None:
         """Free the run's model once everything submitted before has run.
 
-        Backed by the ``models.unload`` endpoint.
+        Answered by the ``unload_model`` domain hook.
         """
 
 
@@ -327,9 +334,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.list_training_runs)
     def list_training_runs(self) -> None:
-        """One page of training runs.
+        """One page of training runs, newest first (see iter_training_runs).
 
-        Backed by the ``rest.list_training_runs`` endpoint.
+        Runs the ``list_training_runs`` flow.
         """
 
     @awaited(tinkex.RestClient.list_training_runs)
@@ -341,16 +348,16 @@ class RestClient(RestClientBase):
 
     @streamed(tinkex.RestClient.iter_training_runs)
     def iter_training_runs(self) -> None:
-        """Every training run, page by page.
+        """Every training run, page by page (a bad argument raises on the first iteration).
 
-        Backed by the ``rest.list_training_runs`` endpoint.
+        Answered by the ``iter_training_runs`` domain hook.
         """
 
     @as_future(tinkex.RestClient.get_training_run)
     def get_training_run(self) -> None:
         """One training run.
 
-        Backed by the ``rest.get_training_run`` endpoint.
+        Runs the ``get_training_run`` flow.
         """
 
     @awaited(tinkex.RestClient.get_training_run)
@@ -364,7 +371,7 @@ class RestClient(RestClientBase):
     def get_training_run_by_tinker_path(self) -> None:
         """The training run a tinker:// path belongs to.
 
-        Backed by the ``rest.get_training_run`` endpoint.
+        Runs the ``get_training_run_by_tinker_path`` flow.
         """
 
     @awaited(tinkex.RestClient.get_training_run_by_tinker_path)
@@ -378,14 +385,14 @@ class RestClient(RestClientBase):
     def get_weights_info_by_tinker_path(self) -> None:
         """Base model and LoRA settings of a checkpoint.
 
-        Backed by the ``weights.info`` endpoint.
+        Runs the ``get_weights_info_by_tinker_path`` flow.
         """
 
     @as_future(tinkex.RestClient.list_checkpoints)
     def list_checkpoints(self) -> None:
-        """The checkpoints of one training run.
+        """The checkpoints of one training run (unpaginated).
 
-        Backed by the ``rest.list_checkpoints`` endpoint.
+        Runs the ``list_checkpoints`` flow.
         """
 
     @awaited(tinkex.RestClient.list_checkpoints)
@@ -399,7 +406,7 @@ class RestClient(RestClientBase):
     def list_user_checkpoints(self) -> None:
         """One page of all your checkpoints, newest first.
 
-        Backed by the ``rest.list_user_checkpoints`` endpoint.
+        Runs the ``list_user_checkpoints`` flow.
         """
 
     @awaited(tinkex.RestClient.list_user_checkpoints)
@@ -413,14 +420,14 @@ class RestClient(RestClientBase):
     def iter_user_checkpoints(self) -> None:
         """Every checkpoint, page by page.
 
-        Backed by the ``rest.list_user_checkpoints`` endpoint.
+        Answered by the ``iter_user_checkpoints`` domain hook.
         """
 
     @as_future(tinkex.RestClient.delete_checkpoint)
     def delete_checkpoint(self) -> None:
-        """Delete a checkpoint of a run.
+        """Delete a checkpoint given its run id and <segment>/<name> id.
 
-        Backed by the ``rest.delete_checkpoint`` endpoint.
+        Runs the ``delete_checkpoint`` flow.
         """
 
     @awaited(tinkex.RestClient.delete_checkpoint)
@@ -434,7 +441,7 @@ class RestClient(RestClientBase):
     def delete_checkpoint_from_tinker_path(self) -> None:
         """Delete the checkpoint at a tinker:// path.
 
-        Backed by the ``rest.delete_checkpoint`` endpoint.
+        Runs the ``delete_checkpoint_from_tinker_path`` flow.
         """
 
     @awaited(tinkex.RestClient.delete_checkpoint_from_tinker_path)
@@ -446,9 +453,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.publish_checkpoint_from_tinker_path)
     def publish_checkpoint_from_tinker_path(self) -> None:
-        """Make a checkpoint public.
+        """Make a checkpoint public (ConflictError if it already is).
 
-        Backed by the ``rest.publish_checkpoint`` endpoint.
+        Runs the ``publish_checkpoint_from_tinker_path`` flow.
         """
 
     @awaited(tinkex.RestClient.publish_checkpoint_from_tinker_path)
@@ -460,9 +467,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.unpublish_checkpoint_from_tinker_path)
     def unpublish_checkpoint_from_tinker_path(self) -> None:
-        """Make a checkpoint private again.
+        """Make a checkpoint private again (ConflictError if it already is).
 
-        Backed by the ``rest.unpublish_checkpoint`` endpoint.
+        Runs the ``unpublish_checkpoint_from_tinker_path`` flow.
         """
 
     @awaited(tinkex.RestClient.unpublish_checkpoint_from_tinker_path)
@@ -474,9 +481,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.set_checkpoint_ttl_from_tinker_path)
     def set_checkpoint_ttl_from_tinker_path(self) -> None:
-        """Set (or clear) when a checkpoint expires.
+        """Keep a checkpoint ttl_seconds from now (1 hour to 10 years); None keeps it forever.
 
-        Backed by the ``rest.set_checkpoint_ttl`` endpoint.
+        Runs the ``set_checkpoint_ttl_from_tinker_path`` flow.
         """
 
     @awaited(tinkex.RestClient.set_checkpoint_ttl_from_tinker_path)
@@ -490,7 +497,7 @@ class RestClient(RestClientBase):
     def get_external_weights_urls(self) -> None:
         """Download URLs of an external_weights/ checkpoint.
 
-        Backed by the ``rest.get_external_weights_urls`` endpoint.
+        Runs the ``get_external_weights_urls`` flow.
         """
 
     @awaited(tinkex.RestClient.get_external_weights_urls)
@@ -502,23 +509,23 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.get_checkpoint_archive_url)
     def get_checkpoint_archive_url(self) -> None:
-        """A download URL of a checkpoint.
+        """JSON-era servers; a signed URL of a tar of the checkpoint (waits out 503s).
 
-        Backed by the ``rest.get_checkpoint_archive_url`` endpoint.
+        Runs the ``get_checkpoint_archive_url`` flow.
         """
 
     @as_future(tinkex.RestClient.get_checkpoint_archive_url_from_tinker_path)
     def get_checkpoint_archive_url_from_tinker_path(self) -> None:
-        """A download URL of the checkpoint at a tinker:// path.
+        """get_checkpoint_archive_url for a tinker:// path.
 
-        Backed by the ``rest.get_checkpoint_archive_url`` endpoint.
+        Runs the ``get_checkpoint_archive_url_from_tinker_path`` flow.
         """
 
     @as_future(tinkex.RestClient.copy_weights)
     def copy_weights(self) -> None:
-        """Copy a checkpoint into a project; the copy's tinker:// path.
+        """Copy a checkpoint into a project (default TINKER_PROJECT_ID); the copy's path.
 
-        Backed by the ``weights.copy`` endpoint.
+        Answered by the ``copy_weights`` domain hook.
         """
 
     @awaited(tinkex.RestClient.copy_weights)
@@ -532,7 +539,7 @@ class RestClient(RestClientBase):
     def list_sessions(self) -> None:
         """One page of your session ids.
 
-        Backed by the ``rest.list_sessions`` endpoint.
+        Runs the ``list_sessions`` flow.
         """
 
     @awaited(tinkex.RestClient.list_sessions)
@@ -546,14 +553,14 @@ class RestClient(RestClientBase):
     def iter_sessions(self) -> None:
         """Every session id, page by page.
 
-        Backed by the ``rest.list_sessions`` endpoint.
+        Answered by the ``iter_sessions`` domain hook.
         """
 
     @as_future(tinkex.RestClient.get_session)
     def get_session(self) -> None:
         """One session, its runs and samplers.
 
-        Backed by the ``rest.get_session`` endpoint.
+        Runs the ``get_session`` flow.
         """
 
     @awaited(tinkex.RestClient.get_session)
@@ -565,9 +572,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.assign_session_project)
     def assign_session_project(self) -> None:
-        """Move a session into a project.
+        """Move a session (and its runs) into another project.
 
-        Backed by the ``rest.assign_session_project`` endpoint.
+        Runs the ``assign_session_project`` flow.
         """
 
     @awaited(tinkex.RestClient.assign_session_project)
@@ -579,9 +586,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.export_session_trace)
     def export_session_trace(self) -> None:
-        """A download URL of a session's trace, once the export is ready.
+        """A download URL of a session's trace, once the export is ready (polls every 5 s).
 
-        Backed by the ``rest.export_session_trace`` endpoint.
+        Answered by the ``export_session_trace`` domain hook.
         """
 
     @awaited(tinkex.RestClient.export_session_trace)
@@ -593,23 +600,23 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.search_sessions)
     def search_sessions(self) -> None:
-        """One page of sessions matching a query.
+        """One page of sessions matching a query; page on with next_cursor.
 
-        Backed by the ``rest.search_sessions`` endpoint.
+        Runs the ``search_sessions`` flow.
         """
 
     @streamed(tinkex.RestClient.iter_search_sessions)
     def iter_search_sessions(self) -> None:
-        """Every session matching a query.
+        """Every session matching a query, following next_cursor (at most max_pages pages).
 
-        Backed by the ``rest.search_sessions`` endpoint.
+        Answered by the ``iter_search_sessions`` domain hook.
         """
 
     @as_future(tinkex.RestClient.get_sampler)
     def get_sampler(self) -> None:
         """One sampler and its base model.
 
-        Backed by the ``rest.get_sampler`` endpoint.
+        Runs the ``get_sampler`` flow.
         """
 
     @awaited(tinkex.RestClient.get_sampler)
@@ -621,16 +628,16 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.whoami)
     def whoami(self) -> None:
-        """Who the credential in use belongs to, decoded from the JWT.
+        """Who the credential in use belongs to, decoded from the JWT (no request).
 
         Runs the ``whoami`` flow.
         """
 
     @as_future(tinkex.RestClient.get_audit_log)
     def get_audit_log(self) -> None:
-        """The organisation's audit log.
+        """The organisation's audit log, optionally of one UTC day.
 
-        Backed by the ``admin.audit_log`` endpoint.
+        Answered by the ``get_audit_log`` domain hook.
         """
 
     @awaited(tinkex.RestClient.get_audit_log)
@@ -642,9 +649,9 @@ class RestClient(RestClientBase):
 
     @as_future(tinkex.RestClient.get_billing_usage)
     def get_billing_usage(self) -> None:
-        """Billing events between two hour-aligned times.
+        """Billing events between two hour-aligned times (at most 14 days apart).
 
-        Backed by the ``admin.billing_usage`` endpoint.
+        Answered by the ``get_billing_usage`` domain hook.
         """
 
     @awaited(tinkex.RestClient.get_billing_usage)
@@ -658,7 +665,7 @@ class RestClient(RestClientBase):
     def get_current_checkpoint_storage_usage(self) -> None:
         """Current checkpoint storage per project and owner.
 
-        Backed by the ``admin.checkpoint_storage_usage`` endpoint.
+        Answered by the ``get_current_checkpoint_storage_usage`` domain hook.
         """
 
     @awaited(tinkex.RestClient.get_current_checkpoint_storage_usage)
@@ -754,19 +761,19 @@ class ServiceClient(ServiceClientBase):
     def create_rest_client(self) -> None:
         """A RestClient sharing this client's session and connections.
 
-        Answered by the client itself (no request of its own).
+        Answered by the ``create_rest_client`` domain hook.
         """
 
     @as_future(tinkex.ServiceClient.copy_weights)
     def copy_weights(self) -> None:
         """Copy a checkpoint into this client's project; the copy's tinker:// path.
 
-        Backed by the ``weights.copy`` endpoint.
+        Answered by the ``copy_weights`` domain hook.
         """
 
     @as_future(tinkex.ServiceClient.close)
     def close(self) -> None:
-        """Finish the session and release every connection (safe to repeat).
+        """Finish the session with `status` and release every connection (safe to repeat).
 
-        Backed by the ``session.finish`` endpoint.
+        Answered by the ``close`` domain hook.
         """

@@ -11,8 +11,6 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-import msgspec
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -22,7 +20,6 @@ from tinkex.domain.types import AdamParams, Datum, ModelInput, SamplingParams
 from tinkex.errors import UnsupportedByServerError
 from tinkex.local import BackendConfig, LocalBackend, make_app
 from tinkex.local.app import RUNNER_OPTIONS
-from tinkex.manifest.loader import load_manifest
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -132,38 +129,3 @@ async def test_what_the_json_era_cannot_do_fails_before_anything_is_sent(tmp_pat
         # Asking for nothing the era lacks is fine: the same call without the option works.
         result = await sampler.sample(ModelInput.from_ints([1, 2]), 1, SamplingParams(max_tokens=2))
         assert len(result.sequences) == 1
-
-
-async def test_the_flow_comes_from_the_manifest(tmp_path: Path) -> None:
-    """Without `json_era_flow`, tinkex would load into the session: a 0.38 request that the
-    JSON-era encoding refuses before sending (and the strict server would refuse too)."""
-    shipped = load_manifest()
-    service_spec = shipped.clients["service"]
-    methods = {
-        name: msgspec.structs.replace(method, json_era_flow=None)
-        for name, method in service_spec.methods.items()
-    }
-    clients = {**shipped.clients, "service": msgspec.structs.replace(service_spec, methods=methods)}
-    manifest = msgspec.structs.replace(shipped, clients=clients)
-    async with json_era_server(tmp_path) as (url, seen), _client(url, manifest) as service:
-        training = await service.create_lora_training_client(TINY, rank=2)
-        state = (await training.save_state("s")).path
-        assert state is not None
-        sent = len(seen)
-        with pytest.raises(UnsupportedByServerError, match=r"LoadWeightsRequest\.session_id"):
-            await service.create_training_client_from_state(state)
-        assert len(seen) == sent
-        # Sent anyway, the server refuses it as a JSON-era server would.
-        create_via_load = {
-            "session_id": await service.session_id(),
-            "model_seq_id": 5,
-            "path": state,
-            "optimizer": False,
-        }
-        async with (
-            aiohttp.ClientSession(headers={"X-API-Key": "tml-json-era"}) as http,
-            http.post(url + "/api/v1/load_weights", json=create_via_load) as refused,
-        ):
-            assert refused.status == 422
-            assert "model_id: field required" in (await refused.json())["detail"]
-    assert "/api/v1/weights_info" not in [path for path, _ in seen]

@@ -10,6 +10,7 @@ import structlog
 from tinkex.adapters.clock import SystemClock
 from tinkex.clients.official_names import TrainingClientOfficialNames
 from tinkex.clients.training import TrainingClient
+from tinkex.clients.training_core import TrainingClientCore
 from tinkex.clients.training_submitter import TrainingSubmitter
 
 if TYPE_CHECKING:
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
 MACHINERY = ("submit_chunks", "run_chunks", "resolve_chunks", "sequencer", "single", "tracker")
 
 
-def test_training_client_inherits_only_the_official_names() -> None:
-    """No inheritance chain: the official-name aliases are the only base."""
-    assert TrainingClient.__bases__ == (TrainingClientOfficialNames,)
+def test_training_client_is_generated_on_one_hand_written_core() -> None:
+    """No inheritance chain: the generated class, the official names and one flat core."""
+    assert TrainingClient.__module__ == "tinkex.clients.generated.training"
+    assert TrainingClient.__bases__ == (TrainingClientOfficialNames, TrainingClientCore)
+    assert TrainingClientCore.__bases__ == (object,)
 
 
 def test_submission_machinery_lives_on_the_submitter_not_the_client() -> None:

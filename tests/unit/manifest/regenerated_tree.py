@@ -47,12 +47,18 @@ def regenerate_copy(tmp_path: Path, edit: Callable[[str], str]) -> Path:
     return root
 
 
-def probe(root: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Run the probe client against the tinkex under `root`; `env` is the client's environment."""
+def probe(
+    root: Path, env: Mapping[str, str] | None = None, *, script: Path = PROBE, arg: str = ""
+) -> dict[str, Any]:
+    """Run a probe script against the tinkex under `root`; `env` is the client's environment.
+
+    `script` defaults to the probe client (`probe_client.py`), which reads `env` as its
+    argument; another script gets `arg` instead.
+    """
     process_env = {k: v for k, v in os.environ.items() if not k.startswith(("TINKER_", "PYTHON"))}
     process_env["PYTHONPATH"] = str(root)
     completed = subprocess.run(
-        [sys.executable, "-X", "utf8", str(PROBE), json.dumps(dict(env or {}))],
+        [sys.executable, "-X", "utf8", str(script), arg or json.dumps(dict(env or {}))],
         cwd=root,
         env=process_env,
         capture_output=True,

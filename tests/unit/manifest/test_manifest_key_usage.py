@@ -34,18 +34,6 @@ if TYPE_CHECKING:
 # The test fails when an entry matches no unread key: once a key is read, delete its entry.
 NOT_YET_CONSUMED_KEYS: frozenset[str] = frozenset(
     {
-        # The state a client carries and how a flow runs: issue 10 item 1 generates the
-        # clients' state and compiles the flows (the method names, shapes, aliases, docs and
-        # bindings generate tinkex.sync and the official names already).
-        "clients.*.state.*",
-        "flows.*.client",
-        "flows.*.doc",
-        "flows.*.params.*",
-        "flows.*.steps.*",
-        # Read only against a JSON-era server (this probe talks to a current one):
-        # tests/integration/clients/test_json_era_http.py runs the JSON-era flow over HTTP.
-        "clients.service.methods.*.json_era_flow",
-        "flows.create_training_client_from_state_json_era.returns",
         # The streaming endpoint gets no generated function (its body is read through the
         # StreamingTransport port); the generated streaming client method will take this
         # request type and yield this response type (issue 10 item 1).
@@ -64,12 +52,7 @@ NOT_YET_CONSUMED_KEYS: frozenset[str] = frozenset(
 
 # Schema fields that no manifest object ever has read, though tinker.yaml leaves them at their
 # default: `Class.field` patterns. Same rule: delete an entry once the field is read.
-NOT_YET_CONSUMED_FIELDS: frozenset[str] = frozenset(
-    {
-        # Steps are documented by their flow (issue 10 item 1 generates the flows).
-        "FlowStep.doc",
-    }
-)
+NOT_YET_CONSUMED_FIELDS: frozenset[str] = frozenset()
 
 # Read by the loader itself, not by generated or run-time code: a manifest of another schema
 # version is rejected (see `test_the_loader_rejects_another_schema_version`).
