@@ -38,6 +38,7 @@ def build_invoker(
         for_exchange: The pipeline of the JWT exchange itself: the exchange credential,
             not the session's.
     """
+    from tinkex.adapters.multipart import MultipartFormEncoder
     from tinkex.flows.circuit_breaker import CircuitBreaker
     from tinkex.flows.invoker import PipelineInvoker
     from tinkex.flows.rate_limiter import RateLimiter
@@ -72,4 +73,5 @@ def build_invoker(
         },
         default_headers=base.config.default_headers,
         redirect_endpoints=settings.redirect_endpoints,
+        multipart=MultipartFormEncoder(),
     )
