@@ -26,7 +26,7 @@ async def send_telemetry(stack: StartedStack, events: list[dict[str, Any]]) -> N
         platform_name=platform.system(),
     )
     if stack.era.json_era:
-        body.pop("process_uuid", None)  # the JSON-era batch has no process id (spec 11)
+        body.pop("process_uuid", None)  # the 0.16.1 SDK's batch has no process id field
     # The flush task may have been started inside a public method: telemetry is background
     # traffic and must not carry that method's x-sdk-method.
     token = current_sdk_method.set(None)

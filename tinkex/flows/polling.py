@@ -1,4 +1,4 @@
-"""`PollingFutureResolver`: the retrieve_future state machine of spec §5.2.
+"""`PollingFutureResolver`: the retrieve_future state machine.
 
 One `resolve` call long-polls ``POST /api/v1/retrieve_future`` until the server hands over a
 result. The loop never sleeps between ``try_again`` answers (the server holds each poll open),
@@ -6,7 +6,8 @@ re-polls at once after 408, 5xx and a poll that merely timed out, and backs off 
 429s and failed connections: the server's ``retry-after`` when it sent one the backoff honours,
 else the config's `Backoff` (1 s doubling to 30 s) for the current streak, which starts over
 as soon as the server answers normally again. A poll timeout is *not* a connection failure:
-the official SDK conflates the two and turns a 24 s step into 155 s (user-pain-points §1b).
+the official SDK conflated the two and backed off after every long-poll that ran out, which
+turned a step of about 24 s of GPU work into about 155 s (tinker PR #26).
 
 A sample registered with the server's batch poller (`tinkex.flows.batch_polling`) first waits
 for its completion there, then fetches its result here in one poll. A deadline bounds the whole
@@ -73,7 +74,8 @@ __all__ = ["PROTOBUF_MEDIA_TYPE", "PollingFutureResolver", "PromiseExpiredError"
 T = TypeVar("T")
 
 SAMPLE_REQUEST_TYPE = "Sample"
-"""The futures the batch poller and server-side cancellation apply to (spec §5.2, §5.3)."""
+"""The ``X-Tinker-Request-Type`` of the futures the batch poller and server-side cancellation
+apply to: samples only."""
 
 
 class PollingFutureResolver:
