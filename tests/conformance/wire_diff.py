@@ -126,7 +126,7 @@ JSON_ERA_DIFFERENCES: tuple[Difference, ...] = (
         "optim_step, asample",
         "`adam_params` / `sampling_params` fields at their default",
         "0.16.1 sends only the fields the caller set and the server applies the same defaults"
-        " (json-era spec 1.3): a field at its default compares equal to a field left out",
+        " to a field left out: a field at its default compares equal to a field left out",
     ),
     Difference(
         "get_info",
