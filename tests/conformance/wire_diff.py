@@ -148,7 +148,7 @@ _RANDOM_SUFFIX = re.compile(
 BATCH_POLLS = "POST /api/v1/retrieve_futures"
 _SESSION = re.compile(r"sess-[0-9a-f]+")
 _REQUEST = re.compile(r"req-[0-9a-f]+")
-# What a JSON-era server assumes for a parameter left out (json-era spec 7.2 and 9.4).
+# What a JSON-era server assumes for a parameter left out (the optimizer's and the sampler's).
 _PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
     "adam_params": {
         "learning_rate": 0.0001,

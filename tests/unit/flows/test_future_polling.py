@@ -1,4 +1,4 @@
-"""The retrieve_future poll loop (spec §5.2), in virtual time."""
+"""The retrieve_future poll loop, in virtual time."""
 
 from __future__ import annotations
 
