@@ -24,6 +24,7 @@ from typing import TypeAlias
 import msgspec
 
 from tinkex.adapters.multipart import MultipartFormEncoder
+from tinkex.domain.form_parts import serialize_form_fields
 from tinkex.errors import ValidationError
 from tinkex.ports.multipart import MultipartBody, Part
 
@@ -56,37 +57,6 @@ class FileSpec(msgspec.Struct, frozen=True, kw_only=True):
 
 FileValue: TypeAlias = bytes | Path | FileSpec
 """What a file field may hold."""
-
-
-def _scalar(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _flatten(key: str, value: object, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, Mapping):
-        for sub, item in value.items():
-            _flatten(f"{key}[{sub}]", item, out)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _flatten(f"{key}[]", item, out)
-    else:
-        out.append((key, _scalar(value)))
-
-
-def serialize_form_fields(fields: Mapping[str, object]) -> list[tuple[str, str]]:
-    """Flatten nested form fields to ``(bracket key, text)`` pairs, in order.
-
-    Example: ``{"m": {"a": 1}, "t": ["x", "y"], "n": None}`` gives
-    ``[("m[a]", "1"), ("t[]", "x"), ("t[]", "y"), ("n", "")]``.
-    """
-    out: list[tuple[str, str]] = []
-    for key, value in fields.items():
-        _flatten(str(key), value, out)
-    return out
 
 
 def _file_part(name: str, value: FileValue) -> Part:

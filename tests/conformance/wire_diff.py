@@ -126,7 +126,7 @@ JSON_ERA_DIFFERENCES: tuple[Difference, ...] = (
         "optim_step, asample",
         "`adam_params` / `sampling_params` fields at their default",
         "0.16.1 sends only the fields the caller set and the server applies the same defaults"
-        " (json-era spec 1.3): a field at its default compares equal to a field left out",
+        " to a field left out: a field at its default compares equal to a field left out",
     ),
     Difference(
         "get_info",
@@ -148,7 +148,7 @@ _RANDOM_SUFFIX = re.compile(
 BATCH_POLLS = "POST /api/v1/retrieve_futures"
 _SESSION = re.compile(r"sess-[0-9a-f]+")
 _REQUEST = re.compile(r"req-[0-9a-f]+")
-# What a JSON-era server assumes for a parameter left out (json-era spec 7.2 and 9.4).
+# What a JSON-era server assumes for a parameter left out (the optimizer's and the sampler's).
 _PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
     "adam_params": {
         "learning_rate": 0.0001,

@@ -1,6 +1,7 @@
 """`JsonEraCodec`: request bodies as the JSON-era SDK (0.16.1) writes them.
 
-A server without ``/client/config`` predates the 0.38 wire (tinker-wire-json-era.md). Its SDK
+A server without ``/client/config`` predates the 0.38 wire: it is the server SDK 0.16.1 talks
+to (`docs/conformance.md` lists what still differs from that SDK's requests). Its SDK
 never sends a ``type`` tag, knows fewer fields, and writes some optional fields as ``null``.
 The manifest's ``service.json_era.requests`` says which (generated into
 `tinkex.domain.service_spec.JSON_ERA_REQUESTS`); this codec applies it on top of the ordinary
@@ -13,7 +14,8 @@ JSON encoding:
 * fields listed under ``send_null`` are written as ``null`` when None.
 
 Defaults of parameter objects (``AdamParams``, ``SamplingParams``) are still written: the
-JSON-era server applies the same values (spec 1.3), so the request means the same thing.
+JSON-era server applies the same values to a field left out, so the request means the same
+thing.
 Decoding is the inner codec's.
 """
 

@@ -1,7 +1,8 @@
 """The composition root: the one place a client stack (`Runtime`) is built.
 
 `compose` chooses the adapters for a resolved config and the user's overrides (or takes the
-ones given), and wires them with the manifest into a `Runtime`, which implements the
+ones given), builds the stack's base from them and the manifest, the source of the server's
+terms, and composes them into a `Runtime`, which implements the
 `tinkex.ports.client.ClientContext` port that every client is written against. Clients never
 import this package: `ServiceClient` and rebuilt sampling clients reach it through
 `tinkex._compose`, the CLI calls it directly.
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from tinkex.bootstrap.adapters import default_adapters
 from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.stack import StackBase, server_config_source
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -75,12 +77,5 @@ def compose(
         clock=clock,
         telemetry=telemetry,
     )
-    return Runtime(
-        config,
-        chosen,
-        manifest=manifest,
-        session=session,
-        tracer=tracer,
-        metrics=metrics,
-        meter=meter,
-    )
+    base = StackBase(config, chosen, manifest=manifest, tracer=tracer, metrics=metrics, meter=meter)
+    return Runtime(base, server=server_config_source(base), session=session)

@@ -15,13 +15,14 @@ from tinkex.flows.invoker import PipelineInvoker
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tinkex.bootstrap.runtime import Runtime
+    from tinkex.bootstrap.stack import StackBase
+    from tinkex.bootstrap.wire_era import WireEra
     from tinkex.flows.heartbeat import HeartbeatSender
 
 __all__ = ["threaded_heartbeat_sender"]
 
 
-def threaded_heartbeat_sender(runtime: Runtime) -> Callable[[], HeartbeatSender]:
+def threaded_heartbeat_sender(base: StackBase, era: WireEra) -> Callable[[], HeartbeatSender]:
     """A factory the heartbeat thread calls, on its own loop, to build its sender.
 
     The sender owns one small connection pool, so heartbeats neither wait behind the main
@@ -29,20 +30,21 @@ def threaded_heartbeat_sender(runtime: Runtime) -> Callable[[], HeartbeatSender]
     """
 
     def make() -> HeartbeatSender:
-        pool = AiohttpConnectionPool(PoolLimits(session=2), credential_origin=runtime.base_url)
+        base_url = base.adapters.base_url
+        pool = AiohttpConnectionPool(PoolLimits(session=2), credential_origin=base_url)
         invoker = PipelineInvoker(
             pool=pool,
             codecs={"json": MsgspecJsonCodec()},
-            base_url=runtime.base_url,
-            auth_headers=runtime.auth_headers(),
-            auth_provider=runtime.auth.thread_provider(),  # the current JWT, in JWT mode
+            base_url=base_url,
+            auth_headers=base.auth.headers(),
+            auth_provider=base.auth.thread_provider(),  # the current JWT, in JWT mode
             clock=SystemClock(),
             retry=RetryConfig(max_retries=0),
             outer_retry=OuterRetryConfig(enabled=False),
             billing=None,
-            sdk_version=runtime.era.sdk_version,
-            logger=runtime.logger,
-            default_headers=runtime.config.default_headers,
+            sdk_version=era.sdk_version,
+            logger=base.logger,
+            default_headers=base.config.default_headers,
         )
 
         async def send(session_id: str) -> None:

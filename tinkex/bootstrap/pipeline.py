@@ -1,4 +1,4 @@
-"""Build one `PipelineInvoker` for a Runtime: the manifest's features over its pool."""
+"""Build one `PipelineInvoker` of a client stack: the manifest's features over its pool."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
-    from tinkex.bootstrap.runtime import Runtime
+    from tinkex.bootstrap.stack import StackBase
+    from tinkex.bootstrap.wire_era import WireEra
     from tinkex.flows.invoker import PipelineInvoker
     from tinkex.ports.codec import Codec
     from tinkex.ports.pool import ConnectionPool
@@ -16,7 +17,8 @@ __all__ = ["build_invoker"]
 
 
 def build_invoker(
-    runtime: Runtime,
+    base: StackBase,
+    era: WireEra,
     json: MsgspecJsonCodec,
     protobuf: Codec,
     *,
@@ -24,42 +26,44 @@ def build_invoker(
     pool: ConnectionPool | None = None,
     for_exchange: bool = False,
 ) -> PipelineInvoker:
-    """A pipeline over `pool` (default: the runtime's) with the runtime's features.
+    """A pipeline over `pool` (default: the stack's) with the stack's features.
 
     Args:
-        runtime: Supplies the settings, auth, era, clock, billing pause and observability.
+        base: Supplies the settings, auth, clock, billing pause and observability.
+        era: The server's wire era (SDK version, identification headers, JSON writing).
         json: The JSON codec (the era decides how it writes bodies).
         protobuf: The codec of protobuf endpoints (the JSON one before server config).
         telemetry: Where the pipeline reports, if anywhere.
-        pool: Another pool than the runtime's (the first-contact watch).
+        pool: Another pool than the stack's (the first-contact watch).
         for_exchange: The pipeline of the JWT exchange itself: the exchange credential,
             not the session's.
     """
+    from tinkex.adapters.multipart import MultipartFormEncoder
     from tinkex.flows.circuit_breaker import CircuitBreaker
     from tinkex.flows.invoker import PipelineInvoker
     from tinkex.flows.rate_limiter import RateLimiter
 
-    settings = runtime.settings
-    auth = runtime.auth
-    clock = runtime.clock
-    base_pool = pool if pool is not None else runtime.pool
+    settings = base.settings
+    auth = base.auth
+    clock = base.clock
+    base_pool = pool if pool is not None else base.adapters.pool
     return PipelineInvoker(
         pool=base_pool if for_exchange else auth.wrap_pool(base_pool),
-        codecs={"json": runtime.era.json_codec(json), "protobuf": protobuf},
-        base_url=runtime.base_url,
-        auth_headers=auth.exchange_headers() if for_exchange else runtime.auth_headers(),
+        codecs={"json": era.json_codec(json), "protobuf": protobuf},
+        base_url=base.adapters.base_url,
+        auth_headers=auth.exchange_headers() if for_exchange else auth.headers(),
         auth_provider=auth.exchange_provider() if for_exchange else auth.provider(),
         clock=clock,
         retry=settings.retry,
         endpoint_retry=settings.endpoint_retry,
         outer_retry=settings.outer_retry,
-        billing=runtime.billing,
-        sdk_version=runtime.era.sdk_version,
-        sdk_method_headers=runtime.era.sdk_method_headers,
+        billing=base.billing,
+        sdk_version=era.sdk_version,
+        sdk_method_headers=era.sdk_method_headers,
         telemetry=telemetry,
-        tracer=runtime.tracer,
-        instruments=runtime.observability.instruments,
-        logger=runtime.logger,
+        tracer=base.tracer,
+        instruments=base.observability.instruments,
+        logger=base.logger,
         circuit_breakers={
             name: CircuitBreaker(name, cfg, clock=clock)
             for name, cfg in settings.circuit_breakers.items()
@@ -67,6 +71,7 @@ def build_invoker(
         rate_limiters={
             name: RateLimiter(cfg, clock=clock) for name, cfg in settings.rate_limiters.items()
         },
-        default_headers=runtime.config.default_headers,
-        redirect_endpoints=runtime.settings.redirect_endpoints,
+        default_headers=base.config.default_headers,
+        redirect_endpoints=settings.redirect_endpoints,
+        multipart=MultipartFormEncoder(),
     )

@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     from structlog.typing import FilteringBoundLogger
 
     from tinkex.bootstrap.settings import BatchFuturesSettings, FeatureSettings
-    from tinkex.domain.types import ClientConfigResponse, ClientDynamicConfigResponse
     from tinkex.flows.batch_polling import SessionFutures
     from tinkex.flows.billing import BillingPause
     from tinkex.flows.deadlines import DeadlineResolver
     from tinkex.flows.sample_cancel import SampleCancels
     from tinkex.ports.clock import Clock
+    from tinkex.ports.codec import Codec
     from tinkex.ports.endpoint import EndpointSpec, Invoker, QueryValue
+    from tinkex.ports.server_config import ServerTerms
     from tinkex.ports.telemetry import TelemetrySink
 
 __all__ = ["ExpectingInvoker", "WiredFutures", "batch_polling", "wire_futures"]
@@ -42,11 +43,9 @@ __all__ = ["ExpectingInvoker", "WiredFutures", "batch_polling", "wire_futures"]
 T = TypeVar("T")
 
 
-def batch_polling(
-    settings: FeatureSettings, server: ClientConfigResponse, *, legacy: bool
-) -> BatchFuturesSettings | None:
+def batch_polling(settings: FeatureSettings, terms: ServerTerms) -> BatchFuturesSettings | None:
     """The batch poller's settings when samples resolve through it, else None."""
-    if legacy or not server.sample_use_retrieve_futures:
+    if terms.legacy or not terms.config.sample_use_retrieve_futures:
         return None
     return settings.batch_futures
 
@@ -142,15 +141,14 @@ def wire_futures(
     pipeline: Invoker,
     *,
     settings: FeatureSettings,
-    server: ClientConfigResponse,
-    dynamic: ClientDynamicConfigResponse,
-    legacy: bool,
+    terms: ServerTerms,
     clock: Clock,
     logger: FilteringBoundLogger,
     billing: BillingPause,
     telemetry: TelemetrySink | None,
-    decode_json: Callable[[bytes], object],
-    decode_result: Callable[[bytes, str, type[Any]], Any],
+    json: Codec,
+    protobuf: Codec,
+    on_result: Callable[[Any], None] | None = None,
 ) -> WiredFutures:
     """Build the future resolver (and batch poller and cancel queue) a runtime uses.
 
@@ -158,15 +156,14 @@ def wire_futures(
         invoker: The invoker clients use (it tracks submissions).
         pipeline: The plain pipeline the pollers call through.
         settings: The manifest's feature settings.
-        server: The negotiated client config.
-        dynamic: The dynamic config.
-        legacy: The server predates server-driven config.
+        terms: The server's negotiated terms.
         clock: The time source.
         logger: Where the flows log.
         billing: The client's 402 pause.
         telemetry: Receives the future events.
-        decode_json: Parses a JSON body.
-        decode_result: Decodes a finished result (body, content type, type).
+        json: Reads poll answers and JSON results.
+        protobuf: Reads protobuf results.
+        on_result: Told every decoded result (sampled tokens are counted there).
     """
     from tinkex import api
     from tinkex.api.registry import ENDPOINTS
@@ -174,8 +171,9 @@ def wire_futures(
     from tinkex.flows.deadlines import DeadlineResolver
     from tinkex.flows.polling import PollingFutureResolver
 
+    server, dynamic, legacy = terms.config, terms.dynamic, terms.legacy
     session_futures: SessionFutures | None = None
-    batch = batch_polling(settings, server, legacy=legacy)
+    batch = batch_polling(settings, terms)
     if batch is not None:
         from tinkex.domain.ordering import CLONE_SEQ_STRIDE
         from tinkex.flows.batch_polling import SessionFutures
@@ -203,8 +201,9 @@ def wire_futures(
     polling = PollingFutureResolver(
         pipeline,
         api.futures.RETRIEVE,
-        decode_json=decode_json,
-        decode_result=decode_result,
+        json_codec=json,
+        protobuf_codec=protobuf,
+        on_result=on_result,
         clock=clock,
         config=settings.futures,
         telemetry=telemetry,

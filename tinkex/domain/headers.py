@@ -1,4 +1,4 @@
-"""Request headers: the fixed SDK identification set and per-request assembly (wire spec 2.2).
+"""Request headers: the fixed SDK identification set and per-request assembly.
 
 Everything here is pure except `detect_platform`, which reads the `platform` module once and is
 cached. `current_sdk_method` carries the outermost public SDK method in progress; the clients

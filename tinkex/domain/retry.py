@@ -1,6 +1,7 @@
 """Pure retry policy: which outcomes are retried, and how long to wait before the next try.
 
-Two layers use it (wire spec sections 2.3 and 6.1), each with its own `RetryRules` (which
+Two layers use it (HTTP attempts, and the outer retry of whole calls), each with its own
+`RetryRules` (which
 statuses, whether 5xx and lost connections count, whether the server's ``x-should-retry`` is
 obeyed) and its own `Backoff`, both read from the manifest's feature blocks:
 
@@ -109,7 +110,7 @@ def parse_should_retry(value: str | None) -> bool | None:
 
 
 def is_cloudflare_reset(response: HttpResponse) -> bool:
-    """Return True for a 400 with an empty body and `content-length: 0` (wire spec 2.4).
+    """Return True for a 400 with an empty body and `content-length: 0`.
 
     That is how the edge proxy reports a connection it dropped; the official SDK treats it
     as a connection error, within a small budget, rather than as a bad request.

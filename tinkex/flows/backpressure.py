@@ -1,4 +1,4 @@
-"""Sampling dispatch limits and 429 backpressure (spec §6.4).
+"""Sampling dispatch limits and 429 backpressure.
 
 Every `sample` attempt passes through one `SamplingDispatcher` per holder: a count semaphore
 (400) and a byte budget (10 MiB) in which prompts weigh x20 while a backoff is recent. A 429
@@ -127,7 +127,7 @@ class SamplingDispatcher:
         """Submit under the limits, re-sending after each 429 until the server accepts.
 
         Args:
-            estimate_bytes: The prompt's estimated size (spec §6.4 step 1).
+            estimate_bytes: The prompt's estimated size in bytes (what the byte budget weighs).
             send: One submission attempt; returns None when the server answered 429 (or a
                 402 inside the billing window), the accepted response otherwise.
 

@@ -1,4 +1,4 @@
-"""Batch completion polling: one ``retrieve_futures`` long-poll per sampling session (spec §5.3).
+"""Batch completion polling: one ``retrieve_futures`` long-poll per sampling session.
 
 When the server's client config sets ``sample_use_retrieve_futures``, a sample does not poll
 ``retrieve_future`` until its result exists. As soon as the server accepts it, its request id

@@ -1,4 +1,4 @@
-"""The billing pause: wait out HTTP 402 for a while instead of failing (wire spec 6.2).
+"""The billing pause: wait out HTTP 402 for a while instead of failing.
 
 The first 402 starts an incident. While the incident is younger than `max_pause_s` the outer
 retry layer (and the future poller) sleeps `sleep_s` and tries again without counting an

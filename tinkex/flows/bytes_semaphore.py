@@ -1,4 +1,4 @@
-"""A byte budget that never deadlocks on an oversize request (spec §6.5)."""
+"""A byte budget that never deadlocks on an oversize request (it proceeds alone, overdrawing)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ class RetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 class OuterRetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The outer retry layer wrapped around a whole logical call (wire spec section 6.1).
+    """The outer retry layer wrapped around a whole logical call (see `tinkex.flows.outer_retry`).
 
     Attributes:
         enabled: False turns the outer backoff off (the billing pause may still apply).
@@ -70,7 +70,7 @@ class OuterRetryConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
 
 
 class BillingPauseConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """How long to wait out HTTP 402 (billing) before giving up (wire spec section 6.2).
+    """How long to wait out HTTP 402 (billing) before giving up (see `tinkex.flows.billing`).
 
     Attributes:
         max_pause_s: Length of one billing incident after which 402 is raised.

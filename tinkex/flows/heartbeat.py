@@ -1,4 +1,4 @@
-"""Session heartbeats (spec §7): on the caller's loop, or on a thread of their own.
+"""Session heartbeats: on the caller's loop, or on a thread of their own.
 
 `LoopHeartbeat` is a task on the caller's event loop, timed by the Clock port. It stops when
 the server says the session is gone (410) and warns on every beat once no heartbeat succeeded

@@ -1,4 +1,4 @@
-"""Idempotency keys: one per logical request, unique without uuid4's cost (wire spec 2.2).
+"""Idempotency keys: one per logical request, reused by its retries, unique without uuid4's cost.
 
 Header and prefix are the manifest's (the retry policy's ``idempotency_header`` and
 ``idempotency_prefix``, generated into `tinkex.domain.service_spec`): the official SDK's

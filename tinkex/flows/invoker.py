@@ -15,6 +15,7 @@ import random
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+from tinkex.domain.form_parts import MULTIPART_MEDIA_TYPE, encode_form
 from tinkex.domain.headers import (
     base_headers,
     current_sdk_method,
@@ -22,7 +23,7 @@ from tinkex.domain.headers import (
     request_headers,
 )
 from tinkex.domain.urls import build_url
-from tinkex.errors import APIStatusError, ConfigError, DecodeError, TinkexError
+from tinkex.errors import APIStatusError, DecodeError, TinkexError
 from tinkex.flows.features import OUTER_RETRY_FEATURE
 from tinkex.flows.logging import configure_logging
 from tinkex.flows.observability import adopt_ids, measured_call
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from tinkex.ports.clock import Clock
     from tinkex.ports.codec import Codec
     from tinkex.ports.endpoint import EndpointSpec, QueryValue
+    from tinkex.ports.multipart import MultipartBody, MultipartEncoder
     from tinkex.ports.pool import ConnectionPool
     from tinkex.ports.telemetry import TelemetrySink
 
@@ -118,6 +120,7 @@ class PipelineInvoker:
             names another ``retry_policy`` block than the one `retry` came from.
         sdk_method_headers: Send ``x-sdk-version`` / ``x-sdk-method`` (False for servers of
             the JSON era, whose SDK had neither).
+        multipart: Encodes the bodies of endpoints whose manifest body is ``multipart``.
     """
 
     def __init__(
@@ -144,8 +147,10 @@ class PipelineInvoker:
         redirect_endpoints: Collection[str] = (),
         endpoint_retry: Mapping[str, RetryConfig] | None = None,
         sdk_method_headers: bool = True,
+        multipart: MultipartEncoder | None = None,
     ) -> None:
         self._codecs = dict(codecs)
+        self._multipart = multipart
         self._sdk_method_headers = sdk_method_headers
         self._base_url = base_url
         self._clock = clock
@@ -275,21 +280,29 @@ class PipelineInvoker:
             url, path = self._plain_url(endpoint)
         payload: bytes | None = None
         content_type: str | None = None
+        form: MultipartBody | None = None
         if (
             body is not None
             and endpoint.request_codec not in ("none", "")
             and (endpoint.method != "GET")
         ):
             codec = self._codecs.get(endpoint.request_codec)
-            if codec is None:
-                raise ConfigError(f"no {endpoint.request_codec!r} codec for {endpoint.name}")
-            payload = body if isinstance(body, bytes) else codec.encode(body)
-            content_type = codec.media_type
+            if codec is not None:
+                payload = body if isinstance(body, bytes) else codec.encode(body)
+                content_type = codec.media_type
+            else:
+                # No codec: a multipart body (or a manifest/codec mismatch, a ConfigError).
+                form = encode_form(self._multipart, endpoint, body)
+                payload, content_type = form.body, MULTIPART_MEDIA_TYPE
         elif endpoint.method != "GET":
             # A body-less POST/PUT/DELETE still says JSON, as the official SDK's does; left
             # out, the HTTP library would label it application/octet-stream.
             content_type = JSON_MEDIA_TYPE
         shared, index, static_key = self._shared_headers(endpoint, content_type)
+        if form is not None:
+            # The boundary is new for every body, so the cached headers carry the bare media
+            # type and this body's Content-Type replaces it in place.
+            shared = _merge_onto(shared, index, {"Content-Type": form.content_type})
         caller_key = static_key
         if headers:
             shared = _merge_onto(shared, index, headers)

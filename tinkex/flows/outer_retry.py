@@ -1,4 +1,4 @@
-"""The outer retry layer: repeat a whole logical call (wire spec 6.1), waiting out 402s (6.2).
+"""The outer retry layer: repeat a whole logical call, waiting out 402s (the billing pause).
 
 It wraps the HTTP layer for endpoints whose manifest entry lists ``retry_outer``. Each
 repetition runs the logical call from scratch, so it carries a new idempotency key (unless the

@@ -1,4 +1,4 @@
-"""`PollingFutureResolver`: the retrieve_future state machine of spec §5.2.
+"""`PollingFutureResolver`: the retrieve_future state machine.
 
 One `resolve` call long-polls ``POST /api/v1/retrieve_future`` until the server hands over a
 result. The loop never sleeps between ``try_again`` answers (the server holds each poll open),
@@ -6,7 +6,8 @@ re-polls at once after 408, 5xx and a poll that merely timed out, and backs off 
 429s and failed connections: the server's ``retry-after`` when it sent one the backoff honours,
 else the config's `Backoff` (1 s doubling to 30 s) for the current streak, which starts over
 as soon as the server answers normally again. A poll timeout is *not* a connection failure:
-the official SDK conflates the two and turns a 24 s step into 155 s (user-pain-points §1b).
+the official SDK conflated the two and backed off after every long-poll that ran out, which
+turned a step of about 24 s of GPU work into about 155 s (tinker PR #26).
 
 A sample registered with the server's batch poller (`tinkex.flows.batch_polling`) first waits
 for its completion there, then fetches its result here in one poll. A deadline bounds the whole
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from tinkex.flows.bytes_semaphore import BytesSemaphore
     from tinkex.flows.sample_cancel import SampleCancels
     from tinkex.ports.clock import Clock
+    from tinkex.ports.codec import Codec
     from tinkex.ports.endpoint import EndpointSpec, Invoker
     from tinkex.ports.futures import QueueStateObserver
     from tinkex.ports.telemetry import TelemetrySink
@@ -72,7 +74,8 @@ __all__ = ["PROTOBUF_MEDIA_TYPE", "PollingFutureResolver", "PromiseExpiredError"
 T = TypeVar("T")
 
 SAMPLE_REQUEST_TYPE = "Sample"
-"""The futures the batch poller and server-side cancellation apply to (spec §5.2, §5.3)."""
+"""The ``X-Tinker-Request-Type`` of the futures the batch poller and server-side cancellation
+apply to: samples only."""
 
 
 class PollingFutureResolver:
@@ -88,9 +91,10 @@ class PollingFutureResolver:
         invoker: Invoker,
         retrieve_spec: EndpointSpec,
         *,
-        decode_json: Callable[[bytes], object],
-        decode_result: Callable[[bytes, str, type[Any]], Any],
+        json_codec: Codec,
         clock: Clock,
+        protobuf_codec: Codec | None = None,
+        on_result: Callable[[Any], None] | None = None,
         config: FuturesConfig | None = None,
         telemetry: TelemetrySink | None = None,
         logger: FilteringBoundLogger | None = None,
@@ -106,9 +110,11 @@ class PollingFutureResolver:
         Args:
             invoker: Runs the retrieve endpoint; non-2xx answers raise tinkex status errors.
             retrieve_spec: The ``futures.retrieve`` endpoint description.
-            decode_json: Parses a JSON body (the codec's job); results are usually mappings.
-            decode_result: Decodes a finished result: ``(body, content_type, result_type)``.
+            json_codec: Reads poll answers and JSON results.
             clock: Time source for backoffs, deadlines and the pending dump.
+            protobuf_codec: Reads results sent as ``application/x-protobuf`` (None: the
+                resolver never asks for them).
+            on_result: Called with every decoded result (the stack counts sampled tokens).
             config: Poll-loop tunables.
             telemetry: Receives ``APIFuture.result_async.*`` events.
             logger: Where warnings go.
@@ -132,8 +138,9 @@ class PollingFutureResolver:
             max_retries=0,
             features=tuple(f for f in retrieve_spec.features if f != "retry_outer"),
         )
-        self._decode_json = decode_json
-        self._decode_result = decode_result
+        self._json = json_codec
+        self._protobuf = protobuf_codec
+        self._on_result = on_result
         self._clock = clock
         self._telemetry = telemetry
         self._log: FilteringBoundLogger = logger or configure_logging()
@@ -295,7 +302,7 @@ class PollingFutureResolver:
         if PROTOBUF_MEDIA_TYPE in response.headers.get("content-type", ""):
             return True
         try:
-            payload = self._decode_json(response.body)
+            payload = self._json.decode(response.body, object)
         except DecodeError as exc:
             raise self._in_context(exc, entry) from exc
         if not isinstance(payload, Mapping):
@@ -336,13 +343,24 @@ class PollingFutureResolver:
     ) -> T:
         self._report.notify(observer, entry, QueueState.ACTIVE, None)
         try:
-            result: T = self._decode_result(response.body, response.content_type, result_type)
+            result = self._decode(response, result_type)
         except Exception as exc:
             self._report.emit("validation_error", Severity.ERROR, entry, error=str(exc))
             if isinstance(exc, DecodeError):
                 raise self._in_context(exc, entry) from exc
             raise
+        if self._on_result is not None:
+            self._on_result(result)
         return result
+
+    def _decode(self, response: HttpResponse, result_type: type[T]) -> T:
+        # The result's own content type names its codec: a server may answer JSON even
+        # when protobuf was asked for.
+        if PROTOBUF_MEDIA_TYPE not in response.content_type:
+            return self._json.decode(response.body, result_type)
+        if self._protobuf is None:
+            raise DecodeError(f"no protobuf codec for a {response.content_type!r} result")
+        return self._protobuf.decode(response.body, result_type)
 
     def _in_context(self, error: DecodeError, entry: PendingEntry) -> DecodeError:
         """The decode error again, naming the request whose result could not be read."""

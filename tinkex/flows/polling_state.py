@@ -1,4 +1,4 @@
-"""Configuration, errors and bookkeeping for future polling (spec §5.2, §5.3, §6.2).
+"""Configuration, errors and bookkeeping for future polling (retrieve_future and retrieve_futures).
 
 The poll loops live in `tinkex.flows.polling` (retrieve_future) and `tinkex.flows.batch_polling`
 (retrieve_futures); this module holds what they keep between iterations and across futures:

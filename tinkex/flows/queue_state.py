@@ -1,4 +1,4 @@
-"""Queue-state observers: the throttled logger of spec §5.2 and a recorder for tests and users."""
+"""Queue-state observers: a throttled logger of paused requests, and a recorder of states."""
 
 from __future__ import annotations
 

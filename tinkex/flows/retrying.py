@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 CLOUDFLARE_RESET_BUDGET = 16
-"""Edge-proxy resets turned into connection errors before they surface as 400 (spec 2.4)."""
+"""Edge-proxy resets (an empty 400) turned into connection errors (see `is_cloudflare_reset`)."""
 _MAX_ERROR_BODY = 2048
 _RETRY_COUNTS = tuple(str(n) for n in range(16))  # the common values, without str() per try
 # Stands in for the attempt span when nothing is traced (reusable, enters as None).

@@ -1,4 +1,4 @@
-"""`SampleCancels`: tell the server about abandoned samples (``cancel_future``, spec §5.2).
+"""`SampleCancels`: tell the server about abandoned samples (``cancel_future``).
 
 A sample whose waiting stops before its result arrived (its task was cancelled, the
 `APIFuture` was cancelled, or its deadline passed) is still queued or running on the server.
@@ -100,7 +100,7 @@ class SampleCancels:
             await self._invoker.invoke(
                 self._spec, CancelFutureRequest(request_id=request_id), response_type=type(None)
             )
-        except Exception as exc:  # noqa: BLE001 - logged and dropped, as the spec says
+        except Exception as exc:  # noqa: BLE001 - best effort: a cancel that fails is logged and dropped
             self.failed += 1
             self._log.error(
                 "futures.cancel_failed",

@@ -1,4 +1,4 @@
-"""The sampling retry handler (spec §6.3): unlimited jittered retries plus stuck detection.
+"""The sampling retry handler: unlimited jittered retries plus stuck detection.
 
 One handler is shared by every client of a sampling session (`SamplingRetryHandlers`), so its
 semaphore bounds the session's concurrent sample operations. Each `execute` retries retryable

@@ -1,4 +1,4 @@
-"""Server-driven configuration (spec §3): negotiation with old servers, and background refresh.
+"""Server-driven configuration: negotiation with old servers, and background refresh.
 
 `negotiate` fetches ``/client/config``; a 404 means the server predates server-driven config,
 so the client runs on the defaults in legacy mode (JSON wire). `fetch_or_default` does the same

@@ -1,19 +1,29 @@
-"""`ManagedSession`: create the server session once, keep it alive, finish it once (spec §7)."""
+"""`ManagedSession`: the whole life of one server session, from creation to its finish.
+
+The session is created once (on first use), kept alive by heartbeats, finished once, and
+reported to telemetry (``SESSION_START`` when created, ``SESSION_END`` with its duration when
+finished). It also numbers the training and sampling clients made in it. A session joined from
+another process (an unpickled sampling client) is only kept alive: it belongs to the process
+that created it, which finishes and reports it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from tinkex.errors import ClosedError
 from tinkex.ports.sessions import SessionEndReason
+from tinkex.ports.telemetry import TelemetryEvent
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from tinkex.flows.heartbeat import HeartbeatRunner
     from tinkex.ports.clock import Clock
+    from tinkex.ports.telemetry import TelemetrySink
 
 __all__ = ["ManagedSession"]
 
@@ -33,6 +43,7 @@ class ManagedSession:
         heartbeat: HeartbeatRunner,
         finish: Callable[[str, SessionEndReason, str | None], Awaitable[None]],
         clock: Clock,
+        telemetry: TelemetrySink | None = None,
     ) -> None:
         """Create a manager; nothing is sent until `ensure_session`.
 
@@ -41,11 +52,13 @@ class ManagedSession:
             heartbeat: Started with the session id once it exists.
             finish: ``POST /sessions/{id}/finish`` with the end reason and optional detail.
             clock: Time source for `duration_s`.
+            telemetry: Told when the session starts and ends (None: not reported).
         """
         self._create = create
         self._heartbeat = heartbeat
         self._finish = finish
         self._clock = clock
+        self._telemetry = telemetry
         self._session_id: str | None = None
         self._creating: asyncio.Task[str] | None = None
         self._closing: asyncio.Task[None] | None = None
@@ -54,6 +67,18 @@ class ManagedSession:
         # ids from these counters, so they belong to the session, not to one client.
         self._model_seq = itertools.count()
         self._sampling_seq = itertools.count()
+
+    @classmethod
+    def joined(cls, session_id: str, *, heartbeat: HeartbeatRunner, clock: Clock) -> ManagedSession:
+        """A manager that keeps another process's session alive, and never finishes it."""
+
+        async def known() -> str:
+            return session_id
+
+        async def leave(_session_id: str, _reason: SessionEndReason, _detail: str | None) -> None:
+            """The session's creator finishes it."""
+
+        return cls(known, heartbeat=heartbeat, finish=leave, clock=clock)
 
     def next_model_seq_id(self) -> int:
         """Reserve the next training-client counter value of this session."""
@@ -97,6 +122,8 @@ class ManagedSession:
         self._session_id = session_id
         self._started_at = self._clock.monotonic()
         self._heartbeat.start(session_id)
+        if self._telemetry is not None:
+            self._telemetry.emit(TelemetryEvent(event="SESSION_START"))
         return session_id
 
     async def aclose(
@@ -122,3 +149,12 @@ class ManagedSession:
                 await self._finish(self._session_id, reason, detail)
         finally:
             await self._heartbeat.stop()
+            duration_s = self.duration_s()
+            if self._telemetry is not None and duration_s is not None:
+                # Reported even when the finish request failed: the session did end here.
+                self._telemetry.emit(
+                    TelemetryEvent(
+                        event="SESSION_END",
+                        event_data={"duration": str(timedelta(seconds=duration_s))},
+                    )
+                )

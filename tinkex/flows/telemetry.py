@@ -1,4 +1,4 @@
-"""`BatchingTelemetry`: a TelemetrySink that ships events in bounded batches (spec §13).
+"""`BatchingTelemetry`: a TelemetrySink that ships events in bounded batches to its sender.
 
 `emit` is synchronous, never blocks and never raises: it stamps the event and appends it to a
 bounded queue (overflow is dropped and counted, with one warning). A background task flushes

@@ -95,7 +95,7 @@ _SAMPLING = Obj(
 )
 _SAVE = {"path": None, "seq_id": None, "ttl_seconds": None}
 
-# Request models of SDK 0.16.1 (tinker-wire-json-era.md sections 3 to 9), by route.
+# Request models of SDK 0.16.1 (what its requests hold on the wire), by route.
 _REQUESTS: dict[str, Obj] = {
     "POST /api/v1/create_session": Obj(
         required={"tags": None, "user_metadata": None, "sdk_version": None},

@@ -180,7 +180,7 @@ class EndpointDef(_Strict, frozen=True, kw_only=True):
     query: dict[str, QueryParam] = msgspec.field(default_factory=dict)
     request: str | None = None
     response: str | None = None
-    body: Literal["json", "protobuf", "none"] = "json"
+    body: Literal["json", "protobuf", "multipart", "none"] = "json"
     accept: Literal["json", "protobuf"] = "json"
     future: FutureDef | None = None
     pool: PoolKind

@@ -132,6 +132,9 @@ def _check_endpoint(
             raise smap.error((*path, key), f"unknown type {type_name!r}")
     if (endpoint.request is None) != (endpoint.body == "none"):
         raise smap.error((*path, "body"), "body must be 'none' exactly when there is no request")
+    request_def = manifest.types.get(endpoint.request or "")
+    if endpoint.body == "multipart" and (request_def is None or request_def.kind != "struct"):
+        raise smap.error((*path, "body"), "a multipart body is built from a struct's fields")
     if endpoint.future is not None and endpoint.future.result not in manifest.types:
         raise smap.error((*path, "future", "result"), f"unknown type {endpoint.future.result!r}")
     for index, feature in enumerate(endpoint.features):

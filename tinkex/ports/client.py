@@ -7,6 +7,10 @@ resolver, session manager, clock, connection pool, telemetry sink) plus the few 
 collaborators that the server's negotiated config shapes (the sampling dispatcher and retry
 handlers, the forward-backward byte budget, the outer retry policy, observability).
 
+The attributes exist from construction; every property that depends on the server's terms
+(the invoker, resolver, session, server config, limits, telemetry) raises `ClosedError` until
+`start` has negotiated them, so a client never sees placeholder values.
+
 Those flow and domain types are named in annotations only (under ``TYPE_CHECKING``): at run
 time this module, like every port, imports nothing of ours but other ports.
 """
@@ -64,9 +68,6 @@ class ClientContext(Protocol):
         auth: The credentials each request carries (the API key, or JWTs in JWT mode).
         outer_retry: The retry budget around a whole operation (sampling's outer loop).
         billing: The one 402 pause of this client stack (billing belongs to the account).
-        dispatcher: Admission of sample requests (bytes and count budgets).
-        sampling_retries: Per-sampler retry handlers (connection limit, stuck detection).
-        fwdbwd_bytes: The byte budget of forward-backward chunks in flight.
     """
 
     config: TinkexConfig
@@ -77,9 +78,6 @@ class ClientContext(Protocol):
     auth: SessionAuth
     outer_retry: OuterRetryConfig
     billing: BillingPause
-    dispatcher: SamplingDispatcher
-    sampling_retries: SamplingRetryHandlers
-    fwdbwd_bytes: BytesSemaphore
 
     async def start(
         self, *, create_session: bool = True, join_session_id: str | None = None
@@ -110,6 +108,21 @@ class ClientContext(Protocol):
     @property
     def session(self) -> SessionManager:
         """The session this stack keeps alive (`ClosedError` when it has none)."""
+        ...
+
+    @property
+    def dispatcher(self) -> SamplingDispatcher:
+        """Admission of sample requests (bytes and count budgets; the server sets them)."""
+        ...
+
+    @property
+    def sampling_retries(self) -> SamplingRetryHandlers:
+        """Per-sampler retry handlers (connection limit, stuck detection)."""
+        ...
+
+    @property
+    def fwdbwd_bytes(self) -> BytesSemaphore:
+        """The byte budget of forward-backward chunks in flight."""
         ...
 
     @property

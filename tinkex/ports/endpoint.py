@@ -30,7 +30,8 @@ class EndpointSpec(msgspec.Struct, frozen=True, kw_only=True):
         name: Manifest name, ``<resource>.<operation>`` (e.g. ``training.forward_backward``).
         method: Upper-case HTTP method.
         path: Path relative to the base URL, with ``{param}`` placeholders.
-        request_codec: ``json``, ``protobuf`` or ``none`` (no body).
+        request_codec: ``json``, ``protobuf``, ``multipart`` (``multipart/form-data`` through
+            the `MultipartEncoder` port) or ``none`` (no body).
         accept: Media type asked for: ``json`` or ``protobuf``.
         pool: Traffic class used to pick the connection pool.
         max_retries: HTTP-level retries for one logical call (0 = a single attempt).

@@ -4,8 +4,8 @@ Use `tinkex.proto.wire` for the encode/decode functions and their value types.
 
 Files:
 
-* `tinker_public.proto`: our schema, written from the wire spec (tinker-wire.md §8.4, §8.5,
-  §9.1). Field numbers are the service's; never renumber.
+* `tinker_public.proto`: our schema of the service's protobuf payloads (the forward_backward
+  request and output, the sample response). Field numbers are the service's; never renumber.
 * `tinker_public_pb2.py` / `.pyi`: protoc output, checked in. The `.pyi` types the message
   classes; the `.py` is not imported at run time (see `messages.py`).
 * `tinker_public_descriptor.py`: the serialized `FileDescriptorProto`, checked in.

@@ -1,4 +1,4 @@
-"""The `ForwardBackwardOutput` protobuf body (tinker-wire.md §8.5): server encode, client decode.
+"""The `ForwardBackwardOutput` protobuf body: server encode, client decode.
 
 Per-datum outputs of one field travel as a `BatchedTensor`: every datum's values concatenated
 in `data`, with int64 *byte* offsets (num_datums + 1 entries) marking where each datum starts.

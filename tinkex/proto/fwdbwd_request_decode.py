@@ -1,4 +1,4 @@
-"""Decode the `ForwardBackwardRequest` protobuf body (the server side of tinker-wire.md §8.4)."""
+"""Decode the `ForwardBackwardRequest` protobuf body (the embedded server's side)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Encode the `ForwardBackwardRequest` protobuf body (the client side of tinker-wire.md §8.4).
+"""Encode the `ForwardBackwardRequest` protobuf body (the client's side).
 
 Tokens travel as packed int32 bytes, loss inputs as raw little-endian tensors (floats →
 FLOAT32, integers → INT64, shape written), numeric loss options in both the legacy and the v2

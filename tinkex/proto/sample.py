@@ -1,4 +1,4 @@
-"""The `SampleResponse` protobuf body (tinker-wire.md §9.1): server encode, client decode."""
+"""The `SampleResponse` protobuf body: server encode, client decode."""
 
 from __future__ import annotations
 

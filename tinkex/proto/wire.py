@@ -1,8 +1,8 @@
 """Public face of the Tinker protobuf payloads: numpy values and pure encode/decode functions.
 
 Used by both the client codec and the embedded server (`tinkex.local`); nothing here does I/O
-or touches asyncio. Spec: tinker-wire.md §8.4 (forward_backward request), §8.5 (its output),
-§9.1 (sample response).
+or touches asyncio. Payloads: the forward_backward request, its output, the sample response
+(`tests/unit/proto` checks them against the official SDK's messages).
 
 ```python
 body = encode_forward_backward_request(request, compress=True)  # Content-Encoding: zstd

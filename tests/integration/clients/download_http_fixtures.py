@@ -22,8 +22,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tinkex.adapters.clock import SystemClock
-from tinkex.bootstrap.adapters import default_adapters
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.clients.rest import RestClient
 from tinkex.config import load_config
 from tinkex.local import LocalBackend
@@ -153,7 +152,7 @@ async def download_server(data_dir: Path) -> AsyncIterator[tuple[DownloadServer,
     await server.start_server()
     front.url = str(server.make_url("")).rstrip("/")
     config = load_config(base_url=front.url, api_key="tml-resume-test", env={}, telemetry=False)
-    remote = Runtime(config, default_adapters(config))
+    remote = compose(config)
     try:
         await remote.start(create_session=False)
         yield front, RestClient(remote.invoker)

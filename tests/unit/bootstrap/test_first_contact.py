@@ -22,10 +22,10 @@ from tinkex.adapters.clock import FakeClock
 from tinkex.adapters.memory import InMemoryTransport, json_response
 from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.bootstrap.compose import compose
-from tinkex.bootstrap.first_contact import host_of
 from tinkex.clients.service import ServiceClient
 from tinkex.config import DEFAULT_FIRST_CONTACT_TIMEOUT_S, load_config
 from tinkex.errors import APIConnectionError, ClosedError, ConfigError
+from tinkex.flows.first_contact import host_of
 
 if TYPE_CHECKING:
     from tinkex.bootstrap.runtime import Runtime

@@ -14,7 +14,7 @@ from tinkex.bootstrap.adapters import Adapters, SharedTransportPool
 from tinkex.bootstrap.compose import compose
 from tinkex.bootstrap.settings import read_feature_settings
 from tinkex.config import load_config
-from tinkex.errors import InternalServerError
+from tinkex.errors import ClosedError, InternalServerError
 from tinkex.flows.circuit_breaker import CircuitOpenError
 from tinkex.manifest.loader import load_manifest
 
@@ -145,3 +145,38 @@ async def test_requests_carry_the_api_key_but_the_runtime_never_shows_it() -> No
     sent: list[HttpRequest] = transport.sent
     assert all(request.header("X-API-Key") == "tml-test-key" for request in sent)
     assert "tml-test-key" not in repr(runtime.config)
+
+
+async def test_nothing_that_depends_on_the_servers_terms_is_visible_before_start() -> None:
+    """Before start, every member the terms shape refuses; after it, all agree with them."""
+    transport = _server()
+    transport.route(
+        "POST",
+        r"/api/v1/client/config",
+        lambda r: json_response(
+            b'{"sample_dispatch_bytes_semaphore_size": 4096, "proto_compress_fwdbwd": true}'
+        ),
+    )
+    runtime = _runtime(transport)
+    shaped = (
+        "invoker",
+        "resolver",
+        "session",
+        "server_config",
+        "legacy",
+        "dispatcher",
+        "sampling_retries",
+        "fwdbwd_bytes",
+        "fwdbwd_content_encoding",
+        "telemetry",
+    )
+    for name in shaped:
+        with pytest.raises(ClosedError):
+            getattr(runtime, name)
+    assert transport.sent == []  # building the stack sent nothing
+    await runtime.start()
+    assert runtime.server_config.sample_dispatch_bytes_semaphore_size == 4096
+    assert runtime.dispatcher.config.bytes_budget == 4096
+    assert runtime.fwdbwd_content_encoding == "zstd"
+    assert await runtime.session_id() == "s-1"
+    await runtime.aclose()

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp.test_utils import TestServer
 from rest_fixtures import create_run, local_runtime_on
 
-from tinkex.bootstrap.adapters import default_adapters
-from tinkex.bootstrap.runtime import Runtime
+from tinkex.bootstrap.compose import compose
 from tinkex.clients.rest import RestClient
 from tinkex.config import load_config
 from tinkex.local import LocalBackend, make_app
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
+    from tinkex.bootstrap.runtime import Runtime
     from tinkex.ports.clock import Clock
 
 
@@ -47,7 +47,7 @@ async def served_backend(data_dir: Path, *, clock: Clock | None = None) -> Async
     await server.start_server(auto_decompress=RUNNER_OPTIONS["auto_decompress"])
     url = str(server.make_url("")).rstrip("/")
     config = load_config(base_url=url, api_key="tml-download-test", env={}, telemetry=False)
-    remote = Runtime(config, default_adapters(config))
+    remote = compose(config)
     try:
         await remote.start(create_session=False)
         async with local_runtime_on(backend) as local:

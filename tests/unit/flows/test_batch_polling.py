@@ -1,4 +1,4 @@
-"""The retrieve_futures poller (spec §5.3) against a small in-memory server, in virtual time."""
+"""The retrieve_futures poller against a small in-memory server, in virtual time."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from batch_fakes import CANCEL, RETRIEVE_MANY, FuturesServer, status
-from flows_fakes import RETRIEVE_SPEC, capture_logger, decode_json, decode_result
+from flows_fakes import JSON_CODEC, PROTOBUF_CODEC, RETRIEVE_SPEC, capture_logger
 
 from tinkex.adapters.clock import FakeClock
 from tinkex.errors import FutureTimeoutError, RequestFailedError
@@ -38,8 +38,8 @@ class Stack:
         self.resolver = PollingFutureResolver(
             self.server,
             RETRIEVE_SPEC,
-            decode_json=decode_json,
-            decode_result=decode_result,
+            json_codec=JSON_CODEC,
+            protobuf_codec=PROTOBUF_CODEC,
             clock=self.clock,
             logger=logger,
             inflight_bytes=self.inflight,

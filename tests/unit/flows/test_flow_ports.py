@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows_fakes import RETRIEVE_SPEC, ScriptedInvoker, decode_json, decode_result
+from flows_fakes import JSON_CODEC, RETRIEVE_SPEC, ScriptedInvoker
 
 from tinkex.adapters.clock import FakeClock
 from tinkex.flows.heartbeat import (
@@ -53,7 +53,7 @@ def test_flows_are_usable_through_their_ports() -> None:
     clock = FakeClock()
     invoker: Invoker = ScriptedInvoker([])
     resolver: FutureResolver = PollingFutureResolver(
-        invoker, RETRIEVE_SPEC, decode_json=decode_json, decode_result=decode_result, clock=clock
+        invoker, RETRIEVE_SPEC, json_codec=JSON_CODEC, clock=clock
     )
     loop_beat = LoopHeartbeat(_send, clock=clock)
     runners: list[HeartbeatRunner] = [loop_beat, ThreadedHeartbeat(_make_sender)]

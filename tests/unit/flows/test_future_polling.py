@@ -1,4 +1,4 @@
-"""The retrieve_future poll loop (spec §5.2), in virtual time."""
+"""The retrieve_future poll loop, in virtual time."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from flows_fakes import (
+    JSON_CODEC,
+    PROTOBUF_CODEC,
     RETRIEVE_SPEC,
     ScriptedInvoker,
     Step,
     connection_error,
-    decode_json,
-    decode_result,
     ok_json,
     ok_proto,
     poll_timeout,
@@ -65,8 +65,8 @@ def make_resolver(
     resolver = PollingFutureResolver(
         invoker,
         RETRIEVE_SPEC,
-        decode_json=decode_json,
-        decode_result=decode_result,
+        json_codec=JSON_CODEC,
+        protobuf_codec=PROTOBUF_CODEC,
         clock=clock,
         config=config,
         inflight_bytes=inflight,

@@ -61,8 +61,7 @@ async def test_pipeline_polling_rides_out_408_429_and_try_again() -> None:
     resolver = PollingFutureResolver(
         invoker,
         RETRIEVE,
-        decode_json=lambda data: codec.decode(data, dict),
-        decode_result=lambda data, _ct, type_: codec.decode(data, type_),
+        json_codec=codec,
         clock=clock,
     )
     recorder = QueueStateRecorder(clock)
@@ -98,8 +97,7 @@ def _resolver_over(transport: InMemoryTransport, clock: FakeClock) -> PollingFut
     return PollingFutureResolver(
         invoker,
         RETRIEVE,
-        decode_json=lambda data: codec.decode(data, dict),
-        decode_result=lambda data, _ct, type_: codec.decode(data, type_),
+        json_codec=codec,
         clock=clock,
     )
 

@@ -1,4 +1,4 @@
-"""The cancel_future queue for abandoned samples (spec §5.2)."""
+"""The cancel_future queue for abandoned samples."""
 
 from __future__ import annotations
 

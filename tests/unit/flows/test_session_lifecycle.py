@@ -10,10 +10,11 @@ import pytest
 from flows_fakes import capture_logger, connection_error, status
 
 from tinkex.adapters.clock import FakeClock
-from tinkex.errors import ClosedError
+from tinkex.errors import APIConnectionError, ClosedError
 from tinkex.flows.heartbeat import HeartbeatSender, LoopHeartbeat, ThreadedHeartbeat
 from tinkex.flows.sessions import ManagedSession
 from tinkex.ports.sessions import SessionEndReason
+from tinkex.testing.telemetry import RecordingTelemetrySink
 
 
 class RecordingHeartbeat:
@@ -127,6 +128,60 @@ async def test_aclose_during_creation_finishes_the_new_session() -> None:
     await session.aclose(SessionEndReason.INTERRUPTED)
     assert await creating == "session-1"
     assert server.finishes == [("session-1", SessionEndReason.INTERRUPTED, None)]
+
+
+async def test_a_created_session_reports_its_start_and_its_end_with_the_duration() -> None:
+    """SESSION_START once created; SESSION_END with the duration, even if finish fails."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    sink = RecordingTelemetrySink()
+
+    async def failing_finish(session_id: str, reason: SessionEndReason, detail: str | None) -> None:
+        raise connection_error()
+
+    session = ManagedSession(
+        server.create,
+        heartbeat=RecordingHeartbeat(),
+        finish=failing_finish,
+        clock=clock,
+        telemetry=sink,
+    )
+    await session.ensure_session()
+    assert sink.names() == ["SESSION_START"]
+    await clock.sleep(90.5)
+    with pytest.raises(APIConnectionError):
+        await session.aclose()
+    assert sink.names() == ["SESSION_START", "SESSION_END"]
+    assert sink.events[1].event_data == {"duration": "0:01:30.500000"}
+
+
+async def test_a_session_never_created_reports_nothing() -> None:
+    """Closing before creation sends no finish and no SESSION_END."""
+    clock = FakeClock()
+    server = FakeServer(clock)
+    sink = RecordingTelemetrySink()
+    session = ManagedSession(
+        server.create,
+        heartbeat=RecordingHeartbeat(),
+        finish=server.finish,
+        clock=clock,
+        telemetry=sink,
+    )
+    await session.aclose()
+    assert sink.events == []
+    assert server.finishes == []
+
+
+async def test_a_joined_session_is_kept_alive_but_never_finished() -> None:
+    """A joined session needs no create call, beats, and is left to its owner on close."""
+    heartbeat = RecordingHeartbeat()
+    session = ManagedSession.joined("session-9", heartbeat=heartbeat, clock=FakeClock())
+    assert await session.ensure_session() == "session-9"
+    assert heartbeat.started == ["session-9"]
+    await session.aclose(SessionEndReason.ERRORED)
+    assert heartbeat.stops == 1
+    with pytest.raises(ClosedError):
+        await session.ensure_session()
 
 
 async def test_loop_heartbeat_beats_every_interval_and_stops_on_410() -> None:

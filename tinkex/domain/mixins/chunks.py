@@ -1,4 +1,4 @@
-"""`length` of the model-input chunk types, and the token storage of text chunks (spec 12.1)."""
+"""`length` of the model-input chunk types, and the token storage of text chunks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Behaviour of `ModelInput` (spec 12.1): build from tokens, measure, extend."""
+"""Behaviour of `ModelInput` (a list of chunks): build from tokens, measure, extend."""
 
 from __future__ import annotations
 

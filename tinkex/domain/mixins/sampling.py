@@ -1,4 +1,4 @@
-"""numpy-first sampling results (spec §9.1): arrays are the fields, Python lists are lazy views.
+"""numpy-first sampling results: arrays are the fields, Python lists are lazy views.
 
 The protobuf codec fills the ``*_np`` fields straight from the wire bytes, so a 64 x 4096-token
 response never becomes Python lists unless someone reads ``tokens``/``logprobs``; the list is

@@ -1,4 +1,4 @@
-"""`TensorData` storage and numpy conversions (spec 12.2): floats float32, signed ints int64.
+"""`TensorData` storage and numpy conversions: floats travel as float32, signed ints as int64.
 
 ``data`` holds the flat values either as a numpy array (built by `from_numpy`, by `Datum` from
 user arrays, or decoded from a protobuf result) or as a Python list (decoded from JSON, or
