@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import markdown, report, runner
-from benchmarks.sizes import SCENARIOS
+from benchmarks.sizes import SCENARIOS, canonical
 
 HERE = Path(__file__).absolute().parent
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-create-venv", action="store_true", help="do not build benchmarks/.venv-tinker"
     )
-    run.add_argument("--clients", default="tinkex,official,raw", help="a subset, e.g. tinkex,raw")
+    run.add_argument(
+        "--clients", default="tinkex,official,raw,sync", help="a subset, e.g. tinkex,raw"
+    )
     run.add_argument("--out", type=Path, default=None, help="where JSON/markdown go")
     run.add_argument(
         "--profile", type=Path, default=None, help="pyinstrument reports of tinkex into DIR"
@@ -51,13 +53,14 @@ def _update_results_md(table: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    scenarios = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
-    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    named = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = [s for s in named if canonical(s) is None]
     if unknown:
         print(f"unknown scenarios: {unknown}", file=sys.stderr)
         return 2
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
+    scenarios = [s for s in SCENARIOS if s in {canonical(n) for n in named}]
     options = runner.Options(
         smoke=args.smoke,
         reps=args.reps or (1 if args.smoke else 3),
