@@ -13,7 +13,16 @@ from typing import Any
 
 from benchmarks import imports, machine, official_env
 from benchmarks.server import Server
-from benchmarks.sizes import CLIENTS, FULL, SMOKE, VARIANTS
+from benchmarks.sizes import (
+    CLIENTS,
+    FULL,
+    GUARD_REPS,
+    GUARDED,
+    ONCE,
+    SERVER_FLAGS,
+    SMOKE,
+    variants,
+)
 from benchmarks.workers.common import API_KEY, RESULT_PREFIX
 
 REPO_ROOT = Path(__file__).absolute().parent.parent
@@ -21,6 +30,7 @@ WORKERS = {
     "tinkex": "benchmarks.workers.tinkex_worker",
     "raw": "benchmarks.workers.raw_worker",
     "official": "benchmarks.workers.official_worker",
+    "sync": "benchmarks.workers.sync_worker",
 }
 
 
@@ -29,9 +39,10 @@ class Options:
     """What to run.
 
     Attributes:
-        smoke: Tiny sizes, one repetition, no official SDK unless given (CI).
+        smoke: Small sizes, one repetition (the guarded P1: `GUARD_REPS`), no official SDK
+            unless given (CI).
         reps: Repetitions of every measurement (interleaved across clients).
-        scenarios: The scenarios to run (P1..P6).
+        scenarios: The scenarios to run (P1..P10).
         tinker_python: The official SDK's python (else found or created).
         create_venv: Build ``benchmarks/.venv-tinker`` when the official SDK is missing.
         profile: Run tinkex workers under pyinstrument, writing reports to this directory.
@@ -44,7 +55,7 @@ class Options:
     tinker_python: str | None = None
     create_venv: bool = True
     profile: Path | None = None
-    clients: tuple[str, ...] = ("tinkex", "official", "raw")
+    clients: tuple[str, ...] = ("tinkex", "official", "raw", "sync")
 
 
 def _worker(
@@ -97,23 +108,42 @@ class Step:
         return f"{self.scenario}/{self.variant}/{self.client}"
 
 
+def _params(sizes: dict[str, dict[str, Any]], scenario: str, variant: str) -> dict[str, Any]:
+    params = dict(sizes[scenario], kind=variant or "numpy")
+    if scenario == "P8":
+        params["processes"] = int(variant)
+    return params
+
+
+def _reps(options: Options, scenario: str) -> int:
+    if scenario in ONCE:
+        return 1
+    if options.smoke and scenario == GUARDED:
+        return max(options.reps, GUARD_REPS)
+    return options.reps
+
+
 def plan(options: Options, official: bool) -> list[Step]:
-    """Every measurement in run order: repetitions outermost, clients rotated per repetition."""
+    """Every measurement in run order: repetitions outermost, clients and variants rotated."""
     sizes = SMOKE if options.smoke else FULL
     steps = []
-    for rep in range(options.reps):
+    for rep in range(max(options.reps, GUARD_REPS if options.smoke else 0)):
         for scenario in options.scenarios:
-            if scenario == "P5":
+            if scenario == "P5" or rep >= _reps(options, scenario):
                 continue
             clients = [
                 c
                 for c in CLIENTS[scenario]
                 if c in options.clients and (c != "official" or official)
             ]
+            if not clients:
+                continue
             shift = rep % len(clients)
             clients = clients[shift:] + clients[:shift]
-            for variant in VARIANTS.get(scenario, ("",)):
-                params = dict(sizes[scenario], kind=variant or "numpy")
+            kinds = variants(scenario, sizes)
+            kinds = kinds[rep % len(kinds) :] + kinds[: rep % len(kinds)]
+            for variant in kinds:
+                params = _params(sizes, scenario, variant)
                 steps += [Step(rep, scenario, variant, c, params) for c in clients]
     return steps
 
@@ -135,20 +165,30 @@ def _execute(
 ) -> dict[str, list[dict[str, Any]]]:
     records: dict[str, list[dict[str, Any]]] = {}
     if options.smoke:
-        # Seconds matter more than isolation: one server, one process per client.
-        with Server(sys.executable, REPO_ROOT) as server:
-            for client in dict.fromkeys(s.client for s in steps):
-                mine = [s for s in steps if s.client == client]
-                jobs = [_job(s, server, options.profile) for s in mine]
-                for step, result in zip(
-                    mine, _worker(client, pythons[client], jobs, 120.0), strict=False
-                ):
-                    records.setdefault(step.key, []).append(result)
+        # Seconds matter more than isolation: one server per kind, one process per client,
+        # except the guard's P1 runs, one process each, alternating clients (its ratio is
+        # then the median of runs made close together in time).
+        for flags in dict.fromkeys(SERVER_FLAGS.get(s.scenario, ()) for s in steps):
+            served = [s for s in steps if SERVER_FLAGS.get(s.scenario, ()) == flags]
+            with Server(sys.executable, REPO_ROOT, flags=flags) as server:
+                rest = [s for s in served if s.scenario != GUARDED]
+                batches = [[s] for s in served if s.scenario == GUARDED] + [
+                    [s for s in rest if s.client == client]
+                    for client in dict.fromkeys(s.client for s in rest)
+                ]
+                for batch in batches:
+                    client = batch[0].client
+                    jobs = [_job(s, server, options.profile) for s in batch]
+                    for step, result in zip(
+                        batch, _worker(client, pythons[client], jobs, 120.0), strict=False
+                    ):
+                        records.setdefault(step.key, []).append(result)
         return records
     for step in steps:
         began = time.monotonic()
         # A fresh server per measurement: no state carried over from the previous client.
-        with Server(sys.executable, REPO_ROOT) as server:
+        flags = SERVER_FLAGS.get(step.scenario, ())
+        with Server(sys.executable, REPO_ROOT, flags=flags) as server:
             job = _job(step, server, options.profile)
             result = _worker(step.client, pythons[step.client], [job], 900.0)[0]
         records.setdefault(step.key, []).append(result)
@@ -172,7 +212,12 @@ def run(options: Options) -> dict[str, Any]:
             options.tinker_python, create=options.create_venv
         )
     print(f"[bench] official SDK: {note}", file=sys.stderr)
-    pythons = {"tinkex": sys.executable, "raw": sys.executable, "official": str(official)}
+    pythons = {
+        "tinkex": sys.executable,
+        "raw": sys.executable,
+        "sync": sys.executable,
+        "official": str(official),
+    }
     records = _execute(options, plan(options, official is not None), pythons)
     if "P5" in options.scenarios:
         for rep in range(options.reps):

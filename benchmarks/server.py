@@ -17,14 +17,28 @@ READY = "tinkex.local listening on "
 class Server:
     """Start the embedded backend on 127.0.0.1 (a free port), null model; stop it on exit.
 
+    Args:
+        python: The interpreter to run it with.
+        repo_root: The working directory.
+        flags: Extra ``serve`` flags (e.g. ``--batch-futures`` for P1b).
+        start_timeout_s: How long to wait for it to listen.
+
     Attributes:
         url: The base URL, once started.
         pid: The server's process id (its CPU is read from ``/proc``).
     """
 
-    def __init__(self, python: str, repo_root: Path, *, start_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        python: str,
+        repo_root: Path,
+        *,
+        flags: tuple[str, ...] = (),
+        start_timeout_s: float = 30.0,
+    ) -> None:
         self._python = python
         self._root = repo_root
+        self._flags = flags
         self._timeout = start_timeout_s
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[str] | None = None
@@ -35,7 +49,7 @@ class Server:
         self._scratch = tempfile.TemporaryDirectory(prefix="tinkex-bench-")
         command = [self._python, "-m", "tinkex.local", "serve", "--host", "127.0.0.1"]
         command += ["--port", "0", "--null-model", "--session-ttl", "600"]
-        command += ["--data-dir", self._scratch.name]
+        command += ["--data-dir", self._scratch.name, *self._flags]
         self._proc = subprocess.Popen(
             command,
             cwd=self._root,

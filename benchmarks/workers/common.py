@@ -35,6 +35,21 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def machine_cpu() -> tuple[float, float]:
+    """Busy and total CPU time of the whole machine, all cores, since boot (``/proc/stat``).
+
+    Differences over a window give the machine's busy share, whoever's processes used it.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = [float(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return float("nan"), float("nan")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user time
+    return total - idle, total
+
+
 def rss_kib(which: str = "VmRSS") -> int:
     """This process's resident set (``VmRSS``) or its peak (``VmHWM``), in KiB."""
     with open("/proc/self/status") as status:

@@ -40,14 +40,16 @@ def _sampling(service: Any, job: dict[str, Any]) -> dict[str, Any]:
     sampler = service.create_sampling_client(base_model=common.BASE_MODEL).result()
     prompt = types.ModelInput.from_ints(list(range(1, params["prompt_tokens"] + 1)))
     sp = types.SamplingParams(max_tokens=params["max_tokens"], temperature=1.0)
-    if job["scenario"] == "P1":
+    if job["scenario"] in ("P1", "P1b"):
         for future in [sampler.sample(prompt, 1, sp) for _ in range(params["warmup"])]:
             future.result()
         with common.Window(job["server_pid"]) as window:
             futures = [sampler.sample(prompt, 1, sp) for _ in range(params["n"])]
             results = [future.result() for future in futures]
         assert len(results) == params["n"]
-        return window.as_dict()
+        # Which way results are polled: per future, or the retrieve_futures batch poller.
+        batch = sampler.holder.get_client_config().sample_use_retrieve_futures
+        return {**window.as_dict(), "batch_polling": bool(batch)}
     latencies = []
     for index in range(params["warmup"] + params["n"]):
         started = time.perf_counter()
@@ -108,7 +110,7 @@ def _training(service: Any, job: dict[str, Any]) -> dict[str, Any]:
 
 def _run(job: dict[str, Any]) -> dict[str, Any]:
     service = tinker.ServiceClient(base_url=job["base_url"], api_key=common.API_KEY)
-    if job["scenario"] in ("P1", "P3"):
+    if job["scenario"] in ("P1", "P1b", "P3"):
         return _sampling(service, job)
     return _training(service, job)
 

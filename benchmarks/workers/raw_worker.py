@@ -91,7 +91,7 @@ async def _sampling(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
         )
         return await raw.result(submitted["request_id"], proto=True)
 
-    if job["scenario"] == "P1":
+    if job["scenario"] in ("P1", "P1b"):
         await asyncio.gather(*(sample() for _ in range(params["warmup"])))
         with common.Window(job["server_pid"]) as window:
             await asyncio.gather(*(sample() for _ in range(params["n"])))
@@ -194,7 +194,7 @@ async def _main(job: dict[str, Any]) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=job["params"].get("connections", 100))
     async with aiohttp.ClientSession(connector=connector) as session:
         raw = Raw(session, job["base_url"])
-        if job["scenario"] in ("P1", "P3"):
+        if job["scenario"] in ("P1", "P1b", "P3"):
             return await _sampling(raw, job)
         return await _training(raw, job)
 
