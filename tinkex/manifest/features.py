@@ -43,7 +43,7 @@ class _Block(_Settings, frozen=True, kw_only=True, tag_field="type"):
 
 
 class RetryPolicyFeature(_Block, frozen=True, kw_only=True, tag="retry_policy"):
-    """HTTP-level retries of one request (spec §2.3). Per-endpoint counts live on endpoints.
+    """HTTP-level retries of one request. Per-endpoint counts live on endpoints.
 
     Attributes:
         retry_status: Statuses retried (5xx are governed by `retry_server_errors`).
@@ -68,7 +68,7 @@ class RetryPolicyFeature(_Block, frozen=True, kw_only=True, tag="retry_policy"):
 
 
 class BillingPause(_Settings, frozen=True, kw_only=True):
-    """How 402s are waited out silently (spec §6.2), by everything of one ServiceClient.
+    """How 402s are waited out silently, by everything of one ServiceClient.
 
     Attributes:
         sleep_s: Pause before trying again while inside an incident.
@@ -84,7 +84,7 @@ class BillingPause(_Settings, frozen=True, kw_only=True):
 
 
 class OuterRetryFeature(_Block, frozen=True, kw_only=True, tag="outer_retry"):
-    """The holder-level retry loop around a whole logical call (spec §6.1).
+    """The holder-level retry loop around a whole logical call.
 
     Attributes:
         retry_status: Statuses that re-run the call (5xx per `retry_server_errors`); lost
@@ -105,7 +105,7 @@ class OuterRetryFeature(_Block, frozen=True, kw_only=True, tag="outer_retry"):
 
 
 class RetryHandlerFeature(_Block, frozen=True, kw_only=True, tag="retry_handler"):
-    """The sampling retry handler (spec §6.3)."""
+    """The sampling retry handler."""
 
     max_connections: int | None = 2000
     progress_timeout_s: float = 7200.0
@@ -114,7 +114,7 @@ class RetryHandlerFeature(_Block, frozen=True, kw_only=True, tag="retry_handler"
 
 
 class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
-    """Polling of server-side futures through retrieve_future (spec §5.2).
+    """Polling of server-side futures through retrieve_future.
 
     `default_deadline_s` bounds the wait for every future whose call sets no deadline of its
     own (`tinkex.clients.futures.future_deadline`); null waits as long as the server answers.
@@ -142,7 +142,7 @@ class FuturesFeature(_Block, frozen=True, kw_only=True, tag="promise_result"):
 
 
 class BatchFuturesFeature(_Block, frozen=True, kw_only=True, tag="batch_futures"):
-    """Futures resolved through one retrieve_futures long-poll per sampling session (spec §5.3).
+    """Futures resolved through one retrieve_futures long-poll per sampling session.
 
     Applies to the futures of the endpoints that list the block, when the server's client
     config sets ``sample_use_retrieve_futures``; the `futures` block's poll then fetches each
@@ -164,7 +164,7 @@ class BatchFuturesFeature(_Block, frozen=True, kw_only=True, tag="batch_futures"
 
 
 class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampling_backpressure"):
-    """Sampling dispatch limits and 429 backoff (spec §6.4, §6.5)."""
+    """Sampling dispatch limits and 429 backoff."""
 
     backoff_small: Backoff
     backoff_large: Backoff
@@ -177,7 +177,7 @@ class SamplingBackpressureFeature(_Block, frozen=True, kw_only=True, tag="sampli
 
 
 class TelemetryFeature(_Block, frozen=True, kw_only=True, tag="telemetry"):
-    """Telemetry batching (spec §13).
+    """Telemetry batching.
 
     Attributes:
         close_drain_s: Longest time closing a client spends delivering queued events.
@@ -191,7 +191,7 @@ class TelemetryFeature(_Block, frozen=True, kw_only=True, tag="telemetry"):
 
 
 class HeartbeatFeature(_Block, frozen=True, kw_only=True, tag="heartbeat"):
-    """The session heartbeat loop (spec §7)."""
+    """The session heartbeat loop."""
 
     interval_s: float = 10.0
     warn_after_s: float = 120.0

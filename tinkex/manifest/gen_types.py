@@ -18,10 +18,10 @@ __all__ = ["BASE_MODULE", "render_group", "render_types_init", "sort_key"]
 BASE_MODULE = f'''{HEADER}
 """Base of the generated wire Structs and the helper that keeps a default on the wire.
 
-Encoding rule (spec 2.1): fields whose value is None are left out, fields with a default are
-sent. Structs use ``omit_defaults=True`` so optional fields (default None) disappear when
-None; every other default is declared through `always`, a ``default_factory`` that msgspec
-never omits.
+Encoding rule (the official SDK's): fields whose value is None are left out, fields with a
+default are sent. Structs use ``omit_defaults=True`` so optional fields (default None)
+disappear when None; every other default is declared through `always`, a
+``default_factory`` that msgspec never omits.
 """
 
 import copy

@@ -70,7 +70,7 @@ SPEC_ROUTES = {
 
 
 def test_shipped_manifest_declares_every_spec_route() -> None:
-    """Every endpoint of spec §4 plus the legacy and streaming routes is declared."""
+    """Every endpoint of the official SDK 0.38 plus the legacy and streaming routes is declared."""
     manifest = load_manifest()
     routes = {(e.method, e.path) for e in manifest.endpoints.values()}
     assert routes == SPEC_ROUTES

@@ -73,7 +73,7 @@ def test_defaults_equal_to_their_value_are_still_sent() -> None:
 
 
 def test_sample_request_matches_the_verified_body() -> None:
-    """SampleRequest as the SDK sends it (spec §4.1, verified)."""
+    """SampleRequest as the SDK sends it (verified on the wire)."""
     request = SampleRequest(
         num_samples=2,
         prompt=ModelInput.from_ints([1, 2, 3]),
