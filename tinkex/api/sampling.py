@@ -10,6 +10,7 @@ from tinkex.domain.types.sampling import (
     JoinSamplingSessionRequest,
     JoinSamplingSessionResponse,
     SampleRequest,
+    SampleStreamChunk,
 )
 from tinkex.ports.endpoint import EndpointSpec, Invoker
 from tinkex.ports.transport import PoolKind
@@ -19,6 +20,8 @@ __all__ = [
     "CREATE_SESSION",
     "JOIN_SESSION",
     "STREAM_SAMPLE",
+    "STREAM_SAMPLE_EVENT",
+    "STREAM_SAMPLE_REQUEST",
     "asample",
     "create_session",
     "join_session",
@@ -138,3 +141,10 @@ async def asample(
         response_type=UntypedAPIFuture,
         headers=headers,
     )
+
+
+STREAM_SAMPLE_REQUEST = SampleRequest
+"""The body of ``sampling.stream_sample`` (its streaming client builds one)."""
+
+STREAM_SAMPLE_EVENT = SampleStreamChunk
+"""What each event of ``sampling.stream_sample`` decodes into."""

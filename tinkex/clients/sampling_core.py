@@ -30,7 +30,6 @@ from tinkex.domain.paths import require_kind
 from tinkex.domain.types import (
     CreateSamplingSessionRequest,
     ModelInput,
-    SampleRequest,
     SampleResponse,
     SamplingParams,
 )
@@ -106,7 +105,7 @@ class SamplingClientCore:
         self, prompt: ModelInput, params: SamplingParams
     ) -> AsyncIterator[SampleStreamChunk]:
         runtime = await self._get_runtime()
-        request = SampleRequest(
+        request = api.sampling.STREAM_SAMPLE_REQUEST(
             prompt=prompt,
             sampling_params=params,
             sampling_session_id=self.sampling_session_id,

@@ -18,7 +18,6 @@ from tinkex import api
 from tinkex.adapters.aiohttp_pool import AiohttpConnectionPool
 from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
 from tinkex.domain.headers import base_headers, detect_platform, request_headers
-from tinkex.domain.types import SampleStreamChunk
 from tinkex.domain.urls import build_url
 from tinkex.errors import (
     APIStatusError,
@@ -34,7 +33,7 @@ from tinkex.version import WIRE_SDK_VERSION as SDK_VERSION
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
 
-    from tinkex.domain.types import SampleRequest
+    from tinkex.domain.types import SampleRequest, SampleStreamChunk
     from tinkex.ports.client import ClientContext
     from tinkex.ports.streaming import ServerSentEvent, StreamingTransport
     from tinkex.ports.transport import Transport
@@ -43,6 +42,7 @@ __all__ = ["BufferedStreamingTransport", "stream_sample"]
 
 _CODEC = MsgspecJsonCodec()
 _SPEC = api.sampling.STREAM_SAMPLE
+_EVENT = api.sampling.STREAM_SAMPLE_EVENT  # the manifest's response type of the endpoint
 
 
 class BufferedStreamingTransport:
@@ -100,7 +100,7 @@ def _chunk(event: ServerSentEvent) -> SampleStreamChunk | None:
         return None
     try:
         payload = _CODEC.decode(event.data.encode(), dict[str, Any])
-        chunk = msgspec.convert(payload, SampleStreamChunk)
+        chunk = msgspec.convert(payload, _EVENT)
     except (DecodeError, msgspec.ValidationError):
         return None  # a keep-alive or an event of a newer server: not a token
     kind: Literal["token", "done", "error"] | None = chunk.event_type

@@ -126,8 +126,9 @@ def _function_source(name: str, endpoint: EndpointDef, renderer: TypeRenderer) -
 def render_resource(manifest: Manifest, resource: str, names: list[str], *, package: str) -> str:
     """Source of the api module for one resource.
 
-    Streaming endpoints get only their EndpointSpec: their bodies are read through the
-    StreamingTransport port, which the single-response `Invoker` does not cover.
+    Streaming endpoints get their EndpointSpec and their request and event types, not a
+    function: their bodies are read through the StreamingTransport port, which the
+    single-response `Invoker` does not cover.
     """
     imports = Imports()
     imports.add("tinkex.ports.endpoint", "EndpointSpec")
@@ -141,6 +142,8 @@ def render_resource(manifest: Manifest, resource: str, names: list[str], *, pack
     for name in names:
         endpoint = manifest.endpoints[name]
         if endpoint.streaming:
+            blocks += _stream_types(name, endpoint, renderer)
+            exported += [f"{_const(name)}_REQUEST", f"{_const(name)}_EVENT"]
             continue
         imports.add("tinkex.ports.endpoint", "Invoker")
         blocks.append(_function_source(name, endpoint, renderer))
@@ -149,6 +152,18 @@ def render_resource(manifest: Manifest, resource: str, names: list[str], *, pack
     doc = f'"""Endpoints of the ``{resource}`` resource: specs and one function per endpoint."""'
     head = f"{HEADER}\n{doc}\n\n{imports.render()}\n\n__all__ = [\n{listing}]\n\n"
     return head + "\n".join(_spacing(blocks))
+
+
+def _stream_types(name: str, endpoint: EndpointDef, renderer: TypeRenderer) -> list[str]:
+    """A streaming endpoint's request type and the type each of its events decodes into."""
+    if endpoint.request is None or endpoint.response is None:
+        raise ValueError(f"endpoints.{name}: a streaming endpoint names request and response")
+    request, event = renderer.name(endpoint.request), renderer.name(endpoint.response)
+    return [
+        f"{_const(name)}_REQUEST = {request}\n"
+        f'"""The body of ``{name}`` (its streaming client builds one)."""\n',
+        f'{_const(name)}_EVENT = {event}\n"""What each event of ``{name}`` decodes into."""\n',
+    ]
 
 
 def _spacing(blocks: list[str]) -> list[str]:

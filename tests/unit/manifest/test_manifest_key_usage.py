@@ -34,11 +34,6 @@ if TYPE_CHECKING:
 # The test fails when an entry matches no unread key: once a key is read, delete its entry.
 NOT_YET_CONSUMED_KEYS: frozenset[str] = frozenset(
     {
-        # The streaming endpoint gets no generated function (its body is read through the
-        # StreamingTransport port); the generated streaming client method will take this
-        # request type and yield this response type (issue 10 item 1).
-        "endpoints.sampling.stream_sample.request",
-        "endpoints.sampling.stream_sample.response",
         # The future poller's endpoints and protobuf result types, still chosen by the runtime.
         "features.futures.retrieve_endpoint",
         "features.futures.protobuf_results",

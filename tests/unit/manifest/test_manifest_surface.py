@@ -55,6 +55,22 @@ def test_renaming_a_client_method_renames_the_public_method(
     assert seen["paths"] == [SAMPLER_PATH]
 
 
+def test_a_method_added_to_the_yaml_alone_calls_its_endpoint(tmp_path: Path) -> None:
+    """A new endpoint-backed method (no hook, no code) is a public, working method."""
+    anchor = "      get_sampler:"
+    added = (
+        "      sampler_by_id:\n"
+        "        endpoint: rest.get_sampler\n"
+        "        params: {sampler_id: str}\n"
+        "        doc: The sampler with this id.\n"
+    )
+    root = regenerate_copy(tmp_path, lambda text: edit_line(text, anchor, added + anchor))
+    seen = probe(root, script=PROBE, arg="sampler_by_id")
+    assert "sampler_by_id" in seen["methods"]["RestClient"]
+    assert seen["paths"] == [SAMPLER_PATH]
+    assert seen["base_model"] == "tiny"
+
+
 def test_adding_a_flow_step_adds_its_request_on_the_wire(
     tmp_path: Path, shipped: dict[str, Any]
 ) -> None:
