@@ -23,7 +23,7 @@ import inspect
 import itertools
 import traceback
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from tinkex.adapters.clock import SystemClock
 from tinkex.errors import APIStatusError, RequestErrorCategory, RequestFailedError
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from structlog.typing import FilteringBoundLogger
 
-    from tinkex.clients.service_core import ServiceClientCore
+    from tinkex.ports.client import ClientContext
     from tinkex.ports.clock import Clock
 
 __all__ = [
@@ -295,7 +295,16 @@ def capture_exceptions(
     return CaptureExceptions(reporter, fatal=fatal, severity=severity)
 
 
-async def telemetry_reporter(service: ServiceClientCore) -> TelemetryReporter | None:
+class _StartsAStack(Protocol):
+    """What `telemetry_reporter` needs of a ServiceClient."""
+
+    async def start(self) -> None: ...
+
+    @property
+    def runtime(self) -> ClientContext: ...
+
+
+async def telemetry_reporter(service: _StartsAStack) -> TelemetryReporter | None:
     """The reporter of `service`'s session, or None when telemetry is off.
 
     Starts the session if needed (the session's sink exists from then on).

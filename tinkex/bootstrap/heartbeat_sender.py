@@ -15,7 +15,7 @@ from tinkex.flows.invoker import PipelineInvoker
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tinkex.bootstrap.stack import StackBase
+    from tinkex.bootstrap.stack_base import StackBase
     from tinkex.bootstrap.wire_era import WireEra
     from tinkex.flows.heartbeat import HeartbeatSender
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
-    from tinkex.bootstrap.stack import StackBase
+    from tinkex.bootstrap.stack_base import StackBase
     from tinkex.bootstrap.wire_era import WireEra
     from tinkex.flows.invoker import PipelineInvoker
     from tinkex.ports.codec import Codec

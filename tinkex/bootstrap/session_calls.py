@@ -23,7 +23,7 @@ from tinkex.domain.types import (
 from tinkex.ports.sessions import SessionEndReason
 
 if TYPE_CHECKING:
-    from tinkex.bootstrap.stack import StackBase
+    from tinkex.bootstrap.stack_base import StackBase
     from tinkex.bootstrap.wire_era import WireEra
     from tinkex.flows.heartbeat import HeartbeatRunner
     from tinkex.flows.sessions import ManagedSession

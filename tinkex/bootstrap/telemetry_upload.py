@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import platform
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tinkex import api
 from tinkex.domain.headers import current_sdk_method
 from tinkex.domain.types import TelemetryResponse
 
 if TYPE_CHECKING:
-    from tinkex.bootstrap.stack import StartedStack
+    from tinkex.bootstrap.wire_era import WireEra
+    from tinkex.ports.endpoint import Invoker
 
 __all__ = ["send_telemetry"]
 
 
-async def send_telemetry(stack: StartedStack, events: list[dict[str, Any]]) -> None:
+class _TelemetryStack(Protocol):
+    """What sending telemetry needs of a started stack."""
+
+    @property
+    def session_id(self) -> str | None: ...
+
+    @property
+    def era(self) -> WireEra: ...
+
+    @property
+    def invoker(self) -> Invoker: ...
+
+
+async def send_telemetry(stack: _TelemetryStack, events: list[dict[str, Any]]) -> None:
     """POST `events` as one batch through `stack`'s pipeline."""
     from tinkex.flows.telemetry import build_batch_body
 

@@ -18,7 +18,6 @@ import contextlib
 from typing import TYPE_CHECKING, Any, Self
 
 from tinkex._compose import compose_client, split_telemetry
-from tinkex.clients import service_hooks
 from tinkex.clients.futures import FutureState, PendingRequest
 from tinkex.config import load_config
 from tinkex.domain.headers import current_sdk_method
@@ -201,7 +200,7 @@ class ServiceClientCore:
             reason = SessionEndReason.ERRORED
         else:
             reason = SessionEndReason.INTERRUPTED
-        await service_hooks.close(self, reason, None if exc is None else type(exc).__name__)
+        await self._finish(reason, None if exc is None else type(exc).__name__)
 
     async def start(self) -> None:
         """Negotiate the server config and create the session (done once; safe to repeat).
@@ -242,6 +241,12 @@ class ServiceClientCore:
         # The start's own error is what the caller must see, not a failure to clean up.
         with contextlib.suppress(Exception):
             await self._runtime.aclose(reason, self._start_failure)
+
+    async def _finish(self, status: SessionEndReason | str, detail: str | None) -> None:
+        """Finish the session with `status` and release every connection (safe to repeat)."""
+        reason = SessionEndReason(status)
+        async with self._start_lock:  # never close half-way through a start
+            await self._runtime.aclose(reason, detail)
 
     @property
     def closed(self) -> bool:

@@ -23,19 +23,18 @@ from tinkex.domain.types import (
 )
 from tinkex.errors import UnsupportedByServerError, ValidationError
 from tinkex.flows.queue_state import QueueStateLogger
-from tinkex.ports.sessions import SessionEndReason
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from tinkex.clients.generated.service import ServiceClient
     from tinkex.clients.rest import RestClient
-    from tinkex.clients.service_core import ServiceClientCore
     from tinkex.clients.training import TrainingClient
     from tinkex.domain.types import GetInfoResponse, LoadWeightsResponse, WeightsInfoResponse
     from tinkex.ports.client import ClientContext
     from tinkex.ports.endpoint import Invoker
     from tinkex.ports.futures import FutureResolver
+    from tinkex.ports.sessions import SessionEndReason
 
 __all__ = [
     "base_model_of_sampler",
@@ -141,17 +140,13 @@ async def copy_weights(
     )
 
 
-async def close(
-    client: ServiceClientCore, status: SessionEndReason | str, detail: str | None
-) -> None:
+async def close(client: ServiceClient, status: SessionEndReason | str, detail: str | None) -> None:
     """Finish the session with `status` and release every connection.
 
     Safe to call twice, and before the client was ever used (then nothing is sent). Later
     calls of any method raise `ClosedError`.
     """
-    reason = SessionEndReason(status)
-    async with client._start_lock:  # never close half-way through a start
-        await client._runtime.aclose(reason, detail)
+    await client._finish(status, detail)
 
 
 # -- checks of the flows' arguments ----------------------------------------------------------------
