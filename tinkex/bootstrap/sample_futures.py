@@ -16,9 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinkex.domain.types import (
-    ForwardBackwardOutput,
     SampleRequest,
-    SampleResponse,
     UntypedAPIFuture,
 )
 
@@ -165,7 +163,6 @@ def wire_futures(
         protobuf: Reads protobuf results.
         on_result: Told every decoded result (sampled tokens are counted there).
     """
-    from tinkex import api
     from tinkex.api.registry import ENDPOINTS
     from tinkex.flows.bytes_semaphore import BytesSemaphore
     from tinkex.flows.deadlines import DeadlineResolver
@@ -200,7 +197,7 @@ def wire_futures(
         )
     polling = PollingFutureResolver(
         pipeline,
-        api.futures.RETRIEVE,
+        ENDPOINTS[settings.retrieve_endpoint],
         json_codec=json,
         protobuf_codec=protobuf,
         on_result=on_result,
@@ -209,9 +206,16 @@ def wire_futures(
         telemetry=telemetry,
         logger=logger,
         inflight_bytes=BytesSemaphore(server.inflight_response_bytes_semaphore_size),
-        protobuf_result_types=() if legacy else (ForwardBackwardOutput, SampleResponse),
+        protobuf_result_types=() if legacy else _result_types(settings.protobuf_results),
         billing=billing,
         session_futures=session_futures,
         cancels=cancels,
     )
     return WiredFutures(invoker, DeadlineResolver(polling), session_futures, cancels)
+
+
+def _result_types(names: tuple[str, ...]) -> tuple[type[Any], ...]:
+    """The wire types the manifest's futures block fetches as protobuf, by name."""
+    from tinkex.domain import types
+
+    return tuple(getattr(types, name) for name in names)

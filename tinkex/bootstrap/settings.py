@@ -73,6 +73,9 @@ class FeatureSettings(msgspec.Struct, frozen=True, kw_only=True):
     # (None: the block is off, every future polls on its own).
     cancel_endpoint: str | None = None
     batch_futures: BatchFuturesSettings | None = None
+    # The endpoint every future is polled through, and the result types fetched as protobuf.
+    retrieve_endpoint: str = "futures.retrieve"
+    protobuf_results: tuple[str, ...] = ()
     backpressure: BackpressureConfig
     sampling_retry: SamplingRetryConfig
     telemetry: TelemetryConfig
@@ -153,6 +156,8 @@ def read_feature_settings(manifest: Manifest) -> FeatureSettings:
         if futures
         else FuturesConfig(),
         cancel_endpoint=futures.cancel_endpoint if futures else None,
+        retrieve_endpoint=futures.retrieve_endpoint if futures else "futures.retrieve",
+        protobuf_results=tuple(futures.protobuf_results) if futures else (),
         batch_futures=_batch_futures(manifest, batch) if batch else None,
         backpressure=_backpressure(pressure),
         sampling_retry=SamplingRetryConfig(

@@ -34,9 +34,6 @@ if TYPE_CHECKING:
 # The test fails when an entry matches no unread key: once a key is read, delete its entry.
 NOT_YET_CONSUMED_KEYS: frozenset[str] = frozenset(
     {
-        # The future poller's endpoints and protobuf result types, still chosen by the runtime.
-        "features.futures.retrieve_endpoint",
-        "features.futures.protobuf_results",
         # A Backoff's fields are read only when a retry actually waits, which a clean run
         # never does: tests/unit/pipeline/test_manifest_retry_fields.py edits each block's
         # backoff in a manifest copy and sees the waits change.
