@@ -187,6 +187,13 @@ class APIFuture(APIFutureOfficialNames, Generic[T]):
         """True once the result or the error is known, or the future was cancelled."""
         return self._task.done()
 
+    def outcome(self) -> T:
+        """The result of a future that is done (`InvalidStateError` before; raises its error).
+
+        For callbacks (`add_done_callback`), which run once the outcome is known.
+        """
+        return self._task.result()
+
     def exception(self) -> BaseException | None:
         """The error the operation failed with, or None (not done, succeeded or cancelled)."""
         if not self._task.done() or self._task.cancelled():

@@ -10,17 +10,17 @@ the official SDK's futures can.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
+import functools
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from tinkex.clients.futures import FutureState
 from tinkex.errors import FutureTimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Generator
 
     from tinkex.clients.futures import APIFuture as AsyncAPIFuture
-    from tinkex.clients.futures import FutureState
     from tinkex.sync.loop import LoopThread
 
 __all__ = ["APIFuture"]
@@ -48,11 +48,10 @@ class APIFuture(Generic[T]):
 
     @classmethod
     def attach(cls, inner: AsyncAPIFuture[T], loop: LoopThread) -> APIFuture[T]:
-        """Wrap `inner`; call on `loop`'s thread (it starts the task that mirrors the outcome)."""
+        """Wrap `inner`; call on `loop`'s thread (a done-callback mirrors the outcome)."""
         outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
-        watcher = asyncio.get_running_loop().create_task(_mirror(inner, outcome))
-        watcher.add_done_callback(_WATCHERS.discard)
-        _WATCHERS.add(watcher)
+        # A callback, not a task per call: a blocking call costs the two thread hops only.
+        inner.add_done_callback(functools.partial(_mirror, outcome))
         return cls(inner, loop, outcome)
 
     @property
@@ -140,18 +139,13 @@ class APIFuture(Generic[T]):
         return f"<tinkex.sync.APIFuture {self._inner.request_type} state={self.state.value}>"
 
 
-# The mirroring tasks, kept alive until done (the loop holds tasks only weakly).
-_WATCHERS: set[asyncio.Task[None]] = set()
-
-
-async def _mirror(inner: AsyncAPIFuture[T], outcome: concurrent.futures.Future[T]) -> None:
-    try:
-        value = await inner
-    except asyncio.CancelledError:
+def _mirror(outcome: concurrent.futures.Future[T], inner: AsyncAPIFuture[T]) -> None:
+    """Complete `outcome` as `inner` ended (on the loop, when it did)."""
+    if inner.state is FutureState.CANCELLED:
         outcome.cancel()  # the waiter gets concurrent.futures' CancelledError, as sync code expects
-    except BaseException as exc:
-        outcome.set_exception(exc)
-        if not isinstance(exc, Exception):
-            raise
+        return
+    error = inner.exception()
+    if error is not None:
+        outcome.set_exception(error)
     else:
-        outcome.set_result(value)
+        outcome.set_result(inner.outcome())
