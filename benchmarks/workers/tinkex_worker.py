@@ -38,20 +38,23 @@ def _profiled(job: dict[str, Any]) -> Iterator[None]:
 
 
 def _datums(rows: list[list[int]], kind: str) -> list[types.Datum]:
-    out = []
-    for row in rows:
-        if kind == "numpy":
-            arr = np.asarray(row, dtype=np.int64)
-            inputs: dict[str, Any] = {
-                "target_tokens": arr[1:],
-                "weights": np.ones(len(row) - 1, dtype=np.float32),
-            }
-        else:
-            inputs = {"target_tokens": row[1:], "weights": [1.0] * (len(row) - 1)}
-        out.append(
-            types.Datum(model_input=types.ModelInput.from_ints(row[:-1]), loss_fn_inputs=inputs)
+    if kind == "numpy":
+        # tinkex's numpy-native path: token arrays end to end, no Python-int lists.
+        return [
+            types.Datum.from_numpy(
+                tokens[:-1],
+                target_tokens=tokens[1:],
+                weights=np.ones(len(tokens) - 1, dtype=np.float32),
+            )
+            for tokens in (np.asarray(row, dtype=np.int64) for row in rows)
+        ]
+    return [
+        types.Datum(
+            model_input=types.ModelInput.from_ints(row[:-1]),
+            loss_fn_inputs={"target_tokens": row[1:], "weights": [1.0] * (len(row) - 1)},
         )
-    return out
+        for row in rows
+    ]
 
 
 async def _sampling(service: tinkex.ServiceClient, job: dict[str, Any]) -> dict[str, Any]:
