@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ class DeadlineTimers:
             self._runner = asyncio.get_running_loop().create_task(
                 self._run(), name="tinkex-future-deadlines"
             )
+            # Until it first looks at the heap, the new runner will see every timer armed
+            # meanwhile: a burst of arms in one loop iteration starts one runner, not one each.
+            self._runner_wakes_at = -math.inf
         return timer
 
     def disarm(self, timer: DeadlineTimer) -> None:
