@@ -84,7 +84,8 @@ async def test_a_burst_of_arms_starts_one_runner_that_fires_them_all() -> None:
     assert len(runners) == 1
     clock.advance(10)
     assert await tasks[2] == "deadline"
-    assert not tasks[0].done() and not tasks[1].done()
+    assert not tasks[0].done()
+    assert not tasks[1].done()
     clock.advance(10)
     assert await tasks[1] == "deadline"
     clock.advance(10)
