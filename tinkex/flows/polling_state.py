@@ -239,6 +239,15 @@ class PendingInfo(msgspec.Struct, frozen=True, kw_only=True):
 class PollState:
     """What one future's poll loop carries between iterations."""
 
+    __slots__ = (
+        "abandoned_poll",
+        "allow_metadata_only",
+        "answered",
+        "bad_requests",
+        "reserved_bytes",
+        "streak",
+    )
+
     def __init__(self) -> None:
         self.allow_metadata_only = True
         self.streak = 0  # 429s / lost connections in a row answered with the backoff
@@ -250,6 +259,16 @@ class PollState:
 
 class PendingEntry:
     """Mutable polling state of one future; the poll loop updates it in place."""
+
+    __slots__ = (
+        "iterations",
+        "last_queue_state",
+        "last_response_at",
+        "last_status",
+        "request_id",
+        "request_type",
+        "started_at",
+    )
 
     def __init__(self, request_id: str, request_type: str, started_at: float) -> None:
         self.request_id = request_id
