@@ -16,12 +16,12 @@ import msgspec
 
 from tinkex import api
 from tinkex.domain.types import SampleResponse, SampleResponseJson, UntypedAPIFuture
-from tinkex.errors import RateLimitError
+from tinkex.errors import RateLimitError, TinkexError
 from tinkex.flows.features import OUTER_RETRY_FEATURE
 from tinkex.flows.outer_retry import run_outer
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Coroutine
 
     from tinkex.clients.futures import FutureTracker
     from tinkex.domain.types import SampleRequest
@@ -49,22 +49,60 @@ def submit_sample(
         APIStatusError: A non-retryable status, or retries ran out.
         APIConnectionError: No answer, after the outer retries.
     """
-    # Returned, not awaited, and bound with partials rather than closures: each wrapper
-    # coroutine would be one more frame that every I/O wake-up passes through, and each
-    # captured variable one more cell for the garbage collector to scan while it waits.
-    send = functools.partial(
-        run_outer,
-        functools.partial(_submit_once, runtime, request),
+    # Returned, not awaited: a wrapper coroutine would be one more frame that every I/O
+    # wake-up of the submission passes through.
+    return runtime.dispatcher.dispatch(estimate, _Submission(runtime, request))
+
+
+class _Submission:
+    """One submission attempt per call (the dispatcher calls it again after a 429).
+
+    A slotted callable rather than partials over closures: thousands are in flight in a
+    fan-out, and each captured variable would be one more object for the garbage collector.
+    """
+
+    __slots__ = ("_request", "_runtime")
+
+    def __init__(self, runtime: ClientContext, request: SampleRequest) -> None:
+        self._runtime = runtime
+        self._request = request
+
+    def __call__(self) -> Coroutine[Any, Any, UntypedAPIFuture | None]:
+        return _submit(self._runtime, self._request)
+
+
+async def _submit(runtime: ClientContext, request: SampleRequest) -> UntypedAPIFuture | None:
+    """Send once; only a failure enters the outer retry loop (and the billing pause).
+
+    The usual first attempt runs in this one frame; `run_outer` sees its failure as the
+    outcome of its own first attempt (with the same start time), so retries, budget and
+    pauses are exactly those of wrapping every attempt in it.
+    """
+    started = runtime.clock.monotonic()
+    try:
+        return await runtime.invoker.invoke(
+            ASAMPLE_WITHOUT_OUTER_RETRY, request, response_type=UntypedAPIFuture
+        )
+    except RateLimitError:
+        return None  # backpressure: the dispatcher backs off and resends
+    except (TinkexError, TimeoutError) as exc:
+        first_failure: BaseException = exc
+    return await run_outer(
+        functools.partial(_submit_once, runtime, request, [first_failure]),
         endpoint=ASAMPLE_WITHOUT_OUTER_RETRY.name,
         clock=runtime.clock,
         outer=runtime.outer_retry,
         billing=runtime.billing,  # a 402 pauses sampling as it pauses every other call
         logger=runtime.logger,
+        started=started,
     )
-    return runtime.dispatcher.dispatch(estimate, send)
 
 
-async def _submit_once(runtime: ClientContext, request: SampleRequest) -> UntypedAPIFuture | None:
+async def _submit_once(
+    runtime: ClientContext, request: SampleRequest, replay: list[BaseException] | None
+) -> UntypedAPIFuture | None:
+    if replay:
+        raise replay.pop()  # the first attempt's failure, already sent and answered
     try:
         return await runtime.invoker.invoke(
             ASAMPLE_WITHOUT_OUTER_RETRY, request, response_type=UntypedAPIFuture
