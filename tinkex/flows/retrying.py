@@ -112,6 +112,19 @@ class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         return idempotency_key_in(self.headers)
 
 
+def _with_fresh(
+    prepared: PreparedRequest, fresh: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """`prepared`'s headers with the fresh credentials the caller did not override.
+
+    A function of its own: a comprehension inside `HttpRetrier._headers` would make
+    `prepared` a closure cell there, one more object on every attempt even without fresh
+    credentials.
+    """
+    kept = [(k, v) for k, v in fresh if k.lower() not in prepared.caller_names]
+    return tuple(merge_headers(prepared.headers, kept))
+
+
 def status_error(
     response: HttpResponse,
     *,
@@ -315,8 +328,7 @@ class HttpRetrier:
     ) -> tuple[tuple[str, str], ...]:
         headers = prepared.headers
         if fresh is not None:
-            kept = [(k, v) for k, v in fresh if k.lower() not in prepared.caller_names]
-            headers = tuple(merge_headers(headers, kept))
+            headers = _with_fresh(prepared, fresh)
         if key is not None:
             headers += ((settings.idempotency_header, key),)
         count_header = settings.retry_count_header
