@@ -24,7 +24,7 @@ from tinkex.domain.headers import (
 from tinkex.domain.urls import build_url
 from tinkex.errors import APIStatusError, ConfigError, DecodeError, TinkexError
 from tinkex.flows.features import OUTER_RETRY_FEATURE
-from tinkex.flows.logging import configure_logging
+from tinkex.flows.logging import configure_logging, debug_enabled
 from tinkex.flows.observability import adopt_ids, measured_call
 from tinkex.flows.otel_metrics import ClientInstruments
 from tinkex.flows.outer_retry import run_outer
@@ -34,7 +34,7 @@ from tinkex.ports.telemetry import Severity, TelemetryEvent
 from tinkex.ports.transport import HttpResponse, PoolKind
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
     from typing import TypeAlias
 
     from opentelemetry.trace import Tracer
@@ -152,6 +152,8 @@ class PipelineInvoker:
         self._outer = outer_retry
         self._telemetry = telemetry
         self._logger = logger if logger is not None else configure_logging()
+        # Asked once, as the retry loop does: failures of poll-like calls are logged at debug.
+        self._debug = debug_enabled(self._logger)
         self._tracer = PipelineTracer(tracer)
         self._meters = instruments if instruments is not None else ClientInstruments()
         self._billing = billing
@@ -179,7 +181,7 @@ class PipelineInvoker:
         # Never show the credential headers.
         return f"PipelineInvoker(base_url={self._base_url!r})"
 
-    async def invoke(
+    def invoke(
         self,
         endpoint: EndpointSpec,
         body: object | None,
@@ -189,8 +191,8 @@ class PipelineInvoker:
         path_params: Mapping[str, str] | None = None,
         query: Mapping[str, QueryValue] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> T:
-        """Send one logical call of `endpoint` and decode its response.
+    ) -> Coroutine[Any, Any, T]:
+        """Send one logical call of `endpoint` and decode its response (a coroutine).
 
         Args:
             endpoint: The endpoint description.
@@ -212,6 +214,31 @@ class PipelineInvoker:
             ConfigError: No codec is configured for the endpoint's request codec.
             ValidationError: A path parameter is missing.
         """
+        if (
+            response_type is HttpResponse
+            and endpoint.pool in _SELF_REPORTING_POOLS
+            and not self._debug
+            and self._plain(endpoint)
+            and not (self._tracer.enabled or self._meters.enabled)
+        ):
+            # A raw poll (retrieve_future): nothing to decode, and a failure is its poller's
+            # to report (here it would only be a debug line, which is off). The retry loop's
+            # own coroutine is returned: one frame fewer under every long-poll in flight.
+            send: Coroutine[Any, Any, Any] = self._retrier.send(
+                self._prepare(endpoint, body, path_params, query, headers), traced=False
+            )
+            return send
+        return self._invoke(endpoint, body, response_type, path_params, query, headers)
+
+    async def _invoke(
+        self,
+        endpoint: EndpointSpec,
+        body: object | None,
+        response_type: type[T],
+        path_params: Mapping[str, str] | None,
+        query: Mapping[str, QueryValue] | None,
+        headers: Mapping[str, str] | None,
+    ) -> T:
         prepared = self._prepare(endpoint, body, path_params, query, headers)
         if self._tracer.enabled or self._meters.enabled:
             return await self._observed(prepared, (path_params, body), response_type)
