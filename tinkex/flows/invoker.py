@@ -64,6 +64,7 @@ _SELF_REPORTING_POOLS = frozenset({PoolKind.RETRIEVE, PoolKind.TELEMETRY})
 # Endpoints x body media types x SDK methods: a few hundred at most; the bound only guards
 # against endpoint specs built afresh per call.
 _HEADER_CACHE_SIZE = 1024
+_NO_NAMES: frozenset[str] = frozenset()
 
 if TYPE_CHECKING:
     Headers: TypeAlias = tuple[tuple[str, str], ...]
@@ -161,6 +162,7 @@ class PipelineInvoker:
         identification = base_headers(sdk_version, platform_info=detect_platform())
         self._common = (*identification, *default_headers, *auth_headers)
         self._urls: dict[str, tuple[str, str]] = {}
+        self._names: dict[tuple[str, ...], frozenset[str]] = {}
         self._headers: dict[tuple[EndpointSpec, str | None, str | None], _Shared] = {}
         self._retrier = HttpRetrier(
             pool=pool,
@@ -329,9 +331,20 @@ class PipelineInvoker:
             body=payload,
             headers=shared,
             path=path,
-            caller_names=frozenset(name.lower() for name in headers) if headers else frozenset(),
+            caller_names=self._caller_names(headers) if headers else _NO_NAMES,
             known_caller_key=caller_key,
         )
+
+    def _caller_names(self, headers: Mapping[str, str]) -> frozenset[str]:
+        # The lower-cased names of a call's own headers; calls repeat the same few sets (a
+        # poll's), so each set is built once and shared instead of once per call.
+        key = tuple(headers)
+        names = self._names.get(key)
+        if names is None:
+            if len(self._names) >= _HEADER_CACHE_SIZE:
+                self._names.clear()
+            names = self._names[key] = frozenset(name.lower() for name in key)
+        return names
 
     def _plain_url(self, endpoint: EndpointSpec) -> tuple[str, str]:
         # The URL of an endpoint without path parameters or query never changes.
