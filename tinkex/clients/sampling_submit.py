@@ -10,7 +10,7 @@ sleeps. The result is polled as protobuf (numpy fields), or as JSON from a JSON-
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import msgspec
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tinkex.domain.types import SampleRequest
     from tinkex.ports.client import ClientContext
 
-__all__ = ["resolve_sample", "submit_sample"]
+__all__ = ["RequestSource", "resolve_sample", "submit_sample"]
 
 ASAMPLE_WITHOUT_OUTER_RETRY = msgspec.structs.replace(
     api.sampling.ASAMPLE,
@@ -36,13 +36,14 @@ ASAMPLE_WITHOUT_OUTER_RETRY = msgspec.structs.replace(
 
 
 def submit_sample(
-    runtime: ClientContext, request: SampleRequest, estimate: int
+    runtime: ClientContext, source: RequestSource, estimate: int
 ) -> Awaitable[UntypedAPIFuture]:
     """Submit one sample request, riding out 429s; the awaitable gives the accepted future.
 
     Args:
         runtime: The client stack.
-        request: The request (its seq_id is kept across 429 resends).
+        source: Builds the request when the dispatcher lets it go (and again, identical,
+            for each resend after a 429: its seq_id is kept).
         estimate: The prompt's dispatch estimate in bytes.
 
     Raises:
@@ -51,7 +52,15 @@ def submit_sample(
     """
     # Returned, not awaited: a wrapper coroutine would be one more frame that every I/O
     # wake-up of the submission passes through.
-    return runtime.dispatcher.dispatch(estimate, _Submission(runtime, request))
+    return runtime.dispatcher.dispatch(estimate, _Submission(runtime, source))
+
+
+class RequestSource(Protocol):
+    """What builds the request of the current attempt (`SampleCall`)."""
+
+    def current_request(self) -> SampleRequest:
+        """The request of the attempt in progress."""
+        ...
 
 
 class _Submission:
@@ -59,16 +68,18 @@ class _Submission:
 
     A slotted callable rather than partials over closures: thousands are in flight in a
     fan-out, and each captured variable would be one more object for the garbage collector.
+    The request itself is built only once the dispatcher lets the submission go, so the
+    samples queued behind the dispatcher's limits do not each hold one.
     """
 
-    __slots__ = ("_request", "_runtime")
+    __slots__ = ("_runtime", "_source")
 
-    def __init__(self, runtime: ClientContext, request: SampleRequest) -> None:
+    def __init__(self, runtime: ClientContext, source: RequestSource) -> None:
         self._runtime = runtime
-        self._request = request
+        self._source = source
 
     def __call__(self) -> Coroutine[Any, Any, UntypedAPIFuture | None]:
-        return _submit(self._runtime, self._request)
+        return _submit(self._runtime, self._source.current_request())
 
 
 async def _submit(runtime: ClientContext, request: SampleRequest) -> UntypedAPIFuture | None:
