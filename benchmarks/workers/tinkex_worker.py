@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import tinkex
-from benchmarks.workers import common, tinkex_processes, tinkex_waves
+from benchmarks.workers import common
 from tinkex import types
 
 if TYPE_CHECKING:
@@ -38,26 +38,24 @@ def _profiled(job: dict[str, Any]) -> Iterator[None]:
 
 
 def _datums(rows: list[list[int]], kind: str) -> list[types.Datum]:
-    """The batch; "numpy" is tinkex's fastest documented path: token arrays end to end.
-
-    ``ModelInput.from_ints`` keeps an integer array as an array (int32), so neither building
-    nor encoding the request makes Python ints; the official SDK's ``from_ints`` takes a list,
-    so its worker builds the model input from the list in both rows.
-    """
-    out = []
-    for row in rows:
-        if kind == "numpy":
-            arr = np.asarray(row, dtype=np.int64)
-            model_input = types.ModelInput.from_ints(arr[:-1])
-            inputs: dict[str, Any] = {
-                "target_tokens": arr[1:],
-                "weights": np.ones(len(row) - 1, dtype=np.float32),
-            }
-        else:
-            model_input = types.ModelInput.from_ints(row[:-1])
-            inputs = {"target_tokens": row[1:], "weights": [1.0] * (len(row) - 1)}
-        out.append(types.Datum(model_input=model_input, loss_fn_inputs=inputs))
-    return out
+    """The batch; "numpy" is tinkex's fastest documented path (`Datum.from_numpy`)."""
+    if kind == "numpy":
+        # tinkex's numpy-native path: token arrays end to end, no Python-int lists.
+        return [
+            types.Datum.from_numpy(
+                tokens[:-1],
+                target_tokens=tokens[1:],
+                weights=np.ones(len(tokens) - 1, dtype=np.float32),
+            )
+            for tokens in (np.asarray(row, dtype=np.int64) for row in rows)
+        ]
+    return [
+        types.Datum(
+            model_input=types.ModelInput.from_ints(row[:-1]),
+            loss_fn_inputs={"target_tokens": row[1:], "weights": [1.0] * (len(row) - 1)},
+        )
+        for row in rows
+    ]
 
 
 async def _sampling(service: tinkex.ServiceClient, job: dict[str, Any]) -> dict[str, Any]:
@@ -65,24 +63,16 @@ async def _sampling(service: tinkex.ServiceClient, job: dict[str, Any]) -> dict[
     sampler = await service.create_sampling_client(base_model=common.BASE_MODEL)
     prompt = types.ModelInput.from_ints(list(range(1, params["prompt_tokens"] + 1)))
     sp = types.SamplingParams(max_tokens=params["max_tokens"], temperature=1.0)
-    # Which way results are polled: per future, or the server's retrieve_futures batch poller.
-    mode = {"batch_polling": service.runtime.server_config.sample_use_retrieve_futures}
-    scenario = job["scenario"]
-    if scenario in ("P1", "P1b") or (scenario == "P10" and params["kind"] == "fanout"):
+    if job["scenario"] == "P1":
         await asyncio.gather(*(sampler.sample(prompt, 1, sp) for _ in range(params["warmup"])))
         with _profiled(job), common.Window(job["server_pid"]) as window:
             results = await asyncio.gather(
                 *(sampler.sample(prompt, 1, sp) for _ in range(params["n"]))
             )
         assert len(results) == params["n"]
-        return {**window.as_dict(), **mode}
+        return window.as_dict()
     for _ in range(params["warmup"]):
         await sampler.sample(prompt, 1, sp)
-    if scenario == "P10":  # sequential calls: CPU per call
-        with _profiled(job), common.Window(job["server_pid"]) as window:
-            for _ in range(params["n"]):
-                await sampler.sample(prompt, 1, sp)
-        return {**window.as_dict(), **mode}
     latencies = []
     with _profiled(job):
         for _ in range(params["n"]):
@@ -142,14 +132,10 @@ async def _training(service: tinkex.ServiceClient, job: dict[str, Any]) -> dict[
 
 
 async def _main(job: dict[str, Any]) -> dict[str, Any]:
-    if job["scenario"] == "P8":
-        return await tinkex_processes.run(job)
-    if job["scenario"] == "P9":
-        return await tinkex_waves.run(job)
     async with tinkex.ServiceClient(
         base_url=job["base_url"], api_key=common.API_KEY, telemetry=False
     ) as service:
-        if job["scenario"] in ("P1", "P1b", "P3", "P10"):
+        if job["scenario"] in ("P1", "P3"):
             return await _sampling(service, job)
         return await _training(service, job)
 

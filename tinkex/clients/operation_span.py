@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinkex.clients.futures import FutureState
 from tinkex.domain.headers import current_sdk_method
+from tinkex.flows.tracing import tracing_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -71,6 +72,8 @@ def traced(
     observability: Observability, request_type: str, start: Callable[[], APIFuture[T]]
 ) -> APIFuture[T]:
     """Run `start` (which creates the operation's tasks) under a new operation."""
+    if not observability.instruments.enabled and not tracing_enabled(observability.tracer):
+        return start()  # neither traced nor measured: no operation to open or end
     with operation_span(observability, request_type) as operation:
         future = start()
     if operation is not None:

@@ -56,6 +56,7 @@ class SampleCall:
         "record_stability_info",
         "runtime",
         "sampling_session_id",
+        "seq_id",
         "target_prompt_logprobs",
         "topk_prompt_logprobs",
         "topk_sample_logprobs",
@@ -95,6 +96,11 @@ class SampleCall:
         self.estimate = estimate
         self.next_seq = next_seq
         self.runtime: ClientContext | None = None
+        self.seq_id = -1  # the current attempt's, taken when it starts
+
+    def current_request(self) -> SampleRequest:
+        """The request of the attempt in progress (built when the dispatcher sends it)."""
+        return self.request(self.seq_id)
 
     def request(self, seq_id: int) -> SampleRequest:
         """The request of one attempt (each attempt has its own seq_id)."""
@@ -122,7 +128,10 @@ class SampleCall:
         runtime = self.runtime
         if runtime is None:
             raise ClosedError("the client stack is not started")
-        submitted = await submit_sample(runtime, self.request(self.next_seq()), self.estimate)
+        # The seq_id is taken now, in call order; the request is built only once the
+        # dispatcher lets it go, so a sample queued behind its limits holds none.
+        self.seq_id = self.next_seq()
+        submitted = await submit_sample(runtime, self, self.estimate)
         self.tracker.mark_submitted(submitted.request_id)
         response = await resolve_sample(runtime, submitted.request_id, self.tracker)
         return check_sample_result(

@@ -88,7 +88,10 @@ def from_official(value: T, *, where: str = "value") -> T:
 
 def _from(value: object, where: str) -> object:
     if isinstance(value, list | tuple):
-        if not any(is_official(item) for item in value):
+        for item in value:  # a plain loop: no generator per call on the sampling hot path
+            if is_official(item):
+                break
+        else:
             return value
         items = [_from(item, f"{where}[{i}]") for i, item in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)

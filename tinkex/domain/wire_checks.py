@@ -158,19 +158,32 @@ def pack_token_ids(tokens: object, field: str) -> np.ndarray[Any, Any]:
     except (struct.error, TypeError, ValueError, OverflowError):  # an element's __index__ failed
         raise _list_error(tokens, field) from None
     if packed.size:
-        low = int(packed.min())
+        # A short list (a sampling prompt) is scanned by Python's min(), cheaper than numpy's
+        # reduction setup; struct accepted every element, so each one is an integer.
+        low = _short_min(tokens) if len(tokens) <= _SHORT else int(packed.min())
         if low < MIN_TOKEN_ID:
             index = int(np.argmin(packed))
             raise _range_error(str(low), f"{field}[{index}]")
         # struct packs True and False as 1 and 0: only those cells can hold a bool. A short
         # list is scanned by type (cheaper than numpy's setup), a long one at its 0s and 1s.
-        if low <= 1 and (bool in set(map(type, tokens)) if len(tokens) <= 512 else True):
+        if low <= 1 and (bool in set(map(type, tokens)) if len(tokens) <= _SHORT else True):
             for index in np.flatnonzero(packed <= 1).tolist():
                 if isinstance(tokens[index], bool):
                     raise ValidationError(
                         "token ids must be ints, got bool", field=f"{field}[{index}]"
                     )
     return packed
+
+
+# Lists up to this long are checked element-wise in Python rather than with numpy.
+_SHORT = 512
+
+
+def _short_min(tokens: list[Any]) -> int:
+    try:
+        return int(min(tokens))
+    except TypeError:  # an object with __index__ but no ordering: read the packed values
+        return int(np.frombuffer(_int32_packer(len(tokens)).pack(*tokens), dtype=np.int32).min())
 
 
 @functools.lru_cache(maxsize=512)

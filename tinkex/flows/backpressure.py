@@ -151,7 +151,18 @@ class SamplingDispatcher:
                     wave = self._epoch
                     if self.backoff_until is not None:
                         wave = await self._wait_for_backoff()
-                    accepted = await self._send(send)
+                    # The throttle is taken around the send itself (in this frame: every
+                    # wake-up of the submission passes through each frame above it).
+                    throttled = self.backoff_recent()
+                    if throttled and not self._throttle.try_acquire():
+                        await self._throttle.acquire()
+                    self.sending += 1
+                    try:
+                        accepted = await send()
+                    finally:
+                        self.sending -= 1
+                        if throttled:
+                            self._throttle.release()
                     if accepted is not None:
                         self._streak = 0
                         return accepted
@@ -167,18 +178,6 @@ class SamplingDispatcher:
                 self.bytes.release(weight)
         finally:
             count.release()
-
-    async def _send(self, send: Callable[[], Awaitable[T | None]]) -> T | None:
-        throttled = self.backoff_recent()
-        if throttled and not self._throttle.try_acquire():
-            await self._throttle.acquire()
-        self.sending += 1
-        try:
-            return await send()
-        finally:
-            self.sending -= 1
-            if throttled:
-                self._throttle.release()
 
     async def _wait_for_backoff(self) -> int:
         # The deadline may move while we sleep (another 429); sleep again until it holds.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,14 +31,22 @@ _COMPACT_AFTER = 1024
 
 
 class DeadlineTimer:
-    """One armed deadline: the task it cancels once `at` passes."""
+    """One armed deadline: the task it cancels once `at` passes.
 
-    __slots__ = ("at", "fired", "task")
+    Timers order by deadline, then by arming order, so the heap holds the timers themselves
+    (no tuple per armed future).
+    """
 
-    def __init__(self, at: float, task: asyncio.Task[object]) -> None:
+    __slots__ = ("at", "fired", "order", "task")
+
+    def __init__(self, at: float, task: asyncio.Task[object], order: int = 0) -> None:
         self.at = at
+        self.order = order
         self.task: asyncio.Task[object] | None = task
         self.fired = False
+
+    def __lt__(self, other: DeadlineTimer) -> bool:
+        return (self.at, self.order) < (other.at, other.order)
 
 
 class DeadlineTimers:
@@ -49,7 +58,7 @@ class DeadlineTimers:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._heap: list[tuple[float, int, DeadlineTimer]] = []
+        self._heap: list[DeadlineTimer] = []
         self._order = itertools.count()
         self._armed = 0
         self._runner: asyncio.Task[None] | None = None
@@ -64,8 +73,8 @@ class DeadlineTimers:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("a deadline needs a running task to cancel")
-        timer = DeadlineTimer(self._clock.monotonic() + seconds, task)
-        heapq.heappush(self._heap, (timer.at, next(self._order), timer))
+        timer = DeadlineTimer(self._clock.monotonic() + seconds, task, next(self._order))
+        heapq.heappush(self._heap, timer)
         self._armed += 1
         if self._runner is None or timer.at < self._runner_wakes_at:
             # None running, or it sleeps past this deadline: start one that sees it.
@@ -74,6 +83,9 @@ class DeadlineTimers:
             self._runner = asyncio.get_running_loop().create_task(
                 self._run(), name="tinkex-future-deadlines"
             )
+            # Until it first looks at the heap, the new runner will see every timer armed
+            # meanwhile: a burst of arms in one loop iteration starts one runner, not one each.
+            self._runner_wakes_at = -math.inf
         return timer
 
     def disarm(self, timer: DeadlineTimer) -> None:
@@ -89,7 +101,7 @@ class DeadlineTimers:
                 self._runner = None
                 self._runner_wakes_at = float("inf")
         elif len(self._heap) > _COMPACT_AFTER and len(self._heap) > 2 * self._armed:
-            self._heap = [entry for entry in self._heap if entry[2].task is not None]
+            self._heap = [timer for timer in self._heap if timer.task is not None]
             heapq.heapify(self._heap)
 
     @staticmethod
@@ -107,11 +119,12 @@ class DeadlineTimers:
     async def _run(self) -> None:
         while True:
             heap = self._heap  # `disarm` may have rebuilt it while this task slept
-            while heap and heap[0][2].task is None:
+            while heap and heap[0].task is None:
                 heapq.heappop(heap)
             if not heap:
                 break
-            at, _, timer = heap[0]
+            timer = heap[0]
+            at = timer.at
             now = self._clock.monotonic()
             if at > now:
                 self._runner_wakes_at = at

@@ -25,7 +25,7 @@ from tinkex.domain.headers import (
 from tinkex.domain.urls import build_url
 from tinkex.errors import APIStatusError, DecodeError, TinkexError
 from tinkex.flows.features import OUTER_RETRY_FEATURE
-from tinkex.flows.logging import configure_logging
+from tinkex.flows.logging import configure_logging, debug_enabled
 from tinkex.flows.observability import adopt_ids, measured_call
 from tinkex.flows.otel_metrics import ClientInstruments
 from tinkex.flows.outer_retry import run_outer
@@ -35,7 +35,7 @@ from tinkex.ports.telemetry import Severity, TelemetryEvent
 from tinkex.ports.transport import HttpResponse, PoolKind
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
     from typing import TypeAlias
 
     from opentelemetry.trace import Tracer
@@ -66,6 +66,7 @@ _SELF_REPORTING_POOLS = frozenset({PoolKind.RETRIEVE, PoolKind.TELEMETRY})
 # Endpoints x body media types x SDK methods: a few hundred at most; the bound only guards
 # against endpoint specs built afresh per call.
 _HEADER_CACHE_SIZE = 1024
+_NO_NAMES: frozenset[str] = frozenset()
 
 if TYPE_CHECKING:
     Headers: TypeAlias = tuple[tuple[str, str], ...]
@@ -157,6 +158,8 @@ class PipelineInvoker:
         self._outer = outer_retry
         self._telemetry = telemetry
         self._logger = logger if logger is not None else configure_logging()
+        # Asked once, as the retry loop does: failures of poll-like calls are logged at debug.
+        self._debug = debug_enabled(self._logger)
         self._tracer = PipelineTracer(tracer)
         self._meters = instruments if instruments is not None else ClientInstruments()
         self._billing = billing
@@ -164,6 +167,7 @@ class PipelineInvoker:
         identification = base_headers(sdk_version, platform_info=detect_platform())
         self._common = (*identification, *default_headers, *auth_headers)
         self._urls: dict[str, tuple[str, str]] = {}
+        self._names: dict[tuple[str, ...], frozenset[str]] = {}
         self._headers: dict[tuple[EndpointSpec, str | None, str | None], _Shared] = {}
         self._retrier = HttpRetrier(
             pool=pool,
@@ -184,7 +188,7 @@ class PipelineInvoker:
         # Never show the credential headers.
         return f"PipelineInvoker(base_url={self._base_url!r})"
 
-    async def invoke(
+    def invoke(
         self,
         endpoint: EndpointSpec,
         body: object | None,
@@ -194,8 +198,8 @@ class PipelineInvoker:
         path_params: Mapping[str, str] | None = None,
         query: Mapping[str, QueryValue] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> T:
-        """Send one logical call of `endpoint` and decode its response.
+    ) -> Coroutine[Any, Any, T]:
+        """Send one logical call of `endpoint` and decode its response (a coroutine).
 
         Args:
             endpoint: The endpoint description.
@@ -217,6 +221,31 @@ class PipelineInvoker:
             ConfigError: No codec is configured for the endpoint's request codec.
             ValidationError: A path parameter is missing.
         """
+        if (
+            response_type is HttpResponse
+            and endpoint.pool in _SELF_REPORTING_POOLS
+            and not self._debug
+            and self._plain(endpoint)
+            and not (self._tracer.enabled or self._meters.enabled)
+        ):
+            # A raw poll (retrieve_future): nothing to decode, and a failure is its poller's
+            # to report (here it would only be a debug line, which is off). The retry loop's
+            # own coroutine is returned: one frame fewer under every long-poll in flight.
+            send: Coroutine[Any, Any, Any] = self._retrier.send(
+                self._prepare(endpoint, body, path_params, query, headers), traced=False
+            )
+            return send
+        return self._invoke(endpoint, body, response_type, path_params, query, headers)
+
+    async def _invoke(
+        self,
+        endpoint: EndpointSpec,
+        body: object | None,
+        response_type: type[T],
+        path_params: Mapping[str, str] | None,
+        query: Mapping[str, QueryValue] | None,
+        headers: Mapping[str, str] | None,
+    ) -> T:
         prepared = self._prepare(endpoint, body, path_params, query, headers)
         if self._tracer.enabled or self._meters.enabled:
             return await self._observed(prepared, (path_params, body), response_type)
@@ -315,9 +344,20 @@ class PipelineInvoker:
             body=payload,
             headers=shared,
             path=path,
-            caller_names=frozenset(name.lower() for name in headers) if headers else frozenset(),
+            caller_names=self._caller_names(headers) if headers else _NO_NAMES,
             known_caller_key=caller_key,
         )
+
+    def _caller_names(self, headers: Mapping[str, str]) -> frozenset[str]:
+        # The lower-cased names of a call's own headers; calls repeat the same few sets (a
+        # poll's), so each set is built once and shared instead of once per call.
+        key = tuple(headers)
+        names = self._names.get(key)
+        if names is None:
+            if len(self._names) >= _HEADER_CACHE_SIZE:
+                self._names.clear()
+            names = self._names[key] = frozenset(name.lower() for name in key)
+        return names
 
     def _plain_url(self, endpoint: EndpointSpec) -> tuple[str, str]:
         # The URL of an endpoint without path parameters or query never changes.

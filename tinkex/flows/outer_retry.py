@@ -40,6 +40,7 @@ async def run_outer(
     billing: BillingPause | None,
     logger: FilteringBoundLogger,
     jitter: JitterSource | None = None,
+    started: float | None = None,
 ) -> T:
     """Run a logical call, repeating it per the outer policy and the billing pause.
 
@@ -54,11 +55,14 @@ async def run_outer(
         billing: The shared billing-pause tracker, or None to raise 402 at once.
         logger: Receives `http.outer_retry` events.
         jitter: Source of the backoff jitter (None: the delays are exact).
+        started: When the logical call began, on `clock` (None: now); a caller that made
+            the first attempt itself passes its start so the budget counts it.
 
     Returns:
         What `call` returned.
     """
-    started = clock.monotonic()
+    if started is None:
+        started = clock.monotonic()
     paused = 0.0
     attempt = 0
     streak = 0  # repetitions whose delay came from the backoff rather than the server

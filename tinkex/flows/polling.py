@@ -210,9 +210,29 @@ class PollingFutureResolver:
         try:
             if claim is not None:
                 await self._await_completion(claim, state)
-            return await self._poll(
-                entry, state, result_type, observer, created_roundtrip_s, protobuf
-            )
+            # The poll loop runs in this frame (not a helper coroutine): every wake-up of a
+            # poll passes through each frame above the transport.
+            while True:
+                headers = poll_headers(
+                    entry, created_roundtrip_s, protobuf=protobuf, protocol=self._protocol
+                )
+                body = {
+                    "request_id": entry.request_id,
+                    "allow_metadata_only": state.allow_metadata_only,
+                }
+                entry.iterations += 1
+                try:
+                    response = await self._invoker.invoke(
+                        self._spec, body, response_type=HttpResponse, headers=headers
+                    )
+                except (APIStatusError, APITimeoutError, APIConnectionError) as exc:
+                    await self._on_failed_poll(exc, entry, state, observer)
+                    continue
+                entry.answered(response.status, self._clock.monotonic())
+                state.streak = 0
+                if await self._is_result(response, entry, state, observer):
+                    state.answered = True
+                    return self._finish(response, entry, observer, result_type)
         except asyncio.CancelledError:
             if not state.answered and request_type == SAMPLE_REQUEST_TYPE:
                 self._abandon(request_id)
@@ -246,50 +266,28 @@ class PollingFutureResolver:
         self._report.emit("timeout", Severity.ERROR, entry, timeout=deadline)
         return entry.timed_out(deadline, self._clock.monotonic())
 
-    async def _poll(
+    async def _on_failed_poll(
         self,
+        exc: APIStatusError | APITimeoutError | APIConnectionError,
         entry: PendingEntry,
         state: PollState,
-        result_type: type[T],
         observer: QueueStateObserver | None,
-        created_roundtrip_s: float | None,
-        protobuf: bool,
-    ) -> T:
-        while True:
-            headers = poll_headers(
-                entry, created_roundtrip_s, protobuf=protobuf, protocol=self._protocol
-            )
-            body = {
-                "request_id": entry.request_id,
-                "allow_metadata_only": state.allow_metadata_only,
-            }
-            entry.iterations += 1
-            try:
-                response = await self._invoker.invoke(
-                    self._spec, body, response_type=HttpResponse, headers=headers
-                )
-            except APIStatusError as exc:
-                entry.answered(exc.status, self._clock.monotonic())
-                await self._on_status_error(exc, entry, state, observer)
-                continue
-            except APITimeoutError:
-                # The long-poll simply ran out: the server is alive, re-poll at once.
-                entry.answered(None, self._clock.monotonic())
-                state.streak = 0
-                state.abandoned_poll = True
-                self._report.emit("poll_timeout", Severity.DEBUG, entry)
-                continue
-            except APIConnectionError as exc:
-                entry.answered(None, self._clock.monotonic())
-                state.abandoned_poll = True
-                self._report.emit("connection_error", Severity.WARNING, entry, error=str(exc))
-                await self._back_off(state, None)
-                continue
-            entry.answered(response.status, self._clock.monotonic())
+    ) -> None:
+        """Ride out a poll that got an error status or no answer (the loop polls again)."""
+        if isinstance(exc, APIStatusError):
+            entry.answered(exc.status, self._clock.monotonic())
+            await self._on_status_error(exc, entry, state, observer)
+        elif isinstance(exc, APITimeoutError):
+            # The long-poll simply ran out: the server is alive, re-poll at once.
+            entry.answered(None, self._clock.monotonic())
             state.streak = 0
-            if await self._is_result(response, entry, state, observer):
-                state.answered = True
-                return self._finish(response, entry, observer, result_type)
+            state.abandoned_poll = True
+            self._report.emit("poll_timeout", Severity.DEBUG, entry)
+        else:
+            entry.answered(None, self._clock.monotonic())
+            state.abandoned_poll = True
+            self._report.emit("connection_error", Severity.WARNING, entry, error=str(exc))
+            await self._back_off(state, None)
 
     async def _is_result(
         self,

@@ -112,6 +112,19 @@ class PreparedRequest(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         return idempotency_key_in(self.headers)
 
 
+def _with_fresh(
+    prepared: PreparedRequest, fresh: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """`prepared`'s headers with the fresh credentials the caller did not override.
+
+    A function of its own: a comprehension inside `HttpRetrier._headers` would make
+    `prepared` a closure cell there, one more object on every attempt even without fresh
+    credentials.
+    """
+    kept = [(k, v) for k, v in fresh if k.lower() not in prepared.caller_names]
+    return tuple(merge_headers(prepared.headers, kept))
+
+
 def status_error(
     response: HttpResponse,
     *,
@@ -231,13 +244,40 @@ class HttpRetrier:
         own_key = key if caller_key is None else None
         # The client-wide setting caps the endpoint's own (which is 0 for poll-like calls).
         max_retries = min(endpoint.max_retries, settings.max_retries)
+        # Nothing to do around an attempt (no limiter, breaker, span, credential refresh or
+        # debug event): it runs in this frame rather than `_attempt`'s, one frame fewer under
+        # every request in flight.
+        bare = (
+            self._auth is None
+            and not self._debug
+            and not (traced and self._tracer.enabled)
+            and not (self._limiters and endpoint.name in self._limiters)
+            and not (self._breakers and endpoint.name in self._breakers)
+        )
         attempt = 0
         streak = 0  # retries whose delay came from the backoff rather than the server
         while True:
-            outcome = self._cloudflare_check(
-                await self._attempt(transport, prepared, own_key, attempt, traced, settings),
-                prepared,
-            )
+            result: HttpResponse | APIConnectionError
+            if bare:
+                request = HttpRequest(
+                    method=endpoint.method,
+                    url=prepared.url,
+                    headers=self._headers(prepared, own_key, attempt, None, settings),
+                    body=prepared.body,
+                    timeout_s=endpoint.timeout_s,
+                    pool=endpoint.pool,
+                )
+                try:
+                    result = await transport.send(request)
+                except APIConnectionError as exc:
+                    result = exc
+                else:
+                    self._note_deprecation(result, endpoint.name)
+            else:
+                result = await self._attempt(
+                    transport, prepared, own_key, attempt, traced, settings
+                )
+            outcome = self._cloudflare_check(result, prepared)
             if isinstance(outcome, HttpResponse) and self._is_answer(endpoint, outcome.status):
                 return outcome
             now = self._clock.time()
@@ -315,8 +355,7 @@ class HttpRetrier:
     ) -> tuple[tuple[str, str], ...]:
         headers = prepared.headers
         if fresh is not None:
-            kept = [(k, v) for k, v in fresh if k.lower() not in prepared.caller_names]
-            headers = tuple(merge_headers(headers, kept))
+            headers = _with_fresh(prepared, fresh)
         if key is not None:
             headers += ((settings.idempotency_header, key),)
         count_header = settings.retry_count_header

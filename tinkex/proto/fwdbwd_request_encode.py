@@ -151,29 +151,41 @@ def _text_chunk(out: Pieces, chunk: TextChunk) -> int:
     # TextChunk already holds little-endian int32 (checked on construction).
     tokens = _view(chunk.tokens, "<i4")
     n = tokens.nbytes
+    header = _text_header(n)
+    out += (header, tokens)
+    return len(header) + n
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_header(n: int) -> bytes:
+    # The nested headers depend on the token bytes only: a batch of equal-length rows (the
+    # usual one) builds them once.
     text_head = _LD[1] + varint(n)  # EncodedTextChunk.tokens
     text_size = len(text_head) + n
     chunk_head = _LD[1] + varint(text_size)  # Chunk.encoded_text
     chunk_size = len(chunk_head) + text_size
-    header = _LD[1] + varint(chunk_size) + chunk_head + text_head  # Datum.model_input
-    out += (header, tokens)
-    return len(header) + n
+    return _LD[1] + varint(chunk_size) + chunk_head + text_head  # Datum.model_input
 
 
 def _dense_entry(out: Pieces, arr: Array, index: int, name: str) -> int:
     """Append `loss_fn_inputs { key: name, value: Tensor { dense, dtype, shape } }`."""
     wire = _wire_dtype(arr, index, name)
     data = _view(arr, _PACKED[wire])
-    n = data.nbytes
-    tail = _tensor_tail(wire, arr.shape)  # Tensor.dtype + Tensor.shape
+    header, tail = _dense_header(name, wire, arr.shape, data.nbytes)
+    out += (header, data, tail)
+    return len(header) + data.nbytes + len(tail)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dense_header(name: str, wire: int, shape: tuple[int, ...], n: int) -> tuple[bytes, bytes]:
+    # Everything around a dense tensor's bytes depends on its key, dtype and shape only.
+    tail = _tensor_tail(wire, shape)  # Tensor.dtype + Tensor.shape
     dense_head = _LD[1] + varint(n)  # Tensor.dense
     tensor_size = len(dense_head) + n + len(tail)
     key_part = _entry_key(name)  # entry.key, then entry.value's key
     tensor_len = varint(tensor_size)
     entry_size = len(key_part) + len(tensor_len) + tensor_size
-    header = _LD[2] + varint(entry_size) + key_part + tensor_len + dense_head
-    out += (header, data, tail)
-    return len(header) + n + len(tail)
+    return _LD[2] + varint(entry_size) + key_part + tensor_len + dense_head, tail
 
 
 @functools.lru_cache(maxsize=256)

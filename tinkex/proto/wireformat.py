@@ -56,6 +56,8 @@ def varint(value: int) -> bytes:
         return _SMALL[value]
     if 0 < value < 16384:
         return bytes(((value & 0x7F) | 0x80, value >> 7))
+    if 0 < value < 2097152:  # three bytes: the length of a tensor of up to 2 MiB
+        return bytes(((value & 0x7F) | 0x80, ((value >> 7) & 0x7F) | 0x80, value >> 14))
     value &= _UINT64_MASK
     out = bytearray()
     while value > 0x7F:

@@ -67,3 +67,33 @@ def test_large_bodies_are_wrapped_without_a_copy_or_warning() -> None:
     assert isinstance(large, BytesPayload)
     assert large.size == len(body)
     assert large._value is body  # the payload shares the body, it does not copy it
+
+
+class _RecordingWriter:
+    """Stands in for aiohttp's stream writer: records every write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    async def write(self, chunk: bytes | memoryview) -> None:
+        self.writes.append(bytes(chunk))
+
+
+@pytest.mark.parametrize("content_length", [None, 3 << 20, (3 << 20) - 5])
+async def test_large_bodies_are_written_in_slices_byte_for_byte(
+    content_length: int | None,
+) -> None:
+    """A large body goes out in bounded slices that add up to exactly the body."""
+    body = bytes(range(251)) * ((3 << 20) // 251 + 1)  # odd length: a short last slice
+    body = body[: 3 << 20]
+    payload = body_payload(body)
+    assert isinstance(payload, BytesPayload)
+    writer = _RecordingWriter()
+    await payload.write_with_length(writer, content_length)  # type: ignore[arg-type]
+    expected = body if content_length is None else body[:content_length]
+    assert b"".join(writer.writes) == expected
+    assert len(writer.writes) > 1
+    assert max(len(w) for w in writer.writes) <= 256 * 1024
+    whole = _RecordingWriter()
+    await payload.write(whole)  # type: ignore[arg-type]
+    assert b"".join(whole.writes) == body

@@ -244,3 +244,20 @@ def test_urls_refuse_a_lone_surrogate_naming_the_parameter() -> None:
     assert build_url("http://h", "/runs/{run_id}", {"run_id": "é"}, {"q": "ü"}) == (
         "http://h/runs/%C3%A9?q=%C3%BC"
     )
+
+
+class _IndexOnly:
+    """An integer-like object with ``__index__`` but no ordering."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+def test_short_lists_of_index_only_objects_are_packed_and_range_checked() -> None:
+    assert pack_token_ids([_IndexOnly(3), _IndexOnly(5)], "t").tolist() == [3, 5]
+    with pytest.raises(ValidationError, match="non-negative") as caught:
+        pack_token_ids([_IndexOnly(3), _IndexOnly(-5)], "t")
+    assert caught.value.field == "t[1]"

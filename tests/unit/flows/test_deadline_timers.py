@@ -71,3 +71,22 @@ async def test_no_task_is_left_once_every_timer_is_disarmed() -> None:
     timers.disarm(keeper)
     await asyncio.sleep(0)
     assert len(asyncio.all_tasks()) == before
+
+
+async def test_a_burst_of_arms_starts_one_runner_that_fires_them_all() -> None:
+    """Timers armed in one loop iteration share one runner, the earliest first."""
+    clock = FakeClock(auto_advance=False)
+    timers = DeadlineTimers(clock)
+    # Longest first: each later one is earlier than every deadline armed before it.
+    tasks = [asyncio.create_task(wait_until_cancelled(timers, s)) for s in (30, 20, 10)]
+    await asyncio.sleep(0)
+    runners = [t for t in asyncio.all_tasks() if t.get_name() == "tinkex-future-deadlines"]
+    assert len(runners) == 1
+    clock.advance(10)
+    assert await tasks[2] == "deadline"
+    assert not tasks[0].done()
+    assert not tasks[1].done()
+    clock.advance(10)
+    assert await tasks[1] == "deadline"
+    clock.advance(10)
+    assert await tasks[0] == "deadline"

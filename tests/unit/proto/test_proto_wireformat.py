@@ -35,6 +35,15 @@ def test_varints_match_the_protobuf_runtime(offset: int, length: int) -> None:
     assert pb.PromptProvenanceSpan(offset=offset).SerializeToString() == expected
 
 
+@given(value=st.integers(min_value=0, max_value=2**22))
+def test_short_varints_are_the_runtime_bytes(value: int) -> None:
+    """The one-, two- and three-byte fast paths write what the protobuf runtime writes."""
+    expected = key(2, 0) + varint(value) if value else b""
+    assert pb.PromptProvenanceSpan(offset=value).SerializeToString() == expected
+    for edge in (16383, 16384, 2**21 - 1, 2**21):
+        assert pb.PromptProvenanceSpan(offset=edge).SerializeToString() == key(2, 0) + varint(edge)
+
+
 _shapes = st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=3)
 
 

@@ -12,17 +12,18 @@ strings are refused here too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, cast
 
 import msgspec
+import numpy as np
 
+from tinkex.domain.mixins.model_input import int32_token_array
 from tinkex.domain.tensors import as_loss_input_array
 from tinkex.errors import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import numpy as np
     import numpy.typing as npt
 
     from tinkex.domain.types import ModelInput, ProvenanceSpan, TensorData
@@ -89,6 +90,50 @@ class DatumMixin:
             return
         converted = {key: _tensor(TensorData, key, value) for key, value in inputs.items()}
         msgspec.structs.force_setattr(cast("msgspec.Struct", self), "loss_fn_inputs", converted)
+
+    @classmethod
+    def from_numpy(cls, tokens: npt.NDArray[np.integer[Any]], /, **loss_fn_inputs: Any) -> Self:
+        """A datum from numpy arrays alone: the input token ids and each loss input.
+
+        The numpy-native constructor, e.g. ``Datum.from_numpy(ids[:-1],
+        target_tokens=ids[1:], weights=mask)``: `tokens` becomes one int32 text chunk
+        (`ModelInput.from_numpy`), and each loss input a `TensorData` in its key's wire dtype
+        (``target_tokens`` int64, ``weights``/``advantages``/... float32; other keys keep
+        their kind). Arrays already in that dtype and C-contiguous are viewed, not copied,
+        so no Python number is created anywhere on the way to the wire.
+
+        Args:
+            tokens: The model input's token ids (1-D integers in the int32 id range).
+            loss_fn_inputs: Loss inputs by name, each a numpy array (or a `TensorData`).
+
+        Raises:
+            ValidationError: `tokens` is not a 1-D integer array of valid ids (``field`` is
+                ``tokens``), or a loss input is not a numpy array of a supported dtype
+                (``field`` is ``loss_fn_inputs[<key>]``).
+        """
+        from tinkex.domain.types import ModelInput, TensorData
+
+        model_input = ModelInput(chunks=[_text_chunk(int32_token_array(tokens, "tokens"))])
+        inputs: dict[str, TensorData] = {}
+        for key, value in loss_fn_inputs.items():
+            field = f"loss_fn_inputs[{key!r}]"
+            if isinstance(value, TensorData):
+                inputs[key] = value
+                continue
+            if not isinstance(value, np.ndarray):
+                raise ValidationError(
+                    f"must be a numpy array, got {type(value).__name__} (Datum(...) takes "
+                    "lists and tensors)",
+                    field=field,
+                )
+            inputs[key] = TensorData.from_numpy(as_loss_input_array(key, value, field=field))
+        return cls(model_input=model_input, loss_fn_inputs=inputs)  # type: ignore[call-arg]
+
+
+def _text_chunk(tokens: npt.NDArray[np.int32]) -> Any:
+    from tinkex.domain.types import EncodedTextChunk
+
+    return EncodedTextChunk(tokens=tokens)
 
 
 def _tensor(tensor_type: type[TensorData], key: object, value: object) -> TensorData:

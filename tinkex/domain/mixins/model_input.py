@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self, cast
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 import msgspec
 import numpy as np
@@ -12,10 +12,16 @@ from tinkex.errors import ValidationError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    import numpy.typing as npt
+
     from tinkex.domain.types.model_input import ModelInputChunk
     from tinkex.tokenizer import Tokenizer
 
-__all__ = ["ModelInputMixin"]
+__all__ = ["ModelInputMixin", "int32_token_array"]
+
+_INT32: Final = np.dtype(np.int32)
+# The token id range of the wire (non-negative int32); `tinkex.domain.limits` holds the same.
+_MAX_TOKEN_ID: Final = 2**31 - 1
 
 
 class ModelInputMixin:
@@ -83,6 +89,23 @@ class ModelInputMixin:
                 f"must be an iterable of ints, got {type(tokens).__name__}", field="tokens"
             ) from None
         return cls(chunks=[EncodedTextChunk(tokens=stored)])
+
+    @classmethod
+    def from_numpy(cls, tokens: npt.NDArray[np.integer[Any]]) -> Self:
+        """One text chunk holding `tokens`, an integer array, as int32: no Python ints at all.
+
+        The numpy-native constructor: the ids are checked here (1-D, integer dtype, every id
+        in the non-negative int32 range) with one reduction, and stored as a C-contiguous
+        int32 array (a view of `tokens` when it already is one, so do not write to it while
+        the input is in use), which the binary wire sends as it is.
+
+        Raises:
+            ValidationError: `tokens` is not a numpy array, is not 1-D, does not hold
+                integers, or holds an id outside ``[0, 2**31 - 1]``; ``field`` is ``tokens``.
+        """
+        from tinkex.domain.types.model_input import EncodedTextChunk
+
+        return cls(chunks=[EncodedTextChunk(tokens=int32_token_array(tokens, "tokens"))])
 
     @classmethod
     def from_text(cls, text: str, tokenizer: Tokenizer, *, add_special_tokens: bool = True) -> Self:
@@ -160,3 +183,39 @@ class ModelInputMixin:
 def _is_token(value: object) -> bool:
     # A token id is an int (numpy integers included); a bool is not, though Python says so.
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def int32_token_array(tokens: object, field: str) -> npt.NDArray[np.int32]:
+    """`tokens` checked as token ids and returned as a C-contiguous int32 array.
+
+    Zero-copy for a C-contiguous int32 array; any other integer array is converted once.
+
+    Raises:
+        ValidationError: Not a numpy array, not 1-D, not integers, or an id outside the
+            non-negative int32 range; ``field`` names the value (and the first bad index).
+    """
+    if not isinstance(tokens, np.ndarray):
+        raise ValidationError(
+            f"must be a numpy integer array, got {type(tokens).__name__} "
+            "(ModelInput.from_ints takes lists)",
+            field=field,
+        )
+    if tokens.dtype.kind not in "iu":
+        raise ValidationError(f"must hold integers, got dtype {tokens.dtype}", field=field)
+    if tokens.ndim != 1:
+        raise ValidationError(f"must be 1-D, got shape {tokens.shape}", field=field)
+    if tokens.size:
+        # Viewed as unsigned of the same width, a negative id lands above the int32 maximum,
+        # so one max() checks both bounds; the index is looked for only on failure.
+        kind = tokens.dtype
+        unsigned = tokens.view(kind.str.replace("i", "u")) if kind.kind == "i" else tokens
+        if unsigned.max() > _MAX_TOKEN_ID:
+            bad = int(np.argmax(unsigned > _MAX_TOKEN_ID))
+            raise ValidationError(
+                f"token ids must be in [0, {_MAX_TOKEN_ID}] (non-negative int32), "
+                f"got {tokens[bad]}",
+                field=f"{field}[{bad}]",
+            )
+    if tokens.dtype == _INT32 and tokens.flags.c_contiguous and type(tokens) is np.ndarray:
+        return tokens
+    return np.ascontiguousarray(tokens, dtype=_INT32)
