@@ -19,6 +19,7 @@ from tinkex.config import Secret
 from tinkex.domain.official import from_official
 from tinkex.domain.types import SampleResponse, SamplingParams
 from tinkex.errors import ValidationError
+from tinkex.flows.tracing import tracing_enabled
 from tinkex.tokenizer import Tokenizer
 from tinkex.tokenizer import get_tokenizer as tokenizer_for
 
@@ -89,8 +90,12 @@ def sample(
         estimate=prompt_bytes(prompt),
         next_seq=client._next_seq,
     )
+    observability = client._observability()
+    if not observability.instruments.enabled and not tracing_enabled(observability.tracer):
+        # The fan-out path: no operation to open, so no closure to build per sample.
+        return APIFuture.start(client._run(call), tracker, name="tinkex-sample")
     return traced(
-        client._observability(),
+        observability,
         "Sample",
         lambda: APIFuture.start(client._run(call), tracker, name="tinkex-sample"),
     )
