@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import tinkex
-from benchmarks.workers import common
+from benchmarks.workers import common, tinkex_processes, tinkex_waves
 from tinkex import types
 
 if TYPE_CHECKING:
@@ -63,16 +63,24 @@ async def _sampling(service: tinkex.ServiceClient, job: dict[str, Any]) -> dict[
     sampler = await service.create_sampling_client(base_model=common.BASE_MODEL)
     prompt = types.ModelInput.from_ints(list(range(1, params["prompt_tokens"] + 1)))
     sp = types.SamplingParams(max_tokens=params["max_tokens"], temperature=1.0)
-    if job["scenario"] == "P1":
+    # Which way results are polled: per future, or the server's retrieve_futures batch poller.
+    mode = {"batch_polling": service.runtime.server_config.sample_use_retrieve_futures}
+    scenario = job["scenario"]
+    if scenario in ("P1", "P1b") or (scenario == "P10" and params["kind"] == "fanout"):
         await asyncio.gather(*(sampler.sample(prompt, 1, sp) for _ in range(params["warmup"])))
         with _profiled(job), common.Window(job["server_pid"]) as window:
             results = await asyncio.gather(
                 *(sampler.sample(prompt, 1, sp) for _ in range(params["n"]))
             )
         assert len(results) == params["n"]
-        return window.as_dict()
+        return {**window.as_dict(), **mode}
     for _ in range(params["warmup"]):
         await sampler.sample(prompt, 1, sp)
+    if scenario == "P10":  # sequential calls: CPU per call
+        with _profiled(job), common.Window(job["server_pid"]) as window:
+            for _ in range(params["n"]):
+                await sampler.sample(prompt, 1, sp)
+        return {**window.as_dict(), **mode}
     latencies = []
     with _profiled(job):
         for _ in range(params["n"]):
@@ -132,10 +140,14 @@ async def _training(service: tinkex.ServiceClient, job: dict[str, Any]) -> dict[
 
 
 async def _main(job: dict[str, Any]) -> dict[str, Any]:
+    if job["scenario"] == "P8":
+        return await tinkex_processes.run(job)
+    if job["scenario"] == "P9":
+        return await tinkex_waves.run(job)
     async with tinkex.ServiceClient(
         base_url=job["base_url"], api_key=common.API_KEY, telemetry=False
     ) as service:
-        if job["scenario"] in ("P1", "P3"):
+        if job["scenario"] in ("P1", "P1b", "P3", "P10"):
             return await _sampling(service, job)
         return await _training(service, job)
 
