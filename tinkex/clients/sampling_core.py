@@ -38,7 +38,7 @@ from tinkex.errors import ClosedError, ValidationError
 from tinkex.flows.queue_state import QueueStateLogger
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator, Sequence
+    from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 
     from tinkex.clients.generated.sampling import SamplingClient
     from tinkex.clients.sampling_call import SampleCall
@@ -117,7 +117,17 @@ class SamplingClientCore:
         async for chunk in stream_sample(runtime, request):
             yield chunk
 
-    async def _run(self, call: SampleCall) -> SampleResponse:
+    def _run(self, call: SampleCall) -> Coroutine[Any, Any, SampleResponse]:
+        """The coroutine that runs `call` under the session's retry handler."""
+        source = self._source
+        if isinstance(source, LazyRuntime):
+            return self._run_rebuilt(call)
+        # The stack is there: the retry handler's frame is the task's own (one frame fewer
+        # alive per sample in a fan-out).
+        call.runtime = source
+        return source.sampling_retries.for_session(self.sampling_session_id).execute(call.attempt)
+
+    async def _run_rebuilt(self, call: SampleCall) -> SampleResponse:
         call.runtime = await self._get_runtime()
         handler = call.runtime.sampling_retries.for_session(self.sampling_session_id)
         return await handler.execute(call.attempt)

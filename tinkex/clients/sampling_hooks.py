@@ -91,13 +91,12 @@ def sample(
         next_seq=client._next_seq,
     )
     observability = client._observability()
+    work = client._run(call)
     if not observability.instruments.enabled and not tracing_enabled(observability.tracer):
         # The fan-out path: no operation to open, so no closure to build per sample.
-        return APIFuture.start(client._run(call), tracker, name="tinkex-sample")
+        return APIFuture.start(work, tracker, name="tinkex-sample")
     return traced(
-        observability,
-        "Sample",
-        lambda: APIFuture.start(client._run(call), tracker, name="tinkex-sample"),
+        observability, "Sample", lambda: APIFuture.start(work, tracker, name="tinkex-sample")
     )
 
 
