@@ -3,7 +3,9 @@
 Clients are written against `tinkex.ports.client.ClientContext`; the stack that implements it
 is built by `tinkex.bootstrap.compose.compose`. `ServiceClient` and a rebuilt sampling client
 must still build one, so they call `compose_client` here, which imports the composition root
-only when called: the dependency runs bootstrap → clients, never the other way.
+only when called: the dependency runs bootstrap → clients, never the other way. The two
+adapters a client needs without a stack (the real clock, the JSON codec) come from here too,
+typed as their ports, so nothing under `tinkex/clients/` imports an adapter.
 """
 
 from __future__ import annotations
@@ -14,9 +16,25 @@ from tinkex.errors import ConfigError
 
 if TYPE_CHECKING:
     from tinkex.bootstrap.adapters import Adapters as Adapters
+    from tinkex.ports.clock import Clock
+    from tinkex.ports.codec import Codec
     from tinkex.ports.telemetry import TelemetrySink
 
-__all__ = ["compose_client", "split_telemetry"]
+__all__ = ["compose_client", "json_codec", "split_telemetry", "system_clock"]
+
+
+def system_clock() -> Clock:
+    """The real clock: the default of a client made without a stack (the adapter's choice)."""
+    from tinkex.adapters.clock import SystemClock
+
+    return SystemClock()
+
+
+def json_codec() -> Codec:
+    """The JSON codec of the wire (for what a client encodes outside a pipeline)."""
+    from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+
+    return MsgspecJsonCodec()
 
 
 if TYPE_CHECKING:

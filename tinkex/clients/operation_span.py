@@ -37,10 +37,10 @@ def global_observability() -> Observability:
     """
     from opentelemetry import trace
 
-    from tinkex.adapters.clock import SystemClock
+    from tinkex._compose import system_clock
     from tinkex.flows.observability import Observability
 
-    return Observability(trace.get_tracer("tinkex"), None, SystemClock())
+    return Observability(trace.get_tracer("tinkex"), None, system_clock())
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from tinkex.adapters.clock import SystemClock
+from tinkex._compose import system_clock
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,7 @@ class RestClientCore:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self._invoker = invoker
-        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._clock: Clock = clock if clock is not None else system_clock()
         source = os.environ if env is None else env
         self._default_project_id: str | None = source.get("TINKER_PROJECT_ID") or None
 

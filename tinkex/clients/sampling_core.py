@@ -18,7 +18,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, Self
 
 from tinkex import api
-from tinkex.adapters.clock import SystemClock
+from tinkex._compose import system_clock
 from tinkex.clients.operation_span import global_observability
 from tinkex.clients.sampling_handle import (
     LazyRuntime,
@@ -86,7 +86,7 @@ class SamplingClientCore:
         # The original numbers its requests from 0; a clone learns its start on first use.
         self._seq: Iterator[int] | None = None
         if isinstance(context, LazyRuntime):
-            self._clock: Clock = SystemClock()
+            self._clock: Clock = system_clock()
             logger = None
         else:
             self._seq, self._clock, logger = itertools.count(), context.clock, context.logger

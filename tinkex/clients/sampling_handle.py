@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tinkex import api
-from tinkex._compose import compose_client
-from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+from tinkex._compose import compose_client, json_codec
 from tinkex.config import load_config
 from tinkex.domain.ordering import CLONE_SEQ_STRIDE
 from tinkex.domain.types import JoinSamplingSessionRequest
@@ -41,7 +40,7 @@ __all__ = [
 ]
 
 
-_CODEC = MsgspecJsonCodec()
+_CODEC = json_codec()
 _HANDLE_VERSION = 1
 
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import msgspec
 
 from tinkex import api
-from tinkex.adapters.aiohttp_pool import AiohttpConnectionPool
-from tinkex.adapters.msgspec_codec import MsgspecJsonCodec
+from tinkex._compose import json_codec
 from tinkex.domain.headers import base_headers, detect_platform, request_headers
 from tinkex.domain.urls import build_url
 from tinkex.errors import (
@@ -26,6 +25,7 @@ from tinkex.errors import (
     UnsupportedByServerError,
 )
 from tinkex.flows.streaming import EVENT_STREAM_MEDIA_TYPE, iter_events
+from tinkex.ports.pool import StreamingConnectionPool
 from tinkex.ports.streaming import StreamingResponse
 from tinkex.ports.transport import HttpRequest
 from tinkex.version import WIRE_SDK_VERSION as SDK_VERSION
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BufferedStreamingTransport", "stream_sample"]
 
-_CODEC = MsgspecJsonCodec()
+_CODEC = json_codec()
 _SPEC = api.sampling.STREAM_SAMPLE
 _EVENT = api.sampling.STREAM_SAMPLE_EVENT  # the manifest's response type of the endpoint
 
@@ -65,7 +65,7 @@ class BufferedStreamingTransport:
 def streaming_transport(runtime: ClientContext) -> StreamingTransport:
     """The streaming transport of the sample traffic class (buffered when none exists)."""
     pool = runtime.pool
-    if isinstance(pool, AiohttpConnectionPool):
+    if isinstance(pool, StreamingConnectionPool):
         return pool.streaming_for(_SPEC.pool)
     return BufferedStreamingTransport(pool.transport_for(_SPEC.pool))
 
