@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import hdrs
 from aiohttp.payload import BytesPayload
+from multidict import CIMultiDict
 
 from tinkex.adapters.content_encoding import decode_body
 from tinkex.adapters.credential_scope import (
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from aiohttp.abc import AbstractStreamWriter
+    from aiohttp.typedefs import LooseHeaders
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT_S",
@@ -75,6 +77,17 @@ class _TinkexClientRequest(aiohttp.ClientRequest):
         hdrs.ACCEPT: "*/*",
         hdrs.ACCEPT_ENCODING: "gzip, deflate, zstd",
     }
+
+    def update_headers(self, headers: LooseHeaders | None) -> None:
+        # aiohttp copies the session's prepared headers into the request one by one in
+        # Python; a Tinker request carries about twenty, so they are copied in one C call
+        # (same order, after the Host header aiohttp puts first). A Host header of the
+        # caller's takes aiohttp's own path, which gives it its special place.
+        if isinstance(headers, CIMultiDict) and hdrs.HOST not in headers:
+            super().update_headers(None)
+            self.headers.extend(headers)
+            return
+        super().update_headers(headers)
 
 
 class translate_errors:  # noqa: N801  # used like a function: `with translate_errors(...)`
@@ -298,29 +311,47 @@ class AiohttpTransport:
             ClosedError: The transport was closed.
         """
         session = self._session if self._session is not None else self.session()
-        timeout_s = self._default_timeout_s if request.timeout_s is None else request.timeout_s
-        timeout = self.timeout_for(request.timeout_s)
-        with translate_errors(request, timeout_s, self):
-            opened: contextlib.AbstractAsyncContextManager[aiohttp.ClientResponse]
+        timeout_s = request.timeout_s
+        timeout = self._timeouts.get(timeout_s) if timeout_s is not None else None
+        if timeout is None:
+            timeout = self.timeout_for(timeout_s)
+        # The error translation is a plain `except` rather than a context manager object:
+        # thousands of requests are in flight in a fan-out, each would hold one.
+        try:
             if self._follow_redirects:
-                opened = self._following(session, request, timeout)
+                async with self._following(session, request, timeout) as resp:
+                    body = await resp.read()
+                    status = resp.status
+                    headers = {key.lower(): value for key, value in resp.headers.items()}
             else:
-                opened = session.request(
+                body_bytes = request.body
+                async with session.request(
                     request.method,
                     request.url,
                     headers=self._scope.headers_for(request.url, request.headers),
-                    data=body_payload(request.body),
+                    data=(
+                        body_bytes
+                        if body_bytes is None or len(body_bytes) <= _LARGE_BODY
+                        else body_payload(body_bytes)
+                    ),
                     timeout=timeout,
                     allow_redirects=False,
-                )
-            async with opened as resp:
-                body = await resp.read()
-                status = resp.status
-                headers = {key.lower(): value for key, value in resp.headers.items()}
+                ) as resp:
+                    body = await resp.read()
+                    status = resp.status
+                    headers = {key.lower(): value for key, value in resp.headers.items()}
             encoding = headers.get("content-encoding")
             if encoding is not None:
                 body = decode_body(body, encoding)
+        except BaseException as exc:
+            self._translate(request, timeout_s, exc)
+            raise
         return HttpResponse(status=status, headers=headers, body=body)
+
+    def _translate(self, request: HttpRequest, timeout_s: float | None, exc: BaseException) -> None:
+        """Raise `exc` as the tinkex error `translate_errors` makes of it (if it makes one)."""
+        effective = self._default_timeout_s if timeout_s is None else timeout_s
+        translate_errors(request, effective, self).__exit__(type(exc), exc, exc.__traceback__)
 
     async def open_response(
         self, request: HttpRequest, client_timeout: aiohttp.ClientTimeout

@@ -18,13 +18,12 @@ __all__ = ["FakeClock", "SystemClock"]
 class SystemClock:
     """The real clock: `time.monotonic` and `asyncio.sleep`."""
 
-    def monotonic(self) -> float:
-        """Seconds on the monotonic clock."""
-        return time.monotonic()
-
-    def time(self) -> float:
-        """Seconds since the epoch."""
-        return time.time()
+    # The builtins themselves rather than methods wrapping them: a sample reads the clock
+    # about ten times, and a Python frame per read was measurable in a fan-out.
+    monotonic = staticmethod(time.monotonic)
+    """Seconds on the monotonic clock."""
+    time = staticmethod(time.time)
+    """Seconds since the epoch."""
 
     async def sleep(self, seconds: float, /) -> None:
         """Sleep on the running loop."""

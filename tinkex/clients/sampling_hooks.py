@@ -17,7 +17,7 @@ from tinkex.clients.sampling_checks import check_sample_args, prompt_bytes
 from tinkex.clients.sampling_handle import LazyRuntime, SamplerHandle
 from tinkex.config import Secret
 from tinkex.domain.official import from_official
-from tinkex.domain.types import SampleResponse, SamplingParams
+from tinkex.domain.types import ModelInput, SampleResponse, SamplingParams
 from tinkex.errors import ValidationError
 from tinkex.flows.tracing import tracing_enabled
 from tinkex.tokenizer import Tokenizer
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from tinkex.clients.generated.sampling import SamplingClient
-    from tinkex.domain.types import ModelInput, SampleStreamChunk, TensorData
+    from tinkex.domain.types import SampleStreamChunk, TensorData
 
 __all__ = [
     "compute_logprobs",
@@ -58,9 +58,15 @@ def sample(
     `target_prompt_logprobs` int64 ``[len(prompt)-1, K]`` token ids to score (-1 skips). Each
     returned sequence carries the server's `sequence_id`.
     """
-    prompt, sampling_params, target_prompt_logprobs = from_official(
-        (prompt, sampling_params, target_prompt_logprobs)
-    )
+    if not (
+        type(prompt) is ModelInput
+        and (sampling_params is None or type(sampling_params) is SamplingParams)
+        and target_prompt_logprobs is None
+    ):
+        # An official SDK object among them (the usual tinkex types skip this per sample).
+        prompt, sampling_params, target_prompt_logprobs = from_official(
+            (prompt, sampling_params, target_prompt_logprobs)
+        )
     params = sampling_params if sampling_params is not None else SamplingParams()
     check_sample_args(
         prompt,

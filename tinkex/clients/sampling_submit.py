@@ -131,15 +131,16 @@ def resolve_sample(
         RequestFailedError: The server failed the request.
         DecodeError: The result does not decode.
     """
+    legacy = runtime.legacy
     resolved: Awaitable[Any] = runtime.resolver.resolve(
         request_id,
-        result_type=SampleResponseJson if runtime.legacy else SampleResponse,
+        result_type=SampleResponseJson if legacy else SampleResponse,
         request_type="Sample",
         observer=tracker,
         created_roundtrip_s=tracker.created_roundtrip_s(),
-        accept_protobuf=not runtime.legacy,
+        accept_protobuf=not legacy,
     )
-    if runtime.legacy:
+    if legacy:
         return _from_json(resolved)
     # The resolver's own coroutine, not a wrapper: one frame fewer under every poll.
     return cast("Awaitable[SampleResponse]", resolved)

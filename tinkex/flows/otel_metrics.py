@@ -92,6 +92,8 @@ _DURATION_BUCKETS: Final = (
 
 def metrics_enabled(meter: Meter) -> bool:
     """True unless `meter` is a no-op: a `NoOpMeter`, or the API's proxy with no provider set."""
+    if getattr(meter, "_real_meter", meter) is None:
+        return False  # the default (a proxy, no provider installed), answered without ABC checks
     if isinstance(meter, NoOpMeter):
         return False
     # The API's proxy (what `metrics.get_meter` returns before the application installs a
