@@ -11,10 +11,15 @@ from benchmarks.targets import MET, MISSED, NOT_MEASURED
 # What a scenario's table does not say by itself.
 NOTES = {
     "P1b": (
-        "The server sets `sample_use_retrieve_futures`: tinkex and the official SDK resolve "
-        "samples through one `retrieve_futures` long poll per sampling session (then one "
-        "`retrieve_future` fetch each); the raw row is the P1 loop, one `retrieve_future` "
-        "long poll per sample."
+        "The server gives every sample a model time (`--sample-time`, the same for all three "
+        "clients): a sample finishes that long after it was accepted, all samples side by "
+        "side, as on a real sampler, and a `retrieve_future` long poll holds its connection "
+        "until then. The raw row is the P1 loop, one `retrieve_future` long poll per pending "
+        "sample over its 100 connections, so it resolves at most about 100 samples per model "
+        "time. The server also sets `sample_use_retrieve_futures`: tinkex and the official SDK "
+        "learn of completions through one `retrieve_futures` long poll per sampling session "
+        "and fetch each result (one `retrieve_future`) once it is done, so no connection "
+        "waits on the model."
     ),
     "P8": (
         "Each process unpickles the same `SamplingClient` (its own client stack, joining the "
@@ -73,6 +78,9 @@ def render(run: dict[str, Any], summary: dict[str, Any], plot: str | None = None
         lines += [f"![Throughput and client CPU per operation, by client]({plot})", ""]
     for scenario, data in summary["scenarios"].items():
         lines += [f"### {scenario} {run_title(scenario)} ({_sizes(run['sizes'][scenario])})", ""]
+        flags = run.get("server_flags", {}).get(scenario)
+        if flags:
+            lines += [f"Server: `python -m tinkex.local serve --null-model {' '.join(flags)}`.", ""]
         if scenario in NOTES:
             lines += [NOTES[scenario], ""]
         lines += RENDER[scenario](data)

@@ -235,5 +235,7 @@ def run(options: Options) -> dict[str, Any]:
         "machine": info,
         "official_sdk": note,
         "sizes": sizes,
+        # What each scenario's server was started with beyond the null model (P1b's model time).
+        "server_flags": {s: list(SERVER_FLAGS[s]) for s in options.scenarios if s in SERVER_FLAGS},
         "records": records,
     }

@@ -20,7 +20,7 @@ class Server:
     Args:
         python: The interpreter to run it with.
         repo_root: The working directory.
-        flags: Extra ``serve`` flags (e.g. ``--batch-futures`` for P1b).
+        flags: Extra ``serve`` flags (P1b: ``--batch-futures --sample-time 0.1``).
         start_timeout_s: How long to wait for it to listen.
 
     Attributes:

@@ -153,4 +153,29 @@ def test_full_plan_runs_p9_once_and_each_p8_process_count_every_repetition() -> 
     assert {s.client for s in steps if s.scenario == "P1b"} == {"tinkex", "raw"}
     p10 = {(s.variant, s.client) for s in steps if s.scenario == "P10"}
     assert p10 == {(v, c) for v in ("sequential", "fanout") for c in ("tinkex", "sync")}
-    assert sizes.SERVER_FLAGS["P1b"] == ("--batch-futures",)
+    assert sizes.SERVER_FLAGS["P1b"] == ("--batch-futures", "--sample-time", "0.1")
+
+
+def test_p1b_server_takes_a_real_samplers_model_time_for_every_client() -> None:
+    """P1b's server has a plausible model time (tens to hundreds of ms), per scenario not client."""
+    assert 0.01 <= sizes.P1B_SAMPLE_TIME_S <= 1.0
+    flags = sizes.SERVER_FLAGS["P1b"]
+    assert float(flags[flags.index("--sample-time") + 1]) == sizes.P1B_SAMPLE_TIME_S
+    assert set(sizes.CLIENTS["P1b"]) == {"tinkex", "official", "raw"}
+    assert "P1" not in sizes.SERVER_FLAGS  # P1 stays the null-model server: model time 0
+
+
+def test_markdown_shows_the_server_flags_a_scenario_ran_with() -> None:
+    run = {
+        **_run(0.3),
+        "sizes": {"P1": {"n": 1000}, "P1b": {"n": 20}, "P6": {"steps": 10}},
+        "server_flags": {"P1b": ["--batch-futures", "--sample-time", "0.1"]},
+    }
+    run["records"] = {**run["records"], "P1b//tinkex": _fanout(0.2, 0.01)}
+    text = markdown.render(run, report.summarize(run))
+    head = "### P1b sampling fan-out with model time per sample, server offers batch polling"
+    flags = "Server: `python -m tinkex.local serve --null-model --batch-futures --sample-time 0.1`."
+    assert text.index(head) < text.index(flags) < text.index("so no connection waits")
+    assert text.count("Server: `") == 1  # P1 and P6: the plain null-model server, not shown
+    older = {k: v for k, v in run.items() if k != "server_flags"}  # runs saved before the field
+    assert "Server: `" not in markdown.render(older, report.summarize(older))

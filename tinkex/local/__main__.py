@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -30,6 +31,16 @@ def _client_flags(pairs: list[str]) -> dict[str, object]:
         name, _, value = pair.partition("=")
         flags[name] = json.loads(value)
     return flags
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
         help="advertise batch polling (retrieve_futures) and sample cancellation",
     )
     run.add_argument("--poll-timeout", type=float, default=5.0, help="long-poll budget (s)")
+    run.add_argument(
+        "--sample-time",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="model time of each sample: it finishes this long after it was accepted, "
+        "concurrently with the others, as on a real sampler (default 0: at once)",
+    )
     run.add_argument("--jwt", action="store_true", help="JWT auth (pjwt_auth_enabled)")
     run.add_argument("--jwt-ttl", type=float, default=3600.0, help="JWT lifetime (s)")
     run.add_argument(
@@ -109,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             jwt_ttl_s=args.jwt_ttl,
             credential_default_source=args.credential_default_source,
             batch_futures=args.batch_futures,
+            sample_time_s=args.sample_time,
         ),
     )
     if args.journal is not None:

@@ -181,7 +181,11 @@ class SamplingHandlers:
         return slot
 
     async def asample(self, call: Call) -> Reply:
-        """``asample``: a future of a SampleResponse, with ``sample_sequence_ids``."""
+        """``asample``: a future of a SampleResponse, with ``sample_sequence_ids``.
+
+        The future finishes `BackendConfig.sample_time_s` after the request was accepted (or
+        when the model is done, if later).
+        """
         body = Fields(decode_json(call.body))
         if body.has("sampling_session_id"):
             slot = self._sampler(body.req_str("sampling_session_id"))
@@ -212,6 +216,7 @@ class SamplingHandlers:
         unsupported = body.req_int("prompt_alt_tokens_k", 0) > 0 or body.has(
             "target_prompt_logprobs"
         )
+        ready_at = _ready_at(self._s)
         entry = self._s.futures.create("Sample", None)
         if not self._s.legacy:
             base = slot.record.sampler_id
@@ -235,6 +240,7 @@ class SamplingHandlers:
                     prompt_logprobs=want_plp,
                     topk_prompt_logprobs=topk,
                 )
+                await _model_time(self._s, ready_at)
             finally:
                 self._s.samples_in_flight -= 1
             if last_n is not None and result.prompt_logprobs is not None:
@@ -250,8 +256,9 @@ class SamplingHandlers:
         """``stream_sample`` (a Tinkex addition): one sequence as server-sent events.
 
         One ``token`` event per sampled token, then ``done`` with the stop reason. The model
-        samples the whole sequence at once, so the events are written together; a JSON-era
-        server has no such endpoint, and the legacy mode answers 404 like one.
+        samples the whole sequence at once (taking `BackendConfig.sample_time_s`, like
+        ``asample``), so the events are written together; a JSON-era server has no such
+        endpoint, and the legacy mode answers 404 like one.
         """
         if self._s.legacy:
             raise HttpError(404, "Not Found")
@@ -261,7 +268,9 @@ class SamplingHandlers:
         else:
             slot = await self._anonymous(body)
         prompt, _, settings = _sample_inputs(body, slot.engine, num_samples=1)
+        ready_at = _ready_at(self._s)
         result = await self._s.blocking(slot.engine.sample, prompt, 1, settings)
+        await _model_time(self._s, ready_at)
         sequence = result.sequences[0]
         events = []
         for index, (token, logprob) in enumerate(
@@ -306,6 +315,20 @@ def _sample_inputs(
     longest = engine.context_length if settings.max_tokens is None else settings.max_tokens
     check_sample_request(body, count, longest)
     return prompt, count, settings
+
+
+def _ready_at(state: ServiceState) -> float | None:
+    """When a sample accepted now may finish (`BackendConfig.sample_time_s`); None: at once."""
+    seconds = state.config.sample_time_s
+    return state.clock.monotonic() + seconds if seconds > 0 else None
+
+
+async def _model_time(state: ServiceState, ready_at: float | None) -> None:
+    # A real sampler's model time: a sleep, so samples wait it out together, not one by one.
+    if ready_at is not None:
+        remaining = ready_at - state.clock.monotonic()
+        if remaining > 0:
+            await state.clock.sleep(remaining)
 
 
 def _sse(event: str, data: Mapping[str, object]) -> bytes:

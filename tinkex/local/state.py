@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -66,6 +67,14 @@ class BackendConfig:
         credential_default_source: ``client/config``'s ``credential_default_source``:
             ``api_key``, or ``credential_cmd`` (clients exchange their credential command's
             output, which the exchange then accepts whatever its shape).
+        sample_time_s: Model time of each sample request: its result is ready this many
+            seconds after the request was accepted (or when the model finishes, if later),
+            as on a real sampler. Samples wait it out concurrently (an asyncio sleep on the
+            backend's clock, no CPU, no worker thread), so n samples started together finish
+            after about one `sample_time_s`, not n. 0 (the default) adds no wait at all.
+
+    Raises:
+        ValueError: `sample_time_s` negative or not finite.
     """
 
     session_ttl_s: float | None = 120.0
@@ -86,6 +95,13 @@ class BackendConfig:
     jwt_auth: bool = False
     jwt_ttl_s: float = 3600.0
     credential_default_source: str = "api_key"
+    sample_time_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.sample_time_s) and self.sample_time_s >= 0):
+            raise ValueError(
+                f"sample_time_s must be a finite number of seconds >= 0, got {self.sample_time_s!r}"
+            )
 
 
 @dataclass
