@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tinkex.domain.types import SampleStreamChunk, TensorData
 
 __all__ = [
+    "check_sample_call",
     "compute_logprobs",
     "from_sampler_handle",
     "get_base_model",
@@ -58,26 +59,16 @@ def sample(
     `target_prompt_logprobs` int64 ``[len(prompt)-1, K]`` token ids to score (-1 skips). Each
     returned sequence carries the server's `sequence_id`.
     """
-    if not (
-        type(prompt) is ModelInput
-        and (sampling_params is None or type(sampling_params) is SamplingParams)
-        and target_prompt_logprobs is None
-    ):
-        # An official SDK object among them (the usual tinkex types skip this per sample).
-        prompt, sampling_params, target_prompt_logprobs = from_official(
-            (prompt, sampling_params, target_prompt_logprobs)
-        )
-    params = sampling_params if sampling_params is not None else SamplingParams()
-    check_sample_args(
+    prompt, params, target_prompt_logprobs = _checked(
         prompt,
-        num_samples=num_samples,
-        params=params,
-        include_prompt_logprobs=include_prompt_logprobs,
-        topk_prompt_logprobs=topk_prompt_logprobs,
-        topk_sample_logprobs=topk_sample_logprobs,
-        target_prompt_logprobs=target_prompt_logprobs,
-        prompt_alt_tokens_k=prompt_alt_tokens_k,
-        prompt_logprobs_last_n=prompt_logprobs_last_n,
+        num_samples,
+        sampling_params,
+        include_prompt_logprobs,
+        topk_prompt_logprobs,
+        topk_sample_logprobs,
+        target_prompt_logprobs,
+        prompt_alt_tokens_k,
+        prompt_logprobs_last_n,
     )
     tracker = FutureTracker("Sample", clock=client._clock, observers=client._observers)
     call = SampleCall(
@@ -104,6 +95,72 @@ def sample(
     return traced(
         observability, "Sample", lambda: APIFuture.start(work, tracker, name="tinkex-sample")
     )
+
+
+def check_sample_call(
+    prompt: ModelInput,
+    num_samples: int = 1,
+    sampling_params: SamplingParams | None = None,
+    include_prompt_logprobs: bool = False,
+    topk_prompt_logprobs: int = 0,
+    *,
+    topk_sample_logprobs: int = 0,
+    target_prompt_logprobs: TensorData | None = None,
+    prompt_alt_tokens_k: int = 0,
+    prompt_logprobs_last_n: int | None = None,
+) -> None:
+    """Check `sample`'s arguments alone, in any thread (`ValidationError` names the bad one).
+
+    `tinkex.sync` calls it in the caller's thread, so a bad argument raises at the call and
+    a good call starts without waiting for the loop thread.
+    """
+    _checked(
+        prompt,
+        num_samples,
+        sampling_params,
+        include_prompt_logprobs,
+        topk_prompt_logprobs,
+        topk_sample_logprobs,
+        target_prompt_logprobs,
+        prompt_alt_tokens_k,
+        prompt_logprobs_last_n,
+    )
+
+
+def _checked(
+    prompt: ModelInput,
+    num_samples: int,
+    sampling_params: SamplingParams | None,
+    include_prompt_logprobs: bool,
+    topk_prompt_logprobs: int,
+    topk_sample_logprobs: int,
+    target_prompt_logprobs: TensorData | None,
+    prompt_alt_tokens_k: int,
+    prompt_logprobs_last_n: int | None,
+) -> tuple[ModelInput, SamplingParams, TensorData | None]:
+    """The sample arguments as tinkex types (official SDK objects converted), checked."""
+    if not (
+        type(prompt) is ModelInput
+        and (sampling_params is None or type(sampling_params) is SamplingParams)
+        and target_prompt_logprobs is None
+    ):
+        # An official SDK object among them (the usual tinkex types skip this per sample).
+        prompt, sampling_params, target_prompt_logprobs = from_official(
+            (prompt, sampling_params, target_prompt_logprobs)
+        )
+    params = sampling_params if sampling_params is not None else SamplingParams()
+    check_sample_args(
+        prompt,
+        num_samples=num_samples,
+        params=params,
+        include_prompt_logprobs=include_prompt_logprobs,
+        topk_prompt_logprobs=topk_prompt_logprobs,
+        topk_sample_logprobs=topk_sample_logprobs,
+        target_prompt_logprobs=target_prompt_logprobs,
+        prompt_alt_tokens_k=prompt_alt_tokens_k,
+        prompt_logprobs_last_n=prompt_logprobs_last_n,
+    )
+    return prompt, params, target_prompt_logprobs
 
 
 def compute_logprobs(

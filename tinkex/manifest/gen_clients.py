@@ -168,7 +168,11 @@ def _client_order(manifest: Manifest) -> list[str]:
 
 
 def _decorator(
-    manifest: Manifest, method: ClientMethod, target: str, alias_gives: str | None = None
+    manifest: Manifest,
+    method: ClientMethod,
+    target: str,
+    alias_gives: str | None = None,
+    hooks: str = "",
 ) -> tuple[str, list[str]]:
     """The `tinkex.sync.methods` decorator of a method (or of one of its aliases)."""
     returned = returned_client(manifest, method)
@@ -186,7 +190,13 @@ def _decorator(
     if twin is not None:
         return "blocking_client", [target, twin]
     sync = method.sync or ("future" if method.shape == "future" else "value")
-    return ("as_future" if sync == "future" else "blocking"), [target]
+    if sync != "future":
+        return "blocking", [target]
+    if method.check is None:
+        return "as_future", [target]
+    if not hooks:
+        raise ValueError("a method's check names a hook, but its client declares no hooks")
+    return "as_future", [target, f"check={hooks}.{method.check}"]
 
 
 def _binding(method: ClientMethod) -> str:
@@ -207,14 +217,29 @@ def _method_source(head: str, args: list[str], name: str, doc: tuple[str, list[s
     return out + docstring(doc[0], "        ", doc[1])
 
 
+def _hooks_ref(client: ClientSpec, package: str) -> str:
+    """The client's hooks module under `package` (``sync/clients.py`` imports it whole)."""
+    if not client.hooks:
+        return ""
+    return package + client.hooks[len(client.hooks.split(".", 1)[0]) :]
+
+
 def _sync_class(manifest: Manifest, client: ClientSpec, package: str) -> tuple[str, set[str]]:
     name = _class_name(client)
     ref = _async_ref(client, package)
+    hooks = _hooks_ref(client, package)
     used: set[str] = set()
     methods: list[str] = []
     for method_name, method in client.methods.items():
         target = f"{ref}.{method_name}"
-        head, args = _decorator(manifest, method, target)
+        head, args = _decorator(manifest, method, target, hooks=hooks)
+        if method.check is not None and head == "as_future":
+            used.add(f"import {hooks}")
+        elif method.check is not None:
+            raise ValueError(
+                f"{client.module}.{method_name}: check is for methods whose tinkex.sync face "
+                "returns a future"
+            )
         used.add(head)
         methods.append(_method_source(head, args, method_name, (method.doc, [_binding(method)])))
         for alias, gives in method.aliases.items():
@@ -241,6 +266,8 @@ def render_sync_clients(manifest: Manifest, *, package: str) -> str:
         classes.append(source)
         bases.append(f"{_class_name(client)}Base")
         helpers |= used
+    module_imports = sorted(h for h in helpers if h.startswith("import "))
+    helpers -= set(module_imports)
     exported = sorted((b.removesuffix("Base") for b in bases), key=sort_key)
     listing = "".join(f'    "{n}",\n' for n in exported)
     module_doc = docstring(
@@ -255,7 +282,8 @@ def render_sync_clients(manifest: Manifest, *, package: str) -> str:
     base_import = _from_import(f"{package}.sync.bases", sorted(bases, key=sort_key))
     helper_import = _from_import(f"{package}.sync.methods", sorted(helpers, key=sort_key))
     imports = "from __future__ import annotations\n\n"
-    imports += f"import {package}\n{base_import}{helper_import}"
+    imports += f"import {package}\n" + "".join(f"{m}\n" for m in module_imports)
+    imports += f"{base_import}{helper_import}"
     head = f"{HEADER}\n{module_doc}\n{imports}\n__all__ = [\n{listing}]\n\n\n"
     return head + "\n\n".join(classes)
 

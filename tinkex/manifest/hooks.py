@@ -122,6 +122,8 @@ def referenced_hooks(manifest: Manifest, key: str) -> dict[str, str]:
     for name, method in client.methods.items():
         if method.hook is not None:
             found.setdefault(method.hook, f"clients.{key}.methods.{name}.hook")
+        if method.check is not None:
+            found.setdefault(method.check, f"clients.{key}.methods.{name}.check")
     for flow_name, flow in manifest.flows.items():
         if flow.client != key:
             continue

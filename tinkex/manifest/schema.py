@@ -249,6 +249,10 @@ class ClientMethod(_Strict, frozen=True, kw_only=True):
             classes.
         deprecated_args: Parameters the official SDK still accepts and ignores, with why;
             accepted (first, in this order) and ignored with a DeprecationWarning.
+        check: A hook that checks the method's arguments alone (same parameters, no client,
+            no event loop; raises `ValidationError`). ``tinkex.sync`` runs it in the caller's
+            thread and then starts the method without waiting for its loop thread, so a
+            blocking future costs no round trip; the method still checks on the loop.
     """
 
     endpoint: str | None = None
@@ -265,6 +269,7 @@ class ClientMethod(_Strict, frozen=True, kw_only=True):
     static: bool = False
     aliases: dict[str, AliasResult] = msgspec.field(default_factory=dict)
     deprecated_args: dict[str, str] = msgspec.field(default_factory=dict)
+    check: str | None = None
 
 
 class ClientSpec(_Strict, frozen=True, kw_only=True):

@@ -9,6 +9,7 @@ answering as the method's ``sync:`` and ``returns:`` say; the official SDK's ``*
 from __future__ import annotations
 
 import tinkex
+import tinkex.clients.sampling_hooks
 from tinkex.sync.bases import (
     RestClientBase,
     SamplingClientBase,
@@ -43,7 +44,7 @@ class SamplingClient(SamplingClientBase):
     name on `tinkex.sync`'s loop thread.
     """
 
-    @as_future(tinkex.SamplingClient.sample)
+    @as_future(tinkex.SamplingClient.sample, check=tinkex.clients.sampling_hooks.check_sample_call)
     def sample(self) -> None:
         """Draw num_samples completions of a prompt.
 

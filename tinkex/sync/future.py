@@ -18,7 +18,7 @@ from tinkex.clients.futures import FutureState
 from tinkex.errors import FutureTimeoutError
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Generator
+    from collections.abc import Callable, Coroutine, Generator
 
     from tinkex.clients.futures import APIFuture as AsyncAPIFuture
     from tinkex.sync.loop import LoopThread
@@ -29,22 +29,28 @@ T = TypeVar("T")
 
 
 class APIFuture(Generic[T]):
-    """The blocking face of a `tinkex.APIFuture`; build it with `attach`, on the loop.
+    """The blocking face of a `tinkex.APIFuture`; build it with `attach` or `starting`.
 
     Args:
-        inner: The future, on `loop`.
+        inner: The future, on `loop` (None until `starting`'s start ran there).
         loop: The loop `inner` runs on.
         outcome: Completed with `inner`'s result or error.
+        request_type: The kind of request, known before `inner` exists.
     """
 
-    __slots__ = ("_inner", "_loop", "_outcome")
+    __slots__ = ("_inner", "_loop", "_outcome", "_request_type")
 
     def __init__(
-        self, inner: AsyncAPIFuture[T], loop: LoopThread, outcome: concurrent.futures.Future[T]
+        self,
+        inner: AsyncAPIFuture[T] | None,
+        loop: LoopThread,
+        outcome: concurrent.futures.Future[T],
+        request_type: str = "",
     ) -> None:
         self._inner = inner
         self._loop = loop
         self._outcome = outcome
+        self._request_type = request_type if inner is None else inner.request_type
 
     @classmethod
     def attach(cls, inner: AsyncAPIFuture[T], loop: LoopThread) -> APIFuture[T]:
@@ -54,9 +60,49 @@ class APIFuture(Generic[T]):
         inner.add_done_callback(functools.partial(_mirror, outcome))
         return cls(inner, loop, outcome)
 
+    @classmethod
+    def starting(
+        cls, start: Callable[[], AsyncAPIFuture[T]], loop: LoopThread, request_type: str
+    ) -> APIFuture[T]:
+        """A future of `start()`, which `loop`'s thread calls soon; returns at once.
+
+        Call from any thread but the loop's. Calls started this way run in the order they
+        were made. If `start` raises there, `result` raises that error.
+
+        Raises:
+            ClosedError: The loop was closed.
+        """
+        outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
+        future = cls(None, loop, outcome, request_type)
+        loop.post(functools.partial(future._start, start))
+        return future
+
+    def _start(self, start: Callable[[], AsyncAPIFuture[T]]) -> None:
+        # On the loop's thread. A cancel asked before this ran cancelled `outcome` already.
+        if self._outcome.cancelled():
+            return
+        try:
+            inner = start()
+        except BaseException as exc:  # noqa: BLE001  # handed to the waiting caller as is
+            self._outcome.set_exception(exc)
+            return
+        self._inner = inner
+        inner.add_done_callback(functools.partial(_mirror, self._outcome))
+
     @property
     def async_future(self) -> AsyncAPIFuture[T]:
-        """The `tinkex.APIFuture` this one waits on (it lives on `tinkex.sync`'s loop)."""
+        """The `tinkex.APIFuture` this one waits on (it lives on `tinkex.sync`'s loop).
+
+        Raises:
+            Whatever starting the request raised, when it never started.
+        """
+        return self._loop.call(self._started_inner)
+
+    def _started_inner(self) -> AsyncAPIFuture[T]:
+        # On the loop's thread, after `_start` (posted earlier, so it ran first).
+        if self._inner is None:
+            self._outcome.result(0)  # raises what starting raised, or CancelledError
+            raise RuntimeError("the request never started")  # pragma: no cover  # unreachable
         return self._inner
 
     def result(self, timeout: float | None = None) -> T:
@@ -79,7 +125,16 @@ class APIFuture(Generic[T]):
             raise self._timed_out(timeout) from exc
 
     def _timed_out(self, timeout: float | None) -> FutureTimeoutError:
-        tracker = self._inner.tracker
+        inner = self._inner
+        if inner is None:
+            return FutureTimeoutError(
+                request_id="(not yet accepted)",
+                request_type=self._request_type,
+                timeout_s=timeout or 0.0,
+                last_queue_state=None,
+                seconds_since_last_response=None,
+            )
+        tracker = inner.tracker
         state = tracker.last_queue_state
         return FutureTimeoutError(
             request_id=tracker.request_id or "(not yet accepted)",
@@ -91,7 +146,11 @@ class APIFuture(Generic[T]):
 
     async def result_async(self, timeout: float | None = None) -> T:  # noqa: ASYNC109  # the official futures' API takes a timeout, like concurrent.futures
         """Await the result from any event loop (`result` without blocking the loop)."""
-        return await self._loop.run_async(self._inner.result(timeout))
+        return await self._loop.run_async(self._inner_result(timeout))
+
+    async def _inner_result(self, timeout: float | None) -> T:  # noqa: ASYNC109  # handed on to `tinkex.APIFuture.result`
+        # On the loop's thread: `_start` ran before this coroutine's first step.
+        return await self._started_inner().result(timeout)
 
     def coroutine(self) -> Coroutine[Any, Any, T]:
         """A coroutine of the result (the official SDK's spelling of `result_async()`)."""
@@ -99,7 +158,7 @@ class APIFuture(Generic[T]):
 
     def future(self) -> concurrent.futures.Future[T]:
         """A `concurrent.futures.Future` of the result (cancelling it cancels the request)."""
-        return self._loop.submit(self._inner.result())
+        return self._loop.submit(self._inner_result(None))
 
     def __await__(self) -> Generator[Any, None, T]:
         return self.result_async().__await__()
@@ -110,7 +169,13 @@ class APIFuture(Generic[T]):
 
     def cancel(self) -> bool:
         """Stop waiting for the result (see `tinkex.APIFuture.cancel`); False when done."""
-        return self._loop.call(self._inner.cancel)
+        return self._loop.call(self._cancel)
+
+    def _cancel(self) -> bool:
+        inner = self._inner
+        if inner is None:
+            return self._outcome.cancel()  # it failed to start (False), or never will
+        return inner.cancel()
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         """Wait like `result`, then return the error the request failed with (or None)."""
@@ -123,20 +188,28 @@ class APIFuture(Generic[T]):
     @property
     def request_id(self) -> str | None:
         """The server's request id, once the request was accepted (else None)."""
-        return self._inner.request_id
+        inner = self._inner
+        return None if inner is None else inner.request_id
 
     @property
     def request_type(self) -> str:
         """The kind of request (``ForwardBackward``, ``Sample``...)."""
-        return self._inner.request_type
+        return self._request_type
 
     @property
     def state(self) -> FutureState:
         """Submitting, pending, done, failed or cancelled."""
-        return self._inner.state
+        inner = self._inner
+        if inner is not None:
+            return inner.state
+        if self._outcome.cancelled():
+            return FutureState.CANCELLED
+        if self._outcome.done():
+            return FutureState.FAILED
+        return FutureState.SUBMITTING
 
     def __repr__(self) -> str:
-        return f"<tinkex.sync.APIFuture {self._inner.request_type} state={self.state.value}>"
+        return f"<tinkex.sync.APIFuture {self._request_type} state={self.state.value}>"
 
 
 def _mirror(outcome: concurrent.futures.Future[T], inner: AsyncAPIFuture[T]) -> None:

@@ -122,6 +122,16 @@ class LoopThread:
         self._loop.call_soon_threadsafe(invoke)
         return answer.result()
 
+    def post(self, callback: Callable[[], object]) -> None:
+        """Have the loop's thread call `callback` soon, in posting order; do not wait.
+
+        Raises:
+            ClosedError: The loop was closed.
+        """
+        if self._closed:
+            raise ClosedError("tinkex.sync's event loop was shut down")
+        self._loop.call_soon_threadsafe(callback)
+
     async def run_async(self, work: Coroutine[Any, Any, T]) -> T:
         """Await `work`, run on this loop, from another loop (or this one)."""
         if asyncio.get_running_loop() is self._loop:

@@ -85,11 +85,14 @@ def blocking_client(
 
 def as_future(
     method: Callable[Concatenate[A, P], Awaitable[T]],
+    check: Callable[P, object] | None = None,
 ) -> Callable[[Stub], Callable[Concatenate[Any, P], APIFuture[T]]]:
     """Start the async method on the loop and return a blocking future of its result.
 
     Arguments are checked (and bad ones raised) before this returns, as the async method
-    checks them when called.
+    checks them when called. With `check` (the manifest's ``check:`` hook), they are checked
+    in the caller's thread and the method is started without waiting for the loop thread:
+    a fan-out of blocking calls then costs no thread round trip per call.
     """
 
     def decorate(stub: Stub) -> Callable[Concatenate[Any, P], APIFuture[T]]:
@@ -97,6 +100,11 @@ def as_future(
 
         def call(self: SyncClient[Any], /, *args: P.args, **kwargs: P.kwargs) -> APIFuture[T]:
             inner, loop = self._inner, self._loop
+            if check is not None:
+                check(*args, **kwargs)
+                return APIFuture.starting(
+                    lambda: _started(method(inner, *args, **kwargs), name), loop, name
+                )
             return loop.call(
                 lambda: APIFuture.attach(_started(method(inner, *args, **kwargs), name), loop)
             )
