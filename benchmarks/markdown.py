@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.sizes import TITLES
+from benchmarks.sizes import MIN_REPS, TITLES
 from benchmarks.tables import RENDER, fmt, table
 from benchmarks.targets import MET, MISSED, NOT_MEASURED
 
@@ -46,11 +46,23 @@ def _verdict(target: dict[str, Any]) -> str:
     return f"{text} ({target['note']})" if target.get("note") else text
 
 
+def _more_reps(run: dict[str, Any]) -> str:
+    """`` (P1, P10: 5)`` when a full run repeated some scenarios more often (`MIN_REPS`)."""
+    if run.get("mode") != "full":
+        return ""
+    more = {s: n for s, n in MIN_REPS.items() if n > run["reps"] and s in run.get("scenarios", ())}
+    by_count: dict[int, list[str]] = {}
+    for scenario, count in more.items():
+        by_count.setdefault(count, []).append(scenario)
+    return "".join(f" ({', '.join(names)}: {count})" for count, names in by_count.items())
+
+
 def render(run: dict[str, Any], summary: dict[str, Any], plot: str | None = None) -> str:
     """The markdown: machine, targets, the plot (a link), one table per scenario, failures."""
     m = run["machine"]
     lines = [
-        f"Run: {run['started_utc']}, mode **{run['mode']}**, {run['reps']} repetition(s), "
+        f"Run: {run['started_utc']}, mode **{run['mode']}**, {run['reps']} repetition(s)"
+        f"{_more_reps(run)}, "
         f"{run['duration_s']} s; checkout `{m['git_commit']}`"
         f"{' (uncommitted changes)' if m['git_dirty'] else ''}.",
         "",

@@ -18,6 +18,7 @@ from benchmarks.sizes import (
     FULL,
     GUARD_REPS,
     GUARDED,
+    MIN_REPS,
     ONCE,
     SERVER_FLAGS,
     SMOKE,
@@ -120,6 +121,8 @@ def _reps(options: Options, scenario: str) -> int:
         return 1
     if options.smoke and scenario == GUARDED:
         return max(options.reps, GUARD_REPS)
+    if not options.smoke:
+        return max(options.reps, MIN_REPS.get(scenario, 0))
     return options.reps
 
 
@@ -127,7 +130,7 @@ def plan(options: Options, official: bool) -> list[Step]:
     """Every measurement in run order: repetitions outermost, clients and variants rotated."""
     sizes = SMOKE if options.smoke else FULL
     steps = []
-    for rep in range(max(options.reps, GUARD_REPS if options.smoke else 0)):
+    for rep in range(max(_reps(options, s) for s in options.scenarios)):
         for scenario in options.scenarios:
             if scenario == "P5" or rep >= _reps(options, scenario):
                 continue
@@ -232,6 +235,7 @@ def run(options: Options) -> dict[str, Any]:
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 1),
         "reps": options.reps,
+        "scenarios": list(options.scenarios),
         "machine": info,
         "official_sdk": note,
         "sizes": sizes,

@@ -156,6 +156,17 @@ def test_full_plan_runs_p9_once_and_each_p8_process_count_every_repetition() -> 
     assert sizes.SERVER_FLAGS["P1b"] == ("--batch-futures", "--sample-time", "0.1")
 
 
+def test_full_plan_repeats_the_cpu_ratio_scenarios_at_least_min_reps_times() -> None:
+    steps = runner.plan(_options(False, ["P1", "P3", "P10"], reps=3), official=False)
+    reps = {name: {s.rep for s in steps if s.scenario == name} for name in ("P1", "P3", "P10")}
+    assert reps == {"P1": set(range(5)), "P3": set(range(3)), "P10": set(range(5))}
+    assert sizes.MIN_REPS == {"P1": 5, "P10": 5}
+    more = runner.plan(_options(False, ["P1"], reps=7), official=False)
+    assert {s.rep for s in more} == set(range(7))  # a minimum, not a cap
+    smoke = runner.plan(_options(True, ["P10"]), official=False)
+    assert {s.rep for s in smoke} == {0}  # the smoke run stays seconds long
+
+
 def test_p1b_server_takes_a_real_samplers_model_time_for_every_client() -> None:
     """P1b's server has a plausible model time (tens to hundreds of ms), per scenario not client."""
     assert 0.01 <= sizes.P1B_SAMPLE_TIME_S <= 1.0
@@ -179,3 +190,13 @@ def test_markdown_shows_the_server_flags_a_scenario_ran_with() -> None:
     assert text.count("Server: `") == 1  # P1 and P6: the plain null-model server, not shown
     older = {k: v for k, v in run.items() if k != "server_flags"}  # runs saved before the field
     assert "Server: `" not in markdown.render(older, report.summarize(older))
+
+
+def test_the_run_line_names_the_scenarios_repeated_more_often() -> None:
+    from benchmarks.markdown import _more_reps
+
+    full = {"mode": "full", "reps": 3, "scenarios": ["P1", "P3", "P10"]}
+    assert _more_reps(full) == " (P1, P10: 5)"
+    assert _more_reps({**full, "reps": 5}) == ""
+    assert _more_reps({**full, "scenarios": ["P3"]}) == ""
+    assert _more_reps({**full, "mode": "smoke"}) == ""
