@@ -3,6 +3,8 @@
 The full run writes ``benchmarks/results/latest.json``, ``latest.md`` and ``plot.svg`` there,
 and the generated part of ``benchmarks/RESULTS.md``. ``--smoke`` (CI) uses small sizes, skips
 the official SDK and writes nothing into the tree unless ``--out`` says where.
+``python -m benchmarks instructions`` counts P1's instructions per sample under callgrind
+(`benchmarks.instructions`; the full run does too when valgrind is installed).
 ``python -m benchmarks render`` redraws the markdown and the plot from a ``latest.json``
 without measuring anything. Missed targets never fail a run; a tinkex or raw-aiohttp worker
 that crashes does (the benchmark has rotted), and so does the guard (`benchmarks.guard`:
@@ -18,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks import guard, markdown, plot, report, runner
+from benchmarks import guard, instructions, markdown, plot, report, runner
 from benchmarks.sizes import SCENARIOS, canonical
 
 HERE = Path(__file__).absolute().parent
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="where JSON/markdown/plot go")
     run.add_argument(
         "--profile", type=Path, default=None, help="pyinstrument reports of tinkex into DIR"
+    )
+    sub.add_parser(
+        "instructions", help="P1 instructions per sample under callgrind, tinkex and raw"
     )
     render = sub.add_parser("render", help="redraw latest.md and the plot from a latest.json")
     render.add_argument("json", type=Path, nargs="?", default=HERE / "results" / "latest.json")
@@ -86,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "render":
         return _render(args)
+    if args.command == "instructions":
+        return instructions.main()
     named = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in named if canonical(s) is None]
     if unknown:

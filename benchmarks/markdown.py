@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks import instructions
 from benchmarks.sizes import MIN_REPS, TITLES
 from benchmarks.tables import RENDER, fmt, table
 from benchmarks.targets import MET, MISSED, NOT_MEASURED
@@ -96,6 +97,8 @@ def render(run: dict[str, Any], summary: dict[str, Any], plot: str | None = None
         if scenario in NOTES:
             lines += [NOTES[scenario], ""]
         lines += RENDER[scenario](data)
+        if scenario == "P1":
+            lines += instructions.render(run.get("instructions"))
     failures = [
         f"- `{key}` rep {i + 1}: {r['error']}"
         for key, reps in run["records"].items()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import imports, machine, official_env
+from benchmarks import imports, instructions, machine, official_env
 from benchmarks.server import Server
 from benchmarks.sizes import (
     CLIENTS,
@@ -229,6 +229,10 @@ def run(options: Options) -> dict[str, Any]:
             )
             for key, values in measured.items():
                 records.setdefault(f"P5//{key}", []).extend(values)
+    counted = None
+    if not options.smoke and "P1" in options.scenarios and instructions.available():
+        print("[bench] P1 instructions per sample (callgrind) ...", file=sys.stderr)
+        counted = instructions.measure(sys.executable, REPO_ROOT)
     info["loadavg_end"] = os.getloadavg()
     return {
         "mode": "smoke" if options.smoke else "full",
@@ -242,4 +246,5 @@ def run(options: Options) -> dict[str, Any]:
         # What each scenario's server was started with beyond the null model (P1b's model time).
         "server_flags": {s: list(SERVER_FLAGS[s]) for s in options.scenarios if s in SERVER_FLAGS},
         "records": records,
+        "instructions": counted,
     }

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from benchmarks.workers import common
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 HEADERS = {"X-API-Key": common.API_KEY, "Content-Type": "application/json"}
 PROTO = "application/x-protobuf"
@@ -61,6 +64,30 @@ class Raw:
         return str(answer["session_id"])
 
 
+def sampler(
+    raw: Raw, sampling_session_id: str, prompt_tokens: int, max_tokens: int
+) -> Callable[[], Awaitable[bytes]]:
+    """One sample per call: ``asample``, then ``retrieve_future`` until the result is there."""
+    seq = iter(range(10**9))
+    tokens = list(range(1, prompt_tokens + 1))
+
+    async def sample() -> bytes:
+        submitted = await raw.post(
+            "asample",
+            {
+                "num_samples": 1,
+                "prompt": {"chunks": [{"tokens": tokens, "type": "encoded_text"}]},
+                "sampling_params": {"max_tokens": max_tokens, "temperature": 1.0},
+                "sampling_session_id": sampling_session_id,
+                "seq_id": next(seq),
+                "type": "sample",
+            },
+        )
+        return await raw.result(submitted["request_id"], proto=True)
+
+    return sample
+
+
 async def _sampling(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
     params = job["params"]
     session_id = await raw.session_id()
@@ -73,23 +100,9 @@ async def _sampling(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
             "type": "create_sampling_session",
         },
     )
-    sampling_session_id = created["sampling_session_id"]
-    seq = iter(range(10**9))
-    tokens = list(range(1, params["prompt_tokens"] + 1))
-
-    async def sample() -> bytes:
-        submitted = await raw.post(
-            "asample",
-            {
-                "num_samples": 1,
-                "prompt": {"chunks": [{"tokens": tokens, "type": "encoded_text"}]},
-                "sampling_params": {"max_tokens": params["max_tokens"], "temperature": 1.0},
-                "sampling_session_id": sampling_session_id,
-                "seq_id": next(seq),
-                "type": "sample",
-            },
-        )
-        return await raw.result(submitted["request_id"], proto=True)
+    sample = sampler(
+        raw, created["sampling_session_id"], params["prompt_tokens"], params["max_tokens"]
+    )
 
     if job["scenario"] in ("P1", "P1b"):
         await asyncio.gather(*(sample() for _ in range(params["warmup"])))
