@@ -160,7 +160,7 @@ def test_full_plan_repeats_the_cpu_ratio_scenarios_at_least_min_reps_times() -> 
     steps = runner.plan(_options(False, ["P1", "P3", "P10"], reps=3), official=False)
     reps = {name: {s.rep for s in steps if s.scenario == name} for name in ("P1", "P3", "P10")}
     assert reps == {"P1": set(range(5)), "P3": set(range(3)), "P10": set(range(5))}
-    assert sizes.MIN_REPS == {"P1": 5, "P10": 5}
+    assert sizes.MIN_REPS == {"P1": 5, "P2": 5, "P10": 5}
     more = runner.plan(_options(False, ["P1"], reps=7), official=False)
     assert {s.rep for s in more} == set(range(7))  # a minimum, not a cap
     smoke = runner.plan(_options(True, ["P10"]), official=False)
@@ -196,7 +196,7 @@ def test_the_run_line_names_the_scenarios_repeated_more_often() -> None:
     from benchmarks.markdown import _more_reps
 
     full = {"mode": "full", "reps": 3, "scenarios": ["P1", "P3", "P10"]}
-    assert _more_reps(full) == " (P1, P10: 5)"
+    assert _more_reps(full) == " (P1, P10: 5)"  # P2 was not run
     assert _more_reps({**full, "reps": 5}) == ""
     assert _more_reps({**full, "scenarios": ["P3"]}) == ""
     assert _more_reps({**full, "mode": "smoke"}) == ""

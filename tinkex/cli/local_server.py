@@ -34,6 +34,13 @@ def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         action="store_true",
         help="advertise batch polling (retrieve_futures) and sample cancellation",
     )
+    serve.add_argument(
+        "--sample-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="model time of each sample, waited out concurrently (default 0: at once)",
+    )
     serve.set_defaults(sync_handler=serve_backend)
 
 
@@ -58,12 +65,14 @@ def serve_backend(ctx: CommandContext) -> int:
             raise ValidationError(
                 f"cannot read the fault plan: {exc}", field="--fault-plan"
             ) from exc
+    try:
+        config = BackendConfig(
+            jwt_auth=args.jwt, batch_futures=args.batch_futures, sample_time_s=args.sample_time
+        )
+    except ValueError as exc:  # the config names the bad value
+        raise ValidationError(str(exc), field="--sample-time") from exc
     backend = LocalBackend(
-        args.data_dir,
-        fault_plan=plan,
-        legacy=args.legacy,
-        seed=args.seed,
-        config=BackendConfig(jwt_auth=args.jwt, batch_futures=args.batch_futures),
+        args.data_dir, fault_plan=plan, legacy=args.legacy, seed=args.seed, config=config
     )
 
     def announce(url: str) -> None:
