@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import aiohttp
-
 import tinkex
 from benchmarks.workers import common, raw_worker
+from benchmarks.workers.wire_headers import WireHeaders
 from tinkex import types
 
 WARMUP = 50
@@ -29,8 +28,9 @@ async def _tinkex(url: str, n: int) -> None:
 
 
 async def _raw(url: str, n: int) -> None:
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
-        raw = raw_worker.Raw(session, url)
+    headers = WireHeaders(common.API_KEY)
+    async with raw_worker.open_session(100, headers) as session:
+        raw = raw_worker.Raw(session, url, headers)
         session_id = await raw.session_id()
         created = await raw.post(
             "create_sampling_session",
@@ -40,6 +40,7 @@ async def _raw(url: str, n: int) -> None:
                 "base_model": common.BASE_MODEL,
                 "type": "create_sampling_session",
             },
+            method="ServiceClient.create_sampling_client",
         )
         sample = raw_worker.sampler(raw, created["sampling_session_id"], 16, 16)
         await asyncio.gather(*(sample() for _ in range(WARMUP)))

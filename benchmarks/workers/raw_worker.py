@@ -1,14 +1,16 @@
 """Scenario worker for the raw aiohttp loop: the practical ceiling of a Python client.
 
 One `aiohttp.ClientSession`, hand-written JSON bodies, and exactly the requests an SDK must
-make: submit, then ``retrieve_future`` until the result arrives (read, not decoded). No
-validation, retries, or result objects. forward_backward bodies are protobuf, encoded before
-the measured stretch (with tinkex's encoder), so the raw numbers are the transport floor.
+make, headers included (`wire_headers`): submit, then ``retrieve_future`` until the result
+arrives (read, not decoded). No validation, retries, or result objects. forward_backward
+bodies are protobuf, encoded before the measured stretch (with tinkex's encoder), so the raw
+numbers are the transport floor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from typing import TYPE_CHECKING, Any
@@ -16,37 +18,50 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from benchmarks.workers import common
+from benchmarks.workers.wire_headers import PROTO, WireHeaders
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-HEADERS = {"X-API-Key": common.API_KEY, "Content-Type": "application/json"}
-PROTO = "application/x-protobuf"
+BACKPRESSURE = [("X-Tinker-Sampling-Backpressure", "1")]
+SAMPLE = "SamplingClient.sample"
+CREATE = "ServiceClient.create_lora_training_client"
+FWDBWD = "TrainingClient.forward_backward"
+OPTIM = "TrainingClient.optim_step"
 
 
 class Raw:
-    """The minimal client: JSON posts and the retrieve_future loop."""
+    """The minimal client: JSON posts and the retrieve_future loop, with the wire's headers."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, headers: WireHeaders) -> None:
         self.session = session
         self.base = base_url.rstrip("/") + "/api/v1/"
+        self.headers = headers
 
-    async def post(self, path: str, body: dict[str, Any]) -> Any:
-        async with self.session.post(self.base + path, data=json.dumps(body), headers=HEADERS) as r:
+    async def post(
+        self,
+        path: str,
+        body: dict[str, Any],
+        method: str = SAMPLE,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> Any:
+        headers = self.headers.submit(method, extra=extra)
+        async with self.session.post(self.base + path, data=json.dumps(body), headers=headers) as r:
             r.raise_for_status()
             return await r.json()
 
-    async def submit_bytes(self, path: str, body: bytes, content_type: str) -> Any:
-        headers = {"X-API-Key": common.API_KEY, "Content-Type": content_type}
+    async def submit_bytes(self, path: str, body: bytes, content_type: str, method: str) -> Any:
+        headers = self.headers.submit(method, content_type)
         async with self.session.post(self.base + path, data=body, headers=headers) as r:
             r.raise_for_status()
             return await r.json()
 
-    async def result(self, request_id: str, proto: bool) -> bytes:
-        headers = dict(HEADERS)
-        headers["Accept"] = PROTO if proto else "application/json"
+    async def result(
+        self, request_id: str, proto: bool, method: str = SAMPLE, request_type: str = "Sample"
+    ) -> bytes:
         body = json.dumps({"request_id": request_id, "allow_metadata_only": False})
-        while True:
+        for iteration in itertools.count():
+            headers = self.headers.poll(method, request_type, proto=proto, iteration=iteration)
             async with self.session.post(
                 self.base + "retrieve_future", data=body, headers=headers
             ) as r:
@@ -55,13 +70,20 @@ class Raw:
                     r.content_type == PROTO or b'"try_again"' not in data[:200]
                 ):
                     return data
+        raise AssertionError("unreachable")  # pragma: no cover  # itertools.count never ends
 
     async def session_id(self) -> str:
         answer = await self.post(
             "create_session",
             {"tags": [], "user_metadata": {}, "sdk_version": "raw", "type": "create_session"},
+            method="ServiceClient.__init__",
         )
         return str(answer["session_id"])
+
+
+def open_session(limit: int, headers: WireHeaders) -> aiohttp.ClientSession:
+    """The loop's one session: `limit` connections, the wire's fixed headers as defaults."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit), headers=headers.fixed)
 
 
 def sampler(
@@ -82,6 +104,7 @@ def sampler(
                 "seq_id": next(seq),
                 "type": "sample",
             },
+            extra=BACKPRESSURE,
         )
         return await raw.result(submitted["request_id"], proto=True)
 
@@ -99,6 +122,7 @@ async def _sampling(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
             "base_model": common.BASE_MODEL,
             "type": "create_sampling_session",
         },
+        method="ServiceClient.create_sampling_client",
     )
     sample = sampler(
         raw, created["sampling_session_id"], params["prompt_tokens"], params["max_tokens"]
@@ -153,13 +177,20 @@ async def _training(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
             "lora_config": {"rank": 1},
             "type": "create_model",
         },
+        method=CREATE,
     )
-    model_id = json.loads(await raw.result(created["request_id"], proto=False))["model_id"]
+    model_id = json.loads(
+        await raw.result(
+            created["request_id"], proto=False, method=CREATE, request_type="CreateModel"
+        )
+    )["model_id"]
     rows = common.token_rows(params["datums"], params["tokens"])
 
     async def fwdbwd(body: bytes) -> bytes:
-        submitted = await raw.submit_bytes("forward_backward", body, PROTO)
-        return await raw.result(submitted["request_id"], proto=True)
+        submitted = await raw.submit_bytes("forward_backward", body, PROTO, FWDBWD)
+        return await raw.result(
+            submitted["request_id"], proto=True, method=FWDBWD, request_type="ForwardBackward"
+        )
 
     if job["scenario"] == "P6":
         steps = params["steps"] + 1
@@ -167,7 +198,7 @@ async def _training(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
         adam = {"learning_rate": 1e-4}
 
         async def step(index: int) -> tuple[bytes, bytes]:
-            fwd = await raw.submit_bytes("forward_backward", bodies[index], PROTO)
+            fwd = await raw.submit_bytes("forward_backward", bodies[index], PROTO, FWDBWD)
             opt = await raw.post(
                 "optim_step",
                 {
@@ -176,10 +207,13 @@ async def _training(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
                     "adam_params": adam,
                     "type": "optim_step",
                 },
+                method=OPTIM,
             )
             fwd_result, opt_result = await asyncio.gather(
-                raw.result(fwd["request_id"], proto=True),
-                raw.result(opt["request_id"], proto=False),
+                raw.result(
+                    fwd["request_id"], proto=True, method=FWDBWD, request_type="ForwardBackward"
+                ),
+                raw.result(opt["request_id"], proto=False, method=OPTIM, request_type="OptimStep"),
             )
             return fwd_result, opt_result
 
@@ -204,9 +238,9 @@ async def _training(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _main(job: dict[str, Any]) -> dict[str, Any]:
-    connector = aiohttp.TCPConnector(limit=job["params"].get("connections", 100))
-    async with aiohttp.ClientSession(connector=connector) as session:
-        raw = Raw(session, job["base_url"])
+    headers = WireHeaders(common.API_KEY)
+    async with open_session(job["params"].get("connections", 100), headers) as session:
+        raw = Raw(session, job["base_url"], headers)
         if job["scenario"] in ("P1", "P1b", "P3"):
             return await _sampling(raw, job)
         return await _training(raw, job)
