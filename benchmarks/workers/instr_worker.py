@@ -31,18 +31,8 @@ async def _raw(url: str, n: int) -> None:
     headers = WireHeaders(common.API_KEY)
     async with raw_worker.open_session(100, headers) as session:
         raw = raw_worker.Raw(session, url, headers)
-        session_id = await raw.session_id()
-        created = await raw.post(
-            "create_sampling_session",
-            {
-                "session_id": session_id,
-                "sampling_session_seq_id": 0,
-                "base_model": common.BASE_MODEL,
-                "type": "create_sampling_session",
-            },
-            method="ServiceClient.create_sampling_client",
-        )
-        sample = raw_worker.sampler(raw, created["sampling_session_id"], 16, 16)
+        sampling_session_id = await raw.sampling_session_id()
+        sample = raw_worker.sampler(raw, sampling_session_id, 16, 16)
         await asyncio.gather(*(sample() for _ in range(WARMUP)))
         await asyncio.gather(*(sample() for _ in range(n)))
 

@@ -80,6 +80,20 @@ class Raw:
         )
         return str(answer["session_id"])
 
+    async def sampling_session_id(self) -> str:
+        """A new session and a sampling session of the benchmark's base model in it."""
+        created = await self.post(
+            "create_sampling_session",
+            {
+                "session_id": await self.session_id(),
+                "sampling_session_seq_id": 0,
+                "base_model": common.BASE_MODEL,
+                "type": "create_sampling_session",
+            },
+            method="ServiceClient.create_sampling_client",
+        )
+        return str(created["sampling_session_id"])
+
 
 def open_session(limit: int, headers: WireHeaders) -> aiohttp.ClientSession:
     """The loop's one session: `limit` connections, the wire's fixed headers as defaults."""
@@ -113,20 +127,8 @@ def sampler(
 
 async def _sampling(raw: Raw, job: dict[str, Any]) -> dict[str, Any]:
     params = job["params"]
-    session_id = await raw.session_id()
-    created = await raw.post(
-        "create_sampling_session",
-        {
-            "session_id": session_id,
-            "sampling_session_seq_id": 0,
-            "base_model": common.BASE_MODEL,
-            "type": "create_sampling_session",
-        },
-        method="ServiceClient.create_sampling_client",
-    )
-    sample = sampler(
-        raw, created["sampling_session_id"], params["prompt_tokens"], params["max_tokens"]
-    )
+    sampling_session_id = await raw.sampling_session_id()
+    sample = sampler(raw, sampling_session_id, params["prompt_tokens"], params["max_tokens"])
 
     if job["scenario"] in ("P1", "P1b"):
         await asyncio.gather(*(sample() for _ in range(params["warmup"])))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from fake_runs import smoke_run
 
 from benchmarks import instructions, markdown, report
 
@@ -47,39 +46,10 @@ def test_without_valgrind_the_command_measures_nothing_and_says_so(
 
 
 def test_the_p1_section_carries_the_line_only_when_measured() -> None:
-    run = _p1_run()
+    run = {**smoke_run(0.3), "mode": "full"}
     counted = {"small": 400, "large": 1200, "tinkex": 1690.4, "raw": 1152.0, "ratio": 1.47}
     text = markdown.render({**run, "instructions": counted}, report.summarize(run))
     p1, rest = text.split("### P1 ", 1)[1].split("### ", 1)
     assert "= **1.47\u00d7**" in p1
     assert "Instructions per sample" not in rest
     assert "Instructions per sample" not in markdown.render(run, report.summarize(run))
-
-
-def _p1_run() -> dict[str, Any]:
-    fanout = [{"wall_s": 0.5, "client_cpu_s": 0.3, "server_cpu_s": 0.2}]
-    return {
-        "mode": "full",
-        "started_utc": "2026-01-01T00:00:00Z",
-        "duration_s": 1.0,
-        "reps": 1,
-        "machine": {
-            "nproc": 2,
-            "cpu_model": "test",
-            "mem_gib": 1.0,
-            "os": "test",
-            "python": "3.11",
-            "loadavg_start": (0.0, 0.0, 0.0),
-            "loadavg_end": (0.0, 0.0, 0.0),
-            "git_commit": "abc1234",
-            "git_dirty": False,
-        },
-        "official_sdk": "not requested",
-        "sizes": {"P1": {"n": 1000}, "P6": {"steps": 10}},
-        "records": {
-            "P1//tinkex": fanout,
-            "P1//raw": fanout,
-            "P6//tinkex": fanout,
-            "P6//raw": fanout,
-        },
-    }

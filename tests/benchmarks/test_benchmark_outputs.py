@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
+from fake_runs import fanout as _fanout
+from fake_runs import smoke_run as _run
 
 from benchmarks import __main__ as cli
 from benchmarks import markdown, plot, report, runner, sizes
@@ -15,39 +17,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _fanout(wall_s: float, cpu_s: float) -> list[dict[str, Any]]:
-    return [{"wall_s": wall_s, "client_cpu_s": cpu_s, "server_cpu_s": 0.4 * wall_s}]
-
-
-def _run(tinkex_cpu_s: float) -> dict[str, Any]:
-    """A finished smoke run of P1 (1,000 samples) and P6 without the official SDK."""
-    return {
-        "mode": "smoke",
-        "started_utc": "2026-01-01T00:00:00Z",
-        "duration_s": 1.0,
-        "reps": 1,
-        "machine": {
-            "nproc": 2,
-            "cpu_model": "test",
-            "mem_gib": 1.0,
-            "os": "test",
-            "python": "3.11",
-            "loadavg_start": (0.0, 0.0, 0.0),
-            "loadavg_end": (0.0, 0.0, 0.0),
-            "git_commit": "abc1234",
-            "git_dirty": False,
-        },
-        "official_sdk": "skipped in smoke mode",
-        "sizes": {"P1": {"n": 1000}, "P6": {"steps": 10}},
-        "records": {
-            "P1//tinkex": _fanout(0.5, tinkex_cpu_s),
-            "P1//raw": _fanout(0.4, 0.2),
-            "P6//tinkex": _fanout(0.1, 0.02),
-            "P6//raw": _fanout(0.1, 0.01),
-        },
-    }
 
 
 def test_plot_draws_a_bar_per_measured_client_and_marks_the_missing_ones() -> None:

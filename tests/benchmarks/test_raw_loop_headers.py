@@ -54,17 +54,8 @@ async def _headers_of_one_sample(tmp_path: Path, client: str) -> dict[str, dict[
             headers = WireHeaders(common.API_KEY)
             async with raw_worker.open_session(4, headers) as session:
                 raw = raw_worker.Raw(session, url, headers)
-                session_id = await raw.session_id()
-                created = await raw.post(
-                    "create_sampling_session",
-                    {
-                        "session_id": session_id,
-                        "sampling_session_seq_id": 0,
-                        "base_model": common.BASE_MODEL,
-                        "type": "create_sampling_session",
-                    },
-                )
-                await raw_worker.sampler(raw, created["sampling_session_id"], 3, 2)()
+                sampling_session_id = await raw.sampling_session_id()
+                await raw_worker.sampler(raw, sampling_session_id, 3, 2)()
     finally:
         await server.close()
     return seen
