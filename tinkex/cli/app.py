@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.register(groups)
     sessions.register(groups)
     sample.register(groups)
-    completion.register(groups)
+    completion.register(groups, parser)
     auth.register(groups)
     return parser
 

@@ -13,6 +13,7 @@ through its bash compatibility layer (``bashcompinit``), so both shells complete
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +134,10 @@ def _join(words: list[str]) -> str:
     return " ".join(w for w in words if _SAFE_WORD.match(w))
 
 
-def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``completion``."""
+def register(
+    groups: argparse._SubParsersAction[argparse.ArgumentParser], root: argparse.ArgumentParser
+) -> None:
+    """Add ``completion``; its script lists `root`'s commands as they are when it runs."""
     completion = groups.add_parser(
         "completion",
         help="print a shell completion script",
@@ -142,13 +145,11 @@ def register(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "or source <(tinkex completion zsh) in ~/.zshrc.",
     )
     completion.add_argument("shell", choices=SHELLS)
-    completion.set_defaults(sync_handler=print_completion)
+    completion.set_defaults(sync_handler=functools.partial(print_completion, root))
 
 
-def print_completion(ctx: CommandContext) -> int:
-    """Write the script for the chosen shell to stdout; ignores ``--format``."""
-    from tinkex.cli.app import build_parser
-
-    tree = command_tree(build_parser())
+def print_completion(root: argparse.ArgumentParser, ctx: CommandContext) -> int:
+    """Write the script of `root`'s commands for the chosen shell; ignores ``--format``."""
+    tree = command_tree(root)
     ctx.out.write(render_bash(tree) if ctx.args.shell == "bash" else render_zsh(tree))
     return 0
