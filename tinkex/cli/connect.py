@@ -25,8 +25,8 @@ from tinkex.ports.sessions import SessionEndReason
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
 
-    from tinkex.clients.checkpoint_download import FileFetcher
     from tinkex.local import LocalBackend
+    from tinkex.ports.download import FileFetcher
 
 __all__ = ["Connection", "ConnectionOptions", "connect"]
 

@@ -24,7 +24,7 @@ import contextlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 import msgspec
 
@@ -37,10 +37,10 @@ from tinkex.domain.paths import (
     require_kind,
 )
 from tinkex.errors import TinkexError, ValidationError
+from tinkex.ports.download import ByteStream, FileFetcher
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
-    from contextlib import AbstractAsyncContextManager
+    from collections.abc import Mapping
 
     from tinkex.clients.rest import RestClient
     from tinkex.clients.service import ServiceClient
@@ -68,56 +68,6 @@ DOWNLOAD_EXPORT_TTL_S: Final = 3600
 ProgressCallback: TypeAlias = Callable[[int, int | None], None]
 """Told ``(bytes_done, bytes_total or None)`` after every chunk."""
 _KINDS: Final[tuple[CheckpointKind, ...]] = ("external", "training")
-
-
-class ByteStream(Protocol):
-    """The body of one download, read in chunks."""
-
-    @property
-    def status(self) -> int:
-        """``200`` (the whole body) or ``206`` (the requested range)."""
-        ...
-
-    @property
-    def total_bytes(self) -> int | None:
-        """The body size announced by the server (Content-Length), or None when unknown."""
-        ...
-
-    @property
-    def content_range(self) -> str | None:
-        """The ``Content-Range`` header (``bytes <first>-<last>/<size>``) of a ``206``."""
-        ...
-
-    @property
-    def validator(self) -> str | None:
-        """The ``ETag``, else ``Last-Modified``: what identifies this version of the file."""
-        ...
-
-    def chunks(self) -> AsyncIterator[bytes]:
-        """The body, chunk by chunk."""
-        ...
-
-
-class FileFetcher(Protocol):
-    """Opens signed download URLs (the port `tinkex.adapters.http_download` implements).
-
-    `open` raises the tinkex `APIStatusError` subclass for a non-2xx answer and
-    `APIConnectionError`/`APITimeoutError` when no answer arrives; it never retries.
-    """
-
-    def open(
-        self, url: str, /, *, start: int = 0, if_range: str | None = None
-    ) -> AbstractAsyncContextManager[ByteStream]:
-        """Start the download of `url`; the context closes the connection.
-
-        With `start` above zero, ask for ``Range: bytes=<start>-`` (and send `if_range` as
-        ``If-Range``); the stream's `status` and `content_range` tell what came back.
-        """
-        ...
-
-    async def aclose(self) -> None:
-        """Release the fetcher's connections."""
-        ...
 
 
 class DownloadResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tinkex.clients.checkpoint_download import ByteStream, FileFetcher
     from tinkex.clients.rest import RestClient
     from tinkex.domain.paths import CheckpointPath
     from tinkex.domain.types import ExternalWeightsUrlsResponse
+    from tinkex.ports.download import ByteStream, FileFetcher
 
 __all__ = [
     "EXPIRED_URL_STATUSES",
