@@ -120,6 +120,17 @@ class LocalWire:
         assert status == 200, reply
         return str(reply["session_id"])
 
+    async def sampling_session(self, base_model: str = "m") -> str:
+        """Create a session and a sampling session of `base_model` in it; return the latter."""
+        body = {
+            "session_id": await self.session(),
+            "sampling_session_seq_id": 0,
+            "base_model": base_model,
+        }
+        status, reply = await self.json("POST", "/api/v1/create_sampling_session", body)
+        assert status == 200, reply
+        return str(reply["sampling_session_id"])
+
     async def result(
         self,
         request_id: str,

@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 PROMPT = {"chunks": [{"type": "encoded_text", "tokens": [104, 105]}]}
 
 
-async def _sampler(wire: LocalWire) -> str:
-    session = await wire.session()
-    body = {"session_id": session, "sampling_session_seq_id": 0, "base_model": "m"}
-    status, reply = await wire.json("POST", "/api/v1/create_sampling_session", body)
-    assert status == 200, reply
-    return str(reply["sampling_session_id"])
-
-
 def _sample_body(sampler: str, **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "sampling_session_id": sampler,
@@ -89,7 +81,7 @@ def _futures(backend: LocalBackend) -> int:
 async def test_oversized_or_invalid_sample_requests_are_refused_before_any_work(
     wire: LocalWire, backend: LocalBackend, fields: dict[str, Any], named: str
 ) -> None:
-    sampler = await _sampler(wire)
+    sampler = await wire.sampling_session()
     before = _futures(backend)
     status, reply = await wire.json("POST", "/api/v1/asample", _sample_body(sampler, **fields))
     assert status == 400, reply
@@ -103,7 +95,7 @@ async def test_oversized_or_invalid_sample_requests_are_refused_before_any_work(
 
 
 async def test_requests_at_the_limits_are_accepted(wire: LocalWire) -> None:
-    sampler = await _sampler(wire)
+    sampler = await wire.sampling_session()
     body = _sample_body(
         sampler,
         num_samples=2,
@@ -119,7 +111,7 @@ async def test_requests_at_the_limits_are_accepted(wire: LocalWire) -> None:
 
 
 async def test_stream_sample_applies_the_same_limits(wire: LocalWire) -> None:
-    sampler = await _sampler(wire)
+    sampler = await wire.sampling_session()
     body = _sample_body(sampler, sampling_params={"max_tokens": 10**7})
     status, reply = await wire.json("POST", "/api/v1/stream_sample", body)
     assert status == 400

@@ -46,14 +46,6 @@ async def timed(tmp_path: Path, still_clock: FakeClock, request: Any) -> AsyncIt
     await backend.aclose()
 
 
-async def _sampler(wire: LocalWire) -> str:
-    session = await wire.session()
-    body = {"session_id": session, "sampling_session_seq_id": 0, "base_model": "m"}
-    status, reply = await wire.json("POST", "/api/v1/create_sampling_session", body)
-    assert status == 200, reply
-    return str(reply["sampling_session_id"])
-
-
 async def _submit(wire: LocalWire, sampler: str, seq_id: int) -> str:
     body = {
         "num_samples": 1,
@@ -105,7 +97,7 @@ async def test_samples_finish_together_one_model_time_after_acceptance(
     timed: LocalWire, still_clock: FakeClock
 ) -> None:
     """n samples started together are not ready before the model time, and all are after it."""
-    sampler = await _sampler(timed)
+    sampler = await timed.sampling_session()
     ids = [await _submit(timed, sampler, seq) for seq in range(SAMPLES)]
 
     async def all_waiting() -> bool:
@@ -144,7 +136,7 @@ async def test_stream_sample_takes_the_model_time_too(
     """stream_sample answers only once the model time has passed."""
     backend = _backend(tmp_path, still_clock, null_model=True, sample_time_s=MODEL_TIME_S)
     wire = LocalWire(backend)
-    sampler = await _sampler(wire)
+    sampler = await wire.sampling_session()
     body = {
         "prompt": {"chunks": [{"tokens": list(b"Hi"), "type": "encoded_text"}]},
         "sampling_params": {"max_tokens": 2},
@@ -169,7 +161,7 @@ async def test_no_model_time_by_default(tmp_path: Path, still_clock: FakeClock) 
     """By default a sample finishes as soon as the model has run: no wait on the clock."""
     backend = _backend(tmp_path, still_clock, null_model=True)
     wire = LocalWire(backend)
-    sampler = await _sampler(wire)
+    sampler = await wire.sampling_session()
     request_id = await _submit(wire, sampler, 0)
 
     async def done() -> bool:
