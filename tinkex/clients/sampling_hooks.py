@@ -59,16 +59,16 @@ def sample(
     `target_prompt_logprobs` int64 ``[len(prompt)-1, K]`` token ids to score (-1 skips). Each
     returned sequence carries the server's `sequence_id`.
     """
-    prompt, params, target_prompt_logprobs = _checked(
+    prompt, params, target_prompt_logprobs = check_sample_call(
         prompt,
         num_samples,
         sampling_params,
         include_prompt_logprobs,
         topk_prompt_logprobs,
-        topk_sample_logprobs,
-        target_prompt_logprobs,
-        prompt_alt_tokens_k,
-        prompt_logprobs_last_n,
+        topk_sample_logprobs=topk_sample_logprobs,
+        target_prompt_logprobs=target_prompt_logprobs,
+        prompt_alt_tokens_k=prompt_alt_tokens_k,
+        prompt_logprobs_last_n=prompt_logprobs_last_n,
     )
     tracker = FutureTracker("Sample", clock=client._clock, observers=client._observers)
     call = SampleCall(
@@ -108,37 +108,16 @@ def check_sample_call(
     target_prompt_logprobs: TensorData | None = None,
     prompt_alt_tokens_k: int = 0,
     prompt_logprobs_last_n: int | None = None,
-) -> None:
+) -> tuple[ModelInput, SamplingParams, TensorData | None]:
     """Check `sample`'s arguments alone, in any thread (`ValidationError` names the bad one).
 
-    `tinkex.sync` calls it in the caller's thread, so a bad argument raises at the call and
-    a good call starts without waiting for the loop thread.
+    `sample` calls it first; `tinkex.sync` calls it in the caller's thread, so a bad argument
+    raises at the call and a good call starts without waiting for the loop thread.
+
+    Returns:
+        The prompt, the sampling parameters (defaults when None) and the target logprobs, as
+        tinkex types (official SDK objects converted).
     """
-    _checked(
-        prompt,
-        num_samples,
-        sampling_params,
-        include_prompt_logprobs,
-        topk_prompt_logprobs,
-        topk_sample_logprobs,
-        target_prompt_logprobs,
-        prompt_alt_tokens_k,
-        prompt_logprobs_last_n,
-    )
-
-
-def _checked(
-    prompt: ModelInput,
-    num_samples: int,
-    sampling_params: SamplingParams | None,
-    include_prompt_logprobs: bool,
-    topk_prompt_logprobs: int,
-    topk_sample_logprobs: int,
-    target_prompt_logprobs: TensorData | None,
-    prompt_alt_tokens_k: int,
-    prompt_logprobs_last_n: int | None,
-) -> tuple[ModelInput, SamplingParams, TensorData | None]:
-    """The sample arguments as tinkex types (official SDK objects converted), checked."""
     if not (
         type(prompt) is ModelInput
         and (sampling_params is None or type(sampling_params) is SamplingParams)
