@@ -11,8 +11,9 @@ own URL. Redirects are followed here, hop by hop, rather than by aiohttp, which 
 every custom header to wherever a ``Location`` points: the first hop that leaves the origin
 and every hop after it go without credentials.
 
-Every aiohttp / OS exception is translated in one place, `translate_errors`, into
-`APIConnectionError` or `APITimeoutError`, chained with ``raise ... from``.
+Every aiohttp / OS exception is translated in one place, `raise_translated` (also the context
+manager `translate_errors`), into `APIConnectionError` or `APITimeoutError`, chained with
+``raise ... from``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_S",
     "AiohttpTransport",
     "body_payload",
+    "raise_translated",
     "translate_errors",
 ]
 
@@ -122,29 +124,42 @@ class translate_errors:  # noqa: N801  # used like a function: `with translate_e
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is None or isinstance(exc, TinkexError) or not isinstance(exc, Exception):
-            return
-        request = self._request
-        path = urlsplit(request.url).path or "/"
-        where = f"{request.method} {path}"
-        if isinstance(exc, TimeoutError):
-            after = f" after {self._timeout_s:g}s" if self._timeout_s is not None else ""
-            raise APITimeoutError(
-                f"{where}: request timed out{after}", method=request.method, url_path=path
-            ) from exc
-        if isinstance(exc, RuntimeError) and self._owner is not None and self._owner.closed:
-            raise ClosedError("transport is closed") from exc
-        if isinstance(exc, (aiohttp.ClientError, OSError)):
-            detail = _scrub(f"{type(exc).__name__}: {exc}", request)
-        elif isinstance(exc, ValueError):
-            # aiohttp rejects malformed URLs and header injection with bare ValueErrors whose
-            # text may quote the offending value; keep only the type.
-            detail = f"rejected by the HTTP client: {type(exc).__name__}"
-        else:
-            return
-        raise APIConnectionError(
-            f"{where}: connection error ({detail})", method=request.method, url_path=path
+        if exc is not None:
+            raise_translated(exc, self._request, self._timeout_s, self._owner)
+
+
+def raise_translated(
+    exc: BaseException,
+    request: HttpRequest,
+    timeout_s: float | None,
+    owner: AiohttpTransport | None = None,
+) -> None:
+    """Raise the tinkex error `exc` stands for (chained to it), or return when it is none.
+
+    What `translate_errors` does on exit, for code that catches the exception itself.
+    """
+    if isinstance(exc, TinkexError) or not isinstance(exc, Exception):
+        return
+    path = urlsplit(request.url).path or "/"
+    where = f"{request.method} {path}"
+    if isinstance(exc, TimeoutError):
+        after = f" after {timeout_s:g}s" if timeout_s is not None else ""
+        raise APITimeoutError(
+            f"{where}: request timed out{after}", method=request.method, url_path=path
         ) from exc
+    if isinstance(exc, RuntimeError) and owner is not None and owner.closed:
+        raise ClosedError("transport is closed") from exc
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        detail = _scrub(f"{type(exc).__name__}: {exc}", request)
+    elif isinstance(exc, ValueError):
+        # aiohttp rejects malformed URLs and header injection with bare ValueErrors whose
+        # text may quote the offending value; keep only the type.
+        detail = f"rejected by the HTTP client: {type(exc).__name__}"
+    else:
+        return
+    raise APIConnectionError(
+        f"{where}: connection error ({detail})", method=request.method, url_path=path
+    ) from exc
 
 
 class _SlicedBytesPayload(BytesPayload):
@@ -344,14 +359,10 @@ class AiohttpTransport:
             if encoding is not None:
                 body = decode_body(body, encoding)
         except BaseException as exc:
-            self._translate(request, timeout_s, exc)
+            effective = self._default_timeout_s if timeout_s is None else timeout_s
+            raise_translated(exc, request, effective, self)
             raise
         return HttpResponse(status=status, headers=headers, body=body)
-
-    def _translate(self, request: HttpRequest, timeout_s: float | None, exc: BaseException) -> None:
-        """Raise `exc` as the tinkex error `translate_errors` makes of it (if it makes one)."""
-        effective = self._default_timeout_s if timeout_s is None else timeout_s
-        translate_errors(request, effective, self).__exit__(type(exc), exc, exc.__traceback__)
 
     async def open_response(
         self, request: HttpRequest, client_timeout: aiohttp.ClientTimeout
