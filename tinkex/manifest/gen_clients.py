@@ -233,9 +233,7 @@ def _sync_class(manifest: Manifest, client: ClientSpec, package: str) -> tuple[s
     for method_name, method in client.methods.items():
         target = f"{ref}.{method_name}"
         head, args = _decorator(manifest, method, target, hooks=hooks)
-        if method.check is not None and head == "as_future":
-            used.add(f"import {hooks}")
-        elif method.check is not None:
+        if method.check is not None and head != "as_future":
             raise ValueError(
                 f"{client.module}.{method_name}: check is for methods whose tinkex.sync face "
                 "returns a future"
@@ -259,15 +257,15 @@ def _sync_class(manifest: Manifest, client: ClientSpec, package: str) -> tuple[s
 
 def render_sync_clients(manifest: Manifest, *, package: str) -> str:
     """Source of `sync/clients.py`: the blocking client classes."""
-    classes, bases, helpers = [], [], set()
+    classes, bases, helpers, checks = [], [], set(), set()
     for key in _client_order(manifest):
         client = manifest.clients[key]
         source, used = _sync_class(manifest, client, package)
         classes.append(source)
         bases.append(f"{_class_name(client)}Base")
         helpers |= used
-    module_imports = sorted(h for h in helpers if h.startswith("import "))
-    helpers -= set(module_imports)
+        if any(method.check for method in client.methods.values()):
+            checks.add(_hooks_ref(client, package))  # the module of the `check=` hooks
     exported = sorted((b.removesuffix("Base") for b in bases), key=sort_key)
     listing = "".join(f'    "{n}",\n' for n in exported)
     module_doc = docstring(
@@ -282,7 +280,7 @@ def render_sync_clients(manifest: Manifest, *, package: str) -> str:
     base_import = _from_import(f"{package}.sync.bases", sorted(bases, key=sort_key))
     helper_import = _from_import(f"{package}.sync.methods", sorted(helpers, key=sort_key))
     imports = "from __future__ import annotations\n\n"
-    imports += f"import {package}\n" + "".join(f"{m}\n" for m in module_imports)
+    imports += f"import {package}\n" + "".join(f"import {m}\n" for m in sorted(checks))
     imports += f"{base_import}{helper_import}"
     head = f"{HEADER}\n{module_doc}\n{imports}\n__all__ = [\n{listing}]\n\n\n"
     return head + "\n\n".join(classes)
